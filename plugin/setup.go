@@ -1,0 +1,137 @@
+package zoneapi
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/coredns/caddy"
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/pkg/fall"
+)
+
+const pluginName = "zoneapi"
+
+func init() { plugin.Register(pluginName, setup) }
+
+func setup(c *caddy.Controller) error {
+	cfg, err := parse(c)
+	if err != nil {
+		return plugin.Error(pluginName, err)
+	}
+	st, err := acquire(cfg)
+	if err != nil {
+		return plugin.Error(pluginName, err)
+	}
+	za := &Zoneapi{Fall: cfg.fall, state: st}
+	c.OnShutdown(func() error { release(st); return nil })
+
+	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
+		za.Next = next
+		return za
+	})
+	return nil
+}
+
+// config is what the Corefile says.
+type config struct {
+	dir        string
+	listen     string
+	tokens     []string
+	fall       fall.F
+	maxRecords int
+}
+
+const (
+	defaultDir    = "zones"
+	defaultListen = "127.0.0.1:8053"
+)
+
+func parse(c *caddy.Controller) (config, error) {
+	cfg := config{dir: defaultDir, listen: defaultListen}
+	i := 0
+	for c.Next() {
+		if i > 0 {
+			return cfg, plugin.ErrOnce
+		}
+		i++
+		args := c.RemainingArgs()
+		switch len(args) {
+		case 0:
+		case 1:
+			cfg.dir = args[0]
+		default:
+			return cfg, c.ArgErr()
+		}
+		for c.NextBlock() {
+			if err := parseProperty(c, &cfg); err != nil {
+				return cfg, err
+			}
+		}
+	}
+	if root := dnsserver.GetConfig(c).Root; !filepath.IsAbs(cfg.dir) && root != "" {
+		cfg.dir = filepath.Join(root, cfg.dir)
+	}
+	abs, err := filepath.Abs(cfg.dir)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.dir = abs
+	if err := os.MkdirAll(cfg.dir, 0o755); err != nil {
+		return cfg, c.Errf("zone store: %v", err)
+	}
+	if len(cfg.tokens) == 0 && !isLoopback(cfg.listen) {
+		return cfg, c.Errf("listen %s is not a loopback address: configure a token", cfg.listen)
+	}
+	return cfg, nil
+}
+
+func parseProperty(c *caddy.Controller, cfg *config) error {
+	switch c.Val() {
+	case "listen":
+		args := c.RemainingArgs()
+		if len(args) != 1 {
+			return c.ArgErr()
+		}
+		if _, _, err := net.SplitHostPort(args[0]); err != nil {
+			return c.Errf("listen: %v", err)
+		}
+		cfg.listen = args[0]
+	case "token":
+		args := c.RemainingArgs()
+		if len(args) != 1 || args[0] == "" {
+			return c.ArgErr()
+		}
+		cfg.tokens = append(cfg.tokens, args[0])
+	case "fallthrough":
+		cfg.fall.SetZonesFromArgs(c.RemainingArgs())
+	case "max_records":
+		args := c.RemainingArgs()
+		if len(args) != 1 {
+			return c.ArgErr()
+		}
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n <= 0 {
+			return c.Errf("max_records needs a positive number, got %q", args[0])
+		}
+		cfg.maxRecords = n
+	default:
+		return c.Errf("unknown property %q", c.Val())
+	}
+	return nil
+}
+
+// isLoopback reports whether the listen address only accepts local clients.
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

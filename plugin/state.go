@@ -1,0 +1,95 @@
+package zoneapi
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	clog "github.com/coredns/coredns/plugin/pkg/log"
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+var log = clog.NewWithPlugin(pluginName)
+
+// state is one zone store and the zones it serves. It outlives a Corefile
+// reload: the new instance of the plugin acquires the state that the old
+// one holds, so zones are not re-read and nothing changes for queries.
+type state struct {
+	dir   string
+	zones atomic.Pointer[zone.Set] // the published snapshot; readers Load it once per query
+	ready atomic.Bool
+
+	// mu serializes writers: one change at a time is built from the current
+	// snapshot, persisted, then published.
+	mu sync.Mutex
+
+	refs int // guarded by registryMu
+}
+
+var (
+	registryMu sync.Mutex
+	registry   = map[string]*state{}
+)
+
+// acquire returns the state of the store in cfg.dir, loading it the first time.
+func acquire(cfg config) (*state, error) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if st, ok := registry[cfg.dir]; ok {
+		st.refs++
+		return st, nil
+	}
+	st := &state{dir: cfg.dir, refs: 1}
+	if err := st.load(store.Options{MaxRecords: cfg.maxRecords}); err != nil {
+		return nil, err
+	}
+	registry[cfg.dir] = st
+	return st, nil
+}
+
+// release drops a reference; the last one forgets the state.
+func release(st *state) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	st.refs--
+	if st.refs == 0 {
+		delete(registry, st.dir)
+	}
+}
+
+// load reads every zone file of the store. A bad file is logged with its
+// file and line and not served; the others are.
+func (st *state) load(opt store.Options) error {
+	start := time.Now()
+	loaded, err := store.LoadDir(st.dir, opt)
+	if err != nil {
+		return fmt.Errorf("zone store %s: %w", st.dir, err)
+	}
+	zones := make([]*zone.Zone, 0, len(loaded))
+	records := 0
+	for _, l := range loaded {
+		for _, w := range l.Warnings {
+			log.Warningf("%v", &w)
+		}
+		if l.Err != nil {
+			log.Errorf("zone not loaded: %v", l.Err)
+			loadErrors.Inc()
+			continue
+		}
+		zones = append(zones, l.Zone)
+		records += l.Zone.Len()
+	}
+	set := zone.NewSet(zones...)
+	st.publish(set)
+	st.ready.Store(true)
+	log.Infof("loaded %d of %d zones, %d records, from %s in %s", len(zones), len(loaded), records, st.dir, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// publish makes set the snapshot that queries see.
+func (st *state) publish(set *zone.Set) {
+	st.zones.Store(set)
+	zonesGauge.WithLabelValues(st.dir).Set(float64(set.Len()))
+}

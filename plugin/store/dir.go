@@ -1,0 +1,122 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// Ext is the extension of zone files.
+const Ext = ".zone"
+
+// tmpMarker is in the name of every temporary file WriteFile makes.
+const tmpMarker = ".tmp-"
+
+// ErrBadZoneName is returned for a zone name that cannot be a file name in
+// the store: the root, or one with a slash, a backslash escape, a control
+// character or a leading dot.
+var ErrBadZoneName = errors.New("zone name cannot be stored as a file")
+
+// FileName returns the base name of the file of the zone origin.
+func FileName(origin string) (string, error) {
+	name := strings.TrimSuffix(strings.ToLower(dns.Fqdn(origin)), ".")
+	if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, `/\`) {
+		return "", fmt.Errorf("%q: %w", origin, ErrBadZoneName)
+	}
+	for _, c := range name {
+		if c < 0x21 || c > 0x7e {
+			return "", fmt.Errorf("%q: %w", origin, ErrBadZoneName)
+		}
+	}
+	if _, ok := dns.IsDomainName(name + "."); !ok {
+		return "", fmt.Errorf("%q: %w", origin, ErrBadZoneName)
+	}
+	return name + Ext, nil
+}
+
+// Origin returns the zone origin of a zone file's base name.
+func Origin(file string) (string, error) {
+	origin := strings.TrimSuffix(file, Ext) + "."
+	name, err := FileName(origin)
+	if err != nil {
+		return "", err
+	}
+	if name != file {
+		return "", fmt.Errorf("%q: zone file names are lower-case, rename it to %q", file, name)
+	}
+	return origin, nil
+}
+
+// Loaded is the outcome of reading one zone file.
+type Loaded struct {
+	Path     string
+	Zone     *zone.Zone // nil when Err is set
+	Err      error
+	Warnings []Warning
+}
+
+// LoadDir reads every *.zone file in dir, several at a time, and returns the
+// outcomes in file name order. A bad file does not stop the others.
+// Temporary files left by an interrupted WriteFile are removed first.
+func LoadDir(dir string, opt Options) ([]Loaded, error) {
+	if err := CleanTemp(dir); err != nil {
+		return nil, err
+	}
+	paths, err := filepath.Glob(filepath.Join(dir, "*"+Ext))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	out := make([]Loaded, len(paths))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				out[i] = load(paths[i], opt)
+			}
+		}()
+	}
+	for i := range paths {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return out, nil
+}
+
+func load(path string, opt Options) Loaded {
+	l := Loaded{Path: path}
+	origin, err := Origin(filepath.Base(path))
+	if err != nil {
+		l.Err = &FileError{File: path, Err: err}
+		return l
+	}
+	l.Zone, l.Warnings, l.Err = ReadFile(path, origin, opt)
+	return l
+}
+
+// CleanTemp removes the temporary files that an interrupted WriteFile left.
+// They were never renamed into place, so nothing acknowledged is in them.
+func CleanTemp(dir string) error {
+	tmps, err := filepath.Glob(filepath.Join(dir, ".*"+Ext+tmpMarker+"*"))
+	if err != nil {
+		return err
+	}
+	for _, t := range tmps {
+		if err := os.Remove(t); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("remove temporary file: %w", err)
+		}
+	}
+	return nil
+}

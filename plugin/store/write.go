@@ -1,0 +1,114 @@
+package store
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// Format writes z as a master file: a fixed header, $ORIGIN, the SOA, then
+// one RR a line in DNS canonical order with owners relative to the origin.
+// The same zone always gives the same bytes, so a change to a zone is a
+// change to the lines of the RRs that changed, and Git diffs stay minimal.
+func Format(w io.Writer, z *zone.Zone) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "; zone %s - written by zoneapi, one record a line in DNS canonical order\n$ORIGIN %s\n", z.Origin(), z.Origin())
+	for _, rr := range z.Records() {
+		writeRR(bw, rr, z.Origin())
+	}
+	return bw.Flush()
+}
+
+func writeRR(w *bufio.Writer, rr dns.RR, origin string) {
+	s := rr.String()
+	hdr := rr.Header().String()
+	if !strings.HasPrefix(s, hdr) {
+		w.WriteString(s)
+		w.WriteByte('\n')
+		return
+	}
+	w.WriteString(relative(rr.Header().Name, origin))
+	w.WriteByte('\t')
+	// hdr is "owner\tTTL\tCLASS\tTYPE\t"; keep all of it but the owner.
+	w.WriteString(s[strings.IndexByte(hdr, '\t')+1:])
+	w.WriteByte('\n')
+}
+
+// relative returns owner relative to origin in presentation format: "@" for
+// the apex, else the labels below the origin.
+func relative(owner, origin string) string {
+	name := dns.Fqdn(owner)
+	if len(name) == len(origin) {
+		return "@"
+	}
+	rel := name
+	if suffix := "." + origin; len(name) > len(suffix) && strings.EqualFold(name[len(name)-len(suffix):], suffix) {
+		rel = name[:len(name)-len(suffix)]
+	}
+	if strings.HasPrefix(rel, "$") { // not a directive
+		rel = `\` + rel
+	}
+	return rel
+}
+
+// WriteFile writes z to its file in dir atomically: a temporary file in the
+// same directory, fsync, rename over the old file, fsync of the directory.
+// A reader, or a restart after a crash, sees the old file or the new one,
+// never a mix.
+func WriteFile(dir string, z *zone.Zone) error {
+	name, err := FileName(z.Origin())
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+name+tmpMarker+"*")
+	if err != nil {
+		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := Format(tmp, z); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write zone %s: sync: %w", z.Origin(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
+	}
+	return syncDir(dir)
+}
+
+// RemoveFile removes the file of the zone origin from dir, durably.
+func RemoveFile(dir, origin string) error {
+	name, err := FileName(origin)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("remove zone %s: %w", origin, err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename or removal in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}

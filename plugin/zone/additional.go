@@ -1,0 +1,69 @@
+package zone
+
+import "github.com/miekg/dns"
+
+// additional appends the in-zone A and AAAA RRs of the names that the RRs
+// in rrs point at: name servers, mail exchangers and service targets
+// (RFC 1034 §3.6, RFC 2782). Each name is added once.
+func (z *Zone) additional(extra []dns.RR, rrs []dns.RR) []dns.RR {
+	for i, rr := range rrs {
+		target := additionalTarget(rr)
+		if target == "" || seenTarget(rrs[:i], target) {
+			continue
+		}
+		var kbuf [256]byte
+		tk, err := AppendKey(kbuf[:0], target)
+		if err != nil || !z.contains(tk) {
+			continue
+		}
+		n, ok := z.tree.Root().Get(tk)
+		if !ok {
+			continue
+		}
+		extra = appendRRs(extra, n.Type(dns.TypeA))
+		extra = appendRRs(extra, n.Type(dns.TypeAAAA))
+	}
+	return extra
+}
+
+func additionalTarget(rr dns.RR) string {
+	switch rr := rr.(type) {
+	case *dns.NS:
+		return rr.Ns
+	case *dns.MX:
+		return rr.Mx
+	case *dns.SRV:
+		return rr.Target
+	}
+	return ""
+}
+
+// seenTarget reports whether an RR in rrs already points at target.
+func seenTarget(rrs []dns.RR, target string) bool {
+	for _, rr := range rrs {
+		if t := additionalTarget(rr); t != "" && equalFold(t, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalFold compares two names ignoring ASCII case.
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= 'A' && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if cb >= 'A' && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
+}

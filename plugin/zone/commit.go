@@ -1,0 +1,62 @@
+package zone
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/miekg/dns"
+)
+
+// Commit checks the rules that hold for a whole zone and returns the new
+// Zone. The Txn must not be used afterwards.
+func (t *Txn) Commit() (*Zone, error) {
+	if t.soa == nil {
+		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
+	}
+	tree := t.tx.Commit()
+	apex, ok := tree.Root().Get(t.key)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
+	}
+	t.owned = nil
+	return &Zone{origin: t.origin, key: t.key, tree: tree, apex: apex, soa: t.soa, negSOA: negativeSOA(t.soa), count: t.count}, nil
+}
+
+// negativeSOA returns the SOA as it goes in a negative answer: with the
+// smaller of its TTL and its MINIMUM as TTL (RFC 2308 §3).
+func negativeSOA(soa *dns.SOA) *dns.SOA {
+	if soa.Minttl >= soa.Hdr.Ttl {
+		return soa
+	}
+	neg := dns.Copy(soa).(*dns.SOA)
+	neg.Hdr.Ttl = soa.Minttl
+	return neg
+}
+
+// compareRdata orders RRs of one type by their RDATA in wire form, which
+// is canonical order (RFC 4034 §6.3) up to the case of embedded names.
+func compareRdata(a, b dns.RR) int {
+	var ba, bb [512]byte
+	return bytes.Compare(rdata(a, ba[:0]), rdata(b, bb[:0]))
+}
+
+// rdata returns rr's RDATA in uncompressed wire form, using buf if it fits.
+// It packs a copy: dns.PackRR writes the header's Rdlength, and rr may be
+// shared with a published Zone that readers copy concurrently.
+func rdata(rr dns.RR, buf []byte) []byte {
+	rr = dns.Copy(rr)
+	size := dns.Len(rr)
+	if cap(buf) < size {
+		buf = make([]byte, size)
+	}
+	buf = buf[:size]
+	off, err := dns.PackRR(rr, buf, 0, nil, false)
+	if err != nil {
+		return nil
+	}
+	rdlen := int(rr.Header().Rdlength)
+	if rdlen > off {
+		return nil
+	}
+	return buf[off-rdlen : off]
+}

@@ -1,0 +1,178 @@
+package zone
+
+import (
+	"github.com/miekg/dns"
+)
+
+// Result says what kind of answer a lookup produced. It keeps the rules for
+// the AA bit and the rcode in one place.
+type Result int
+
+const (
+	// Success: the answer section holds data (perhaps only a CNAME chain).
+	Success Result = iota
+	// NameError: the name does not exist (NXDOMAIN, RFC 2308 §2.1).
+	NameError
+	// NoData: the name exists without data of the type (RFC 2308 §2.2).
+	NoData
+	// Delegation: the name is at or below a zone cut; a referral (RFC 1034 §4.3.2 step 3b).
+	Delegation
+	// NameTooLong: a DNAME substitution overflowed the name (RFC 6672 §2.2, YXDOMAIN).
+	NameTooLong
+)
+
+// MaxChain bounds the CNAME and DNAME links followed for one query.
+const MaxChain = 12
+
+// Answer holds the sections of a response. Its slices may share backing
+// arrays with the Zone: append to them, never write into them.
+type Answer struct {
+	Answer, Ns, Extra []dns.RR
+	Result            Result
+}
+
+// Rcode returns the response code for the answer.
+func (a *Answer) Rcode() int {
+	switch a.Result {
+	case NameError:
+		return dns.RcodeNameError
+	case NameTooLong:
+		return dns.RcodeYXDomain
+	}
+	return dns.RcodeSuccess
+}
+
+// Authoritative reports whether the AA bit is set: always, but for a
+// referral that answers nothing (RFC 1034 §4.3.2; RFC 1035 §4.1.1: AA speaks
+// for the name in the question, which a CNAME chain answered).
+func (a *Answer) Authoritative() bool { return a.Result != Delegation || len(a.Answer) > 0 }
+
+// Lookup answers qname and qtype from z. qk is qname's key, which must be at
+// or below z's origin. It follows RFC 1034 §4.3.2 with the wildcard rules of
+// RFC 4592 and the DNAME rules of RFC 6672.
+func (z *Zone) Lookup(qname string, qk []byte, qtype uint16) Answer {
+	var a Answer
+	z.lookup(&a, qname, qk, qtype, 0)
+	return a
+}
+
+func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth int) {
+	// Walk the existing names from the apex down to qname: the first zone cut
+	// or DNAME on the way decides, otherwise the deepest is the closest encloser.
+	var ce *Node
+	ceLen := 0
+	it := z.tree.Root().PathIterator(qk)
+	for k, n, ok := it.Next(); ok; k, n, ok = it.Next() {
+		exact := len(k) == len(qk)
+		if len(k) > len(z.key) && !n.Empty() {
+			// A DS query for the cut itself is answered by the parent (RFC 4035 §3.1.4.1).
+			if ns := n.Type(dns.TypeNS); ns != nil && !(exact && qtype == dns.TypeDS) {
+				z.referral(a, ns)
+				return
+			}
+		}
+		if !exact && !n.Empty() {
+			if d := n.Type(dns.TypeDNAME); d != nil {
+				z.dname(a, qname, d[0].(*dns.DNAME), qtype, depth)
+				return
+			}
+		}
+		ce, ceLen = n, len(k)
+	}
+	if ce == nil { // qname is not in this zone; callers do not do that.
+		a.Result = NameError
+		return
+	}
+	if ceLen == len(qk) {
+		z.answer(a, qname, ce, qtype, false, depth)
+		return
+	}
+
+	// Not found: a wildcard child of the closest encloser is the source of
+	// synthesis (RFC 4592 §3.3.1); an empty one still exists and gives NODATA.
+	var wbuf [256]byte
+	wk := append(append(wbuf[:0], qk[:ceLen]...), '*', keyEnd)
+	if w, ok := z.tree.Root().Get(wk); ok {
+		z.answer(a, qname, w, qtype, true, depth)
+		return
+	}
+	z.negative(a, NameError)
+}
+
+// answer answers from the node n that matched qname, exactly or as a wildcard.
+func (z *Zone) answer(a *Answer, qname string, n *Node, qtype uint16, wild bool, depth int) {
+	if cname := n.Type(dns.TypeCNAME); cname != nil && qtype != dns.TypeCNAME {
+		a.Answer = appendRRs(a.Answer, owned(cname, qname, n.Name, wild))
+		z.chase(a, cname[0].(*dns.CNAME).Target, qtype, depth)
+		return
+	}
+	var rrs []dns.RR
+	if qtype == dns.TypeANY {
+		for _, s := range n.Sets {
+			rrs = append(rrs, owned(s.RRs, qname, n.Name, wild)...)
+		}
+	} else {
+		rrs = owned(n.Type(qtype), qname, n.Name, wild)
+	}
+	if len(rrs) == 0 {
+		z.negative(a, NoData)
+		return
+	}
+	a.Answer = appendRRs(a.Answer, rrs)
+	a.Extra = z.additional(a.Extra, rrs)
+	a.Result = Success
+}
+
+// chase follows a CNAME (RFC 1034 §4.3.2 step 3a) to target while it stays
+// in this zone; the final link decides the rcode (RFC 6604 §2).
+func (z *Zone) chase(a *Answer, target string, qtype uint16, depth int) {
+	a.Result = Success
+	if depth+1 >= MaxChain {
+		return
+	}
+	var kbuf [256]byte
+	tk, err := AppendKey(kbuf[:0], target)
+	if err != nil || !z.contains(tk) {
+		return
+	}
+	z.lookup(a, target, tk, qtype, depth+1)
+}
+
+// negative makes a NXDOMAIN or NODATA answer: the SOA in the authority
+// section with the negative TTL (RFC 2308 §3, §5).
+func (z *Zone) negative(a *Answer, r Result) {
+	a.Result = r
+	a.Ns = append(a.Ns, z.negSOA)
+}
+
+// referral makes a referral to the zone cut whose NS RRset is ns, with the
+// addresses of in-zone name servers as glue (RFC 1034 §4.3.2 step 3b).
+func (z *Zone) referral(a *Answer, ns []dns.RR) {
+	a.Result = Delegation
+	a.Ns = appendRRs(a.Ns, ns)
+	a.Extra = z.additional(a.Extra, ns)
+}
+
+// appendRRs appends src to dst. A nil dst becomes src itself, capped so that
+// a later append copies instead of writing into the Zone's array.
+func appendRRs(dst, src []dns.RR) []dns.RR {
+	if dst == nil {
+		return src[:len(src):len(src)]
+	}
+	return append(dst, src...)
+}
+
+// owned returns rrs with qname as owner: as they are when the spelling is
+// the same, else copies (wildcard synthesis, RFC 4592 §3.4.2, or a question
+// in another case).
+func owned(rrs []dns.RR, qname, owner string, wild bool) []dns.RR {
+	if len(rrs) == 0 || (!wild && qname == owner) {
+		return rrs
+	}
+	out := make([]dns.RR, len(rrs))
+	for i, rr := range rrs {
+		out[i] = dns.Copy(rr)
+		out[i].Header().Name = qname
+	}
+	return out
+}
