@@ -101,15 +101,17 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 
 // answer answers from the node n that matched qname, exactly or as a wildcard.
 func (z *Zone) answer(a *Answer, qname string, n *Node, qtype uint16, wild bool, depth int) {
-	if cname := n.Type(dns.TypeCNAME); cname != nil && qtype != dns.TypeCNAME {
+	// ANY at an alias is answered with the CNAME alone, as NSD and Knot do.
+	if cname := n.Type(dns.TypeCNAME); cname != nil && qtype != dns.TypeCNAME && qtype != dns.TypeANY {
 		a.Answer = appendRRs(a.Answer, owned(cname, qname, n.Name, wild))
 		z.chase(a, cname[0].(*dns.CNAME).Target, qtype, depth)
 		return
 	}
 	var rrs []dns.RR
 	if qtype == dns.TypeANY {
-		for _, s := range n.Sets {
-			rrs = append(rrs, owned(s.RRs, qname, n.Name, wild)...)
+		// One RRset, not all of them (RFC 8482 §4.2), as NSD and Knot do.
+		if len(n.Sets) > 0 {
+			rrs = owned(n.Sets[0].RRs, qname, n.Name, wild)
 		}
 	} else {
 		rrs = owned(n.Type(qtype), qname, n.Name, wild)
@@ -124,10 +126,11 @@ func (z *Zone) answer(a *Answer, qname string, n *Node, qtype uint16, wild bool,
 }
 
 // chase follows a CNAME (RFC 1034 §4.3.2 step 3a) to target while it stays
-// in this zone; the final link decides the rcode (RFC 6604 §2).
+// in this zone and does not loop; the final link decides the rcode
+// (RFC 6604 §2).
 func (z *Zone) chase(a *Answer, target string, qtype uint16, depth int) {
 	a.Result = Success
-	if depth+1 >= MaxChain {
+	if depth+1 >= MaxChain || inChain(a.Answer, target) {
 		return
 	}
 	var kbuf [256]byte
@@ -175,4 +178,15 @@ func owned(rrs []dns.RR, qname, owner string, wild bool) []dns.RR {
 		out[i].Header().Name = qname
 	}
 	return out
+}
+
+// inChain reports whether name already owns an RR of the answer: following
+// it again would loop.
+func inChain(answer []dns.RR, name string) bool {
+	for _, rr := range answer {
+		if equalFold(rr.Header().Name, name) {
+			return true
+		}
+	}
+	return false
 }

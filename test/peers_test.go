@@ -1,0 +1,71 @@
+package test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// startNSD serves the zone files in dir (named ORIGIN.zone) with NSD.
+func startNSD(t testing.TB, dir string, origins ...string) *server {
+	t.Helper()
+	nsd := needTool(t, "nsd")
+	port := freePort(t)
+	conf := fmt.Sprintf(`server:
+  ip-address: 127.0.0.1@%d
+  zonesdir: %q
+  username: ""
+  chroot: ""
+  pidfile: %q
+  database: ""
+  zonelistfile: %q
+  xfrdfile: %q
+  xfrdir: %q
+  verbosity: 1
+  server-count: 1
+  minimal-responses: yes
+  refuse-any: no
+remote-control:
+  control-enable: no
+`, port, dir, filepath.Join(dir, "nsd.pid"), filepath.Join(dir, "zone.list"), filepath.Join(dir, "xfrd.state"), dir)
+	for _, o := range origins {
+		conf += fmt.Sprintf("zone:\n  name: %q\n  zonefile: %q\n", o, o+".zone")
+	}
+	path := filepath.Join(dir, "nsd.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return start(t, "nsd", fmt.Sprintf("127.0.0.1:%d", port), origins[0]+".", exec.Command(nsd, "-d", "-c", path))
+}
+
+// startKnot serves the zone files in dir (named ORIGIN.zone) with Knot.
+func startKnot(t testing.TB, dir string, origins ...string) *server {
+	t.Helper()
+	knotd := needTool(t, "knotd")
+	port := freePort(t)
+	conf := fmt.Sprintf(`server:
+  listen: 127.0.0.1@%d
+  rundir: %q
+log:
+  - target: stderr
+    any: warning
+database:
+  storage: %q
+template:
+  - id: default
+    storage: %q
+    journal-content: none
+    zonefile-sync: -1
+zone:
+`, port, dir, dir, dir)
+	for _, o := range origins {
+		conf += fmt.Sprintf("  - domain: %q\n    file: %q\n", o, o+".zone")
+	}
+	path := filepath.Join(dir, "knot.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return start(t, "knot", fmt.Sprintf("127.0.0.1:%d", port), origins[0]+".", exec.Command(knotd, "-c", path))
+}
