@@ -131,6 +131,13 @@ var diffCorpus = []query{
 	{name: "many.example.test.", qtype: dns.TypeA, tcp: true},
 	{name: "mxmany.example.test.", qtype: dns.TypeMX, edns: 1232, flagsOnly: true},
 	{name: "mxmany.example.test.", qtype: dns.TypeMX, flagsOnly: true},
+	// a child zone hosted beside its parent
+	{name: "child.example.test.", qtype: dns.TypeDS, edns: 1232},
+	{name: "child.example.test.", qtype: dns.TypeNS, edns: 1232},
+	{name: "child.example.test.", qtype: dns.TypeSOA, edns: 1232},
+	{name: "www.child.example.test.", qtype: dns.TypeA, edns: 1232},
+	{name: "nothere.child.example.test.", qtype: dns.TypeA, edns: 1232},
+	{name: "ns1.child.example.test.", qtype: dns.TypeA, edns: 1232},
 	// outside every zone
 	{name: "example.net.", qtype: dns.TypeA, edns: 1232},
 	{name: "test.", qtype: dns.TypeSOA, edns: 1232},
@@ -140,10 +147,10 @@ var diffCorpus = []query{
 // and Knot, and asks all three the same questions: rcode, flags and every
 // section must be the same.
 func TestDifferentialAgainstNSDAndKnot(t *testing.T) {
-	zoneFile := "diff/example.test.zone"
-	ours := startCoreDNS(t, fmt.Sprintf(zoneCorefile, copyZones(t, zoneFile)), "example.test.")
-	nsd := startNSD(t, copyZones(t, zoneFile), "example.test")
-	knot := startKnot(t, copyZones(t, zoneFile), "example.test")
+	files := []string{"diff/example.test.zone", "diff/child.example.test.zone"}
+	ours := startCoreDNS(t, fmt.Sprintf(zoneCorefile, copyZones(t, files...)), "example.test.")
+	nsd := startNSD(t, copyZones(t, files...), "example.test", "child.example.test")
+	knot := startKnot(t, copyZones(t, files...), "example.test", "child.example.test")
 
 	for _, q := range diffCorpus {
 		t.Run(q.String(), func(t *testing.T) {

@@ -1,0 +1,78 @@
+package zone
+
+import (
+	"bytes"
+	"sort"
+	"testing"
+)
+
+func TestKeyOrderIsCanonicalOrder(t *testing.T) {
+	// RFC 4034 §6.1's example, in canonical order.
+	names := []string{
+		"example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.",
+		"zABC.a.EXAMPLE.", "z.example.", `\001.z.example.`, "*.z.example.", `\200.z.example.`,
+	}
+	keys := make([][]byte, len(names))
+	for i, n := range names {
+		k, err := Key(n)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		keys[i] = k
+	}
+	if !sort.SliceIsSorted(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 }) {
+		for i := range names {
+			t.Logf("%-20s %q", names[i], keys[i])
+		}
+		t.Fatal("keys are not in canonical order")
+	}
+}
+
+func TestKeyOfAncestorIsPrefix(t *testing.T) {
+	tests := []struct{ parent, child string }{
+		{"example.org.", "www.example.org."},
+		{"example.org.", `a\000b.example.org.`},
+		{"example.org.", `a\.b.example.org.`},
+		{".", "org."},
+	}
+	for _, tc := range tests {
+		p, _ := Key(tc.parent)
+		c, _ := Key(tc.child)
+		if !bytes.HasPrefix(c, p) {
+			t.Errorf("key(%s)=%q is not a prefix of key(%s)=%q", tc.parent, p, tc.child, c)
+		}
+	}
+	// A name is not below another whose last label is only a prefix of its own.
+	p, _ := Key("ample.org.")
+	c, _ := Key("example.org.")
+	if bytes.HasPrefix(c, p) {
+		t.Error("example.org. must not be below ample.org.")
+	}
+	// Escapes that make a NUL or a dot inside a label keep the label whole.
+	a, _ := Key(`a\000.example.`)
+	b, _ := Key(`a.example.`)
+	if bytes.HasPrefix(a, b) || bytes.HasPrefix(b, a) {
+		t.Errorf("a\\000 and a must not be ancestors of each other: %q %q", a, b)
+	}
+	d, _ := Key(`a\.b.example.`)
+	e, _ := Key(`b.example.`)
+	if bytes.HasPrefix(d, e) {
+		t.Errorf(`a\.b is one label, not a name below b: %q %q`, d, e)
+	}
+}
+
+func TestKeyRefusesBadNames(t *testing.T) {
+	for _, n := range []string{"", "www.example.org", "a..b.", string(make([]byte, 300)) + "."} {
+		if _, err := Key(n); err == nil {
+			t.Errorf("%q: want an error", n)
+		}
+	}
+}
+
+func TestKeyIgnoresCase(t *testing.T) {
+	a, _ := Key("WwW.Example.ORG.")
+	b, _ := Key("www.example.org.")
+	if !bytes.Equal(a, b) {
+		t.Fatalf("%q != %q", a, b)
+	}
+}

@@ -1,0 +1,215 @@
+package zone
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+func mustRR(t testing.TB, s string) dns.RR {
+	t.Helper()
+	rr, err := dns.NewRR(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rr
+}
+
+func build(t testing.TB, rrs ...string) *Zone {
+	t.Helper()
+	tx, err := New("example.org.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.Add(mustRR(t, "example.org. 3600 IN SOA ns1.example.org. h.example.org. 1 2 3 4 5"))
+	for _, s := range rrs {
+		if err := tx.Add(mustRR(t, s)); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	z, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+func TestTxnLeavesTheOldZoneUnchanged(t *testing.T) {
+	old := build(t, "www.example.org. 300 IN A 192.0.2.1", "a.b.c.example.org. 300 IN A 192.0.2.2")
+	tx := old.Txn()
+	tx.Add(mustRR(t, "www.example.org. 300 IN A 192.0.2.3"))
+	tx.Delete(mustRR(t, "a.b.c.example.org. 300 IN A 192.0.2.2"))
+	tx.Add(mustRR(t, "new.example.org. 300 IN TXT hello"))
+	nz, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := old.Node("www.example.org."); len(n.Type(dns.TypeA)) != 1 {
+		t.Errorf("old zone: www has %d A, want 1", len(n.Type(dns.TypeA)))
+	}
+	if _, ok := old.Node("b.c.example.org."); !ok {
+		t.Error("old zone lost its empty non-terminal")
+	}
+	if _, ok := old.Node("new.example.org."); ok {
+		t.Error("old zone sees a name added later")
+	}
+	if n, _ := nz.Node("www.example.org."); len(n.Type(dns.TypeA)) != 2 {
+		t.Errorf("new zone: www has %d A, want 2", len(n.Type(dns.TypeA)))
+	}
+	if old.Len() != 3 || nz.Len() != 4 {
+		t.Errorf("record counts: old %d (want 3), new %d (want 4)", old.Len(), nz.Len())
+	}
+}
+
+func TestDeletingTheLastRecordRemovesEmptyNonTerminals(t *testing.T) {
+	z := build(t, "a.b.c.example.org. 300 IN A 192.0.2.2", "x.c.example.org. 300 IN A 192.0.2.3")
+	tx := z.Txn()
+	tx.Delete(mustRR(t, "a.b.c.example.org. 300 IN A 192.0.2.2"))
+	nz, _ := tx.Commit()
+	if _, ok := nz.Node("a.b.c.example.org."); ok {
+		t.Error("a.b.c still exists")
+	}
+	if _, ok := nz.Node("b.c.example.org."); ok {
+		t.Error("b.c still exists as an empty non-terminal")
+	}
+	if _, ok := nz.Node("c.example.org."); !ok {
+		t.Error("c is still an empty non-terminal above x.c")
+	}
+	tx = nz.Txn()
+	tx.DeleteName("x.c.example.org.")
+	nz, _ = tx.Commit()
+	if nz.Names() != 1 {
+		t.Errorf("only the apex should be left, have %d names", nz.Names())
+	}
+}
+
+func TestAddDeduplicatesAndKeepsOneTTLPerRRset(t *testing.T) {
+	z := build(t, "www.example.org. 300 IN A 192.0.2.1", "WWW.example.org. 300 IN A 192.0.2.1", "www.example.org. 600 IN A 192.0.2.2")
+	n, _ := z.Node("www.example.org.")
+	rrs := n.Type(dns.TypeA)
+	if len(rrs) != 2 {
+		t.Fatalf("want 2 A, got %v", rrs)
+	}
+	for _, rr := range rrs {
+		if rr.Header().Ttl != 300 || rr.Header().Name != "www.example.org." {
+			t.Errorf("want TTL 300 and the first spelling, got %v", rr)
+		}
+	}
+}
+
+func TestZoneRulesAreEnforced(t *testing.T) {
+	z := build(t, "www.example.org. 300 IN A 192.0.2.1", "c.example.org. 300 IN CNAME www.example.org.", "d.example.org. 300 IN DNAME example.net.")
+	tests := []struct {
+		rr   string
+		want error
+	}{
+		{"www.example.org. 300 IN CNAME x.example.org.", ErrCNAMEConflict},
+		{"c.example.org. 300 IN A 192.0.2.1", ErrCNAMEConflict},
+		{"c.example.org. 300 IN CNAME other.example.org.", ErrCNAMEConflict},
+		{"example.org. 300 IN CNAME x.example.net.", ErrCNAMEAtApex},
+		{"www.example.net. 300 IN A 192.0.2.1", ErrOutOfZone},
+		{"www.example.org. 300 IN SOA a. b. 1 2 3 4 5", ErrSOANotAtApex},
+		{"example.org. 300 IN SOA a. b. 9 2 3 4 5", ErrMultipleSOA},
+		{"d.example.org. 300 IN DNAME example.com.", ErrDNAMEConflict},
+		{"x.example.org. 2147483648 IN A 192.0.2.1", ErrBadTTL},
+		{"x.example.org. 300 CH A 192.0.2.1", ErrBadClass},
+	}
+	for _, tc := range tests {
+		tx := z.Txn()
+		if err := tx.Add(mustRR(t, tc.rr)); !errors.Is(err, tc.want) {
+			t.Errorf("%s: want %v, got %v", tc.rr, tc.want, err)
+		}
+	}
+	// The same CNAME again is a harmless duplicate.
+	tx := z.Txn()
+	if err := tx.Add(mustRR(t, "c.example.org. 300 IN CNAME www.example.org.")); err != nil {
+		t.Errorf("duplicate CNAME: %v", err)
+	}
+}
+
+func TestReplaceRRsetIsAllOrNothing(t *testing.T) {
+	z := build(t, "www.example.org. 300 IN A 192.0.2.1", "www.example.org. 300 IN TXT hi")
+	tx := z.Txn()
+	err := tx.ReplaceRRset("www.example.org.", dns.TypeCNAME, []dns.RR{mustRR(t, "www.example.org. 300 IN CNAME x.example.org.")})
+	if !errors.Is(err, ErrCNAMEConflict) {
+		t.Fatalf("want a CNAME conflict, got %v", err)
+	}
+	if err := tx.ReplaceRRset("www.example.org.", dns.TypeA, []dns.RR{
+		mustRR(t, "www.example.org. 60 IN A 192.0.2.7"), mustRR(t, "www.example.org. 90 IN A 192.0.2.8"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	nz, _ := tx.Commit()
+	n, _ := nz.Node("www.example.org.")
+	a := n.Type(dns.TypeA)
+	if len(a) != 2 || a[0].Header().Ttl != 60 || a[1].Header().Ttl != 60 || len(n.Type(dns.TypeTXT)) != 1 {
+		t.Fatalf("want 2 A with TTL 60 and the TXT kept, got %v", n.Sets)
+	}
+	// The SOA can be replaced, not removed.
+	tx = nz.Txn()
+	if err := tx.ReplaceRRset("example.org.", dns.TypeSOA, nil); err == nil {
+		t.Error("removing the SOA must fail")
+	}
+	if tx.DeleteRRset("example.org.", dns.TypeSOA) != 0 {
+		t.Error("DeleteRRset removed the SOA")
+	}
+	if err := tx.ReplaceRRset("example.org.", dns.TypeSOA, []dns.RR{mustRR(t, "example.org. 3600 IN SOA ns1.example.org. h.example.org. 2 2 3 4 5")}); err != nil {
+		t.Fatal(err)
+	}
+	nz, _ = tx.Commit()
+	if nz.Serial() != 2 || nz.Len() != 4 {
+		t.Errorf("want serial 2 and 4 RRs, got %d and %d", nz.Serial(), nz.Len())
+	}
+}
+
+func TestRecordsAreInCanonicalOrder(t *testing.T) {
+	z := build(t, "z.example.org. 300 IN A 192.0.2.1", "a.example.org. 300 IN TXT b", "a.example.org. 300 IN TXT a",
+		"a.example.org. 300 IN A 192.0.2.9", "a.example.org. 300 IN A 192.0.2.10", "example.org. 300 IN NS ns.example.org.")
+	var got []string
+	for _, rr := range z.Records() {
+		got = append(got, rr.String())
+	}
+	want := []string{
+		"example.org.\t3600\tIN\tSOA\tns1.example.org. h.example.org. 1 2 3 4 5",
+		"example.org.\t300\tIN\tNS\tns.example.org.",
+		"a.example.org.\t300\tIN\tA\t192.0.2.9",
+		"a.example.org.\t300\tIN\tA\t192.0.2.10",
+		"a.example.org.\t300\tIN\tTXT\t\"a\"",
+		"a.example.org.\t300\tIN\tTXT\t\"b\"",
+		"z.example.org.\t300\tIN\tA\t192.0.2.1",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %q", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%d: want %q, got %q", i, want[i], got[i])
+		}
+	}
+}
+
+func TestSetMatchesTheLongestOrigin(t *testing.T) {
+	parent := build(t)
+	tx, _ := New("sub.example.org.")
+	tx.Add(mustRR(t, "sub.example.org. 3600 IN SOA a. b. 1 2 3 4 5"))
+	child, _ := tx.Commit()
+	s := NewSet(parent, child)
+	for name, want := range map[string]string{
+		"www.sub.example.org.": "sub.example.org.", "sub.example.org.": "sub.example.org.",
+		"www.example.org.": "example.org.", "xsub.example.org.": "example.org.",
+	} {
+		k, _ := Key(name)
+		z, ok := s.Match(k)
+		if !ok || z.Origin() != want {
+			t.Errorf("%s: want zone %s, got %v", name, want, z)
+		}
+	}
+	if p, ok := s.Parent(child); !ok || p != parent {
+		t.Error("the parent of sub.example.org. is example.org.")
+	}
+	k, _ := Key("example.com.")
+	if _, ok := s.Match(k); ok {
+		t.Error("example.com. is in no zone")
+	}
+}
