@@ -16,6 +16,7 @@ var (
 	ErrCNAMEConflict = errors.New("CNAME cannot coexist with other data at the same name")
 	ErrDNAMEConflict = errors.New("only one DNAME is allowed at a name")
 	ErrTooManyRRs    = errors.New("zone exceeds its record limit")
+	ErrBadRdata      = errors.New("RDATA is missing or malformed")
 )
 
 // MaxTTL is the largest TTL a zone accepts (RFC 2181 §8).

@@ -127,6 +127,9 @@ func (t *Txn) check(rr dns.RR) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("owner %q: %w", h.Name, err)
 	}
+	if err := checkRdata(rr); err != nil {
+		return nil, err
+	}
 	if !bytes.HasPrefix(k, t.key) {
 		return nil, fmt.Errorf("%w: %s", ErrOutOfZone, h.Name)
 	}

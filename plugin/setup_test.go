@@ -1,0 +1,101 @@
+package zoneapi
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/coredns/caddy"
+	"github.com/coredns/coredns/core/dnsserver"
+)
+
+func TestParse(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		input   string
+		wantErr string
+		check   func(t *testing.T, c config)
+	}{
+		{input: "zoneapi " + dir, check: func(t *testing.T, c config) {
+			if c.dir != dir || c.listen != defaultListen || c.fall.Zones != nil {
+				t.Errorf("defaults: %+v", c)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n listen [::1]:9053\n fallthrough example.org\n max_records 10\n}", check: func(t *testing.T, c config) {
+			if c.listen != "[::1]:9053" || len(c.fall.Zones) != 1 || c.maxRecords != 10 {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n token s3cret\n}", check: func(t *testing.T, c config) {
+			if len(c.tokens) != 1 {
+				t.Errorf("tokens: %v", c.tokens)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n}", wantErr: "not a loopback address"},
+		{input: "zoneapi " + dir + " {\n bogus 1\n}", wantErr: `unknown property "bogus"`},
+		{input: "zoneapi " + dir + " extra", wantErr: "Wrong argument count"},
+		{input: "zoneapi " + dir + " {\n listen nonsense\n}", wantErr: "listen"},
+		{input: "zoneapi " + dir + " {\n max_records -1\n}", wantErr: "positive"},
+		{input: "zoneapi " + dir + " {\n token\n}", wantErr: "Wrong argument count"},
+		{input: "zoneapi " + dir + "\nzoneapi " + dir, wantErr: "once per Server Block"},
+	}
+	for _, tc := range tests {
+		c := caddy.NewTestController("dns", tc.input)
+		cfg, err := parse(c)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: want error containing %q, got %v", tc.input, tc.wantErr, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.input, err)
+			continue
+		}
+		tc.check(t, cfg)
+	}
+}
+
+func TestSetupLoadsTheStoreAndSharesItAcrossInstances(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(exampleOrg), 0o644)
+	os.WriteFile(filepath.Join(dir, "bad.example.zone"), []byte("garbage\n"), 0o644)
+	c := caddy.NewTestController("dns", "zoneapi "+dir)
+	if err := setup(c); err != nil {
+		t.Fatal(err)
+	}
+	st := registry[dir]
+	if st == nil || st.zones.Load().Len() != 1 || !st.ready.Load() {
+		t.Fatalf("want one zone loaded and ready, got %+v", st)
+	}
+	// A second instance (a Corefile reload) shares the state without reading the files again.
+	c2 := caddy.NewTestController("dns", "zoneapi "+dir)
+	if err := setup(c2); err != nil {
+		t.Fatal(err)
+	}
+	if registry[dir] != st || st.refs != 2 {
+		t.Fatalf("second instance did not share the state: refs=%d", st.refs)
+	}
+	release(st)
+	release(st)
+	if _, ok := registry[dir]; ok {
+		t.Fatal("state not forgotten after the last release")
+	}
+}
+
+func TestStoreDirIsRelativeToRootAndCreated(t *testing.T) {
+	root := t.TempDir()
+	c := caddy.NewTestController("dns", "zoneapi store")
+	dnsserver.GetConfig(c).Root = root
+	cfg, err := parse(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.dir != filepath.Join(root, "store") {
+		t.Errorf("want %s, got %s", filepath.Join(root, "store"), cfg.dir)
+	}
+	if fi, err := os.Stat(cfg.dir); err != nil || !fi.IsDir() {
+		t.Errorf("store directory not created: %v", err)
+	}
+}
