@@ -26,6 +26,10 @@ generate) generate ;;
 run)
 	build
 	mkdir -p data
+	if ! compgen -G 'data/*.zone' >/dev/null; then
+		cp docs/example.org.zone data/
+		echo "build.sh: data/ had no zones; copied docs/example.org.zone into it"
+	fi
 	exec bin/coredns -conf Corefile.example
 	;;
 test)

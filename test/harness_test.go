@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,13 +56,32 @@ type server struct {
 	name string
 	addr string
 	cmd  *exec.Cmd
-	log  *strings.Builder
+	log  *syncBuffer
+}
+
+// syncBuffer collects a process's output; the test reads it while the
+// process writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // start runs the command and waits until it answers an SOA query for zone.
 func start(t testing.TB, name, addr, zone string, cmd *exec.Cmd) *server {
 	t.Helper()
-	s := &server{name: name, addr: addr, cmd: cmd, log: &strings.Builder{}}
+	s := &server{name: name, addr: addr, cmd: cmd, log: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)

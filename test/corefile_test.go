@@ -1,0 +1,103 @@
+package test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// corefileBlocks returns the corefile code blocks of a Markdown file: those
+// fenced with ~~~ corefile or ```corefile.
+func corefileBlocks(t *testing.T, path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	re := regexp.MustCompile("(?ms)^(~~~|```) ?corefile\n(.*?)^(~~~|```)")
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		blocks = append(blocks, m[2])
+	}
+	return blocks
+}
+
+var portRe = regexp.MustCompile(`:(\d{2,5})\b`)
+
+// TestEveryDocumentedCorefileStarts starts bin/coredns with Corefile.example
+// and with every corefile block of the READMEs and docs/, each port swapped
+// for a free one, and checks that it answers DNS.
+func TestEveryDocumentedCorefileStarts(t *testing.T) {
+	root := repoRoot(t)
+	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	sources := map[string][]string{}
+	example, err := os.ReadFile(filepath.Join(root, "Corefile.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources["Corefile.example"] = []string{string(example)}
+	for _, md := range append([]string{filepath.Join(root, "README.md"), filepath.Join(root, "plugin", "README.md")}, docs...) {
+		rel, _ := filepath.Rel(root, md)
+		sources[rel] = corefileBlocks(t, md)
+	}
+	total := 0
+	for src, blocks := range sources {
+		for i, block := range blocks {
+			total++
+			t.Run(fmt.Sprintf("%s#%d", src, i+1), func(t *testing.T) { startDocumented(t, block) })
+		}
+	}
+	if total < 4 {
+		t.Fatalf("found only %d corefile blocks; the documentation has more", total)
+	}
+}
+
+func startDocumented(t *testing.T, corefile string) {
+	ports := map[string]int{}
+	var dnsPort int
+	corefile = portRe.ReplaceAllStringFunc(corefile, func(m string) string {
+		p := m[1:]
+		if _, ok := ports[p]; !ok {
+			ports[p] = freePort(t)
+		}
+		return fmt.Sprintf(":%d", ports[p])
+	})
+	// The first server block's port is DNS.
+	if m := regexp.MustCompile(`(?m)^[^\s#][^{\n]*:(\d+)\s*\{`).FindStringSubmatch(corefile); m != nil {
+		fmt.Sscan(m[1], &dnsPort)
+	}
+	if dnsPort == 0 {
+		t.Fatalf("no server block with a port in:\n%s", corefile)
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "Corefile")
+	os.WriteFile(conf, []byte(corefile), 0o644)
+	cmd := exec.Command(corednsBinary(t), "-conf", conf)
+	cmd.Dir = dir
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	addr := fmt.Sprintf("127.0.0.1:%d", dnsPort)
+	deadline := time.Now().Add(10 * time.Second)
+	// Listening on the DNS port proves the whole Corefile was accepted: a
+	// query could wait on a forward target that is not there.
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		if cmd.ProcessState != nil || strings.Contains(out.String(), "Error") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("coredns did not start with\n%s\noutput:\n%s", corefile, out.String())
+}
