@@ -27,6 +27,12 @@ func fit(m, r *dns.Msg, w dns.ResponseWriter, glueRequired bool) {
 		// Room for the OPT the server adds to the reply: at most the query's.
 		size -= dns.Len(opt)
 	}
+	// Most replies fit uncompressed, and measuring that needs no
+	// compression map; CoreDNS's server sends them uncompressed too.
+	m.Compress = false
+	if m.Len() <= size {
+		return
+	}
 	m.Compress = true
 	if m.Len() <= size {
 		return

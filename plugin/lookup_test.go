@@ -2,6 +2,7 @@ package zoneapi
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/coredns/coredns/plugin/test"
@@ -159,5 +160,26 @@ func TestAdditionalThatDoesNotFitIsDroppedWithoutTC(t *testing.T) {
 	resp, _ := serve(t, za, new(dns.Msg).SetQuestion("mx.example.org.", dns.TypeMX))
 	if resp.Truncated || len(resp.Answer) != 20 || len(resp.Extra) != 0 {
 		t.Fatalf("want 20 MX, no additional and no TC (RFC 2181 §9), got TC=%v answer=%d extra=%d", resp.Truncated, len(resp.Answer), len(resp.Extra))
+	}
+}
+
+func TestEscapedNamesAreDistinctNames(t *testing.T) {
+	za := newTestPlugin(t, map[string]string{"example.org.": exampleOrg + `a\000b IN TXT "nul"
+a\.b IN TXT "dot"
+b IN TXT "plain"
+`})
+	for q, want := range map[string]string{
+		`a\000b.example.org.`: `"nul"`,
+		`A\.B.example.org.`:   `"dot"`,
+		`b.example.org.`:      `"plain"`,
+	} {
+		resp, _ := serve(t, za, new(dns.Msg).SetQuestion(q, dns.TypeTXT))
+		if len(resp.Answer) != 1 || !strings.HasSuffix(resp.Answer[0].String(), want) {
+			t.Errorf("%s: want %s, got %v", q, want, resp.Answer)
+		}
+	}
+	resp, _ := serve(t, za, new(dns.Msg).SetQuestion(`x.a\.b.example.org.`, dns.TypeTXT))
+	if resp.Rcode != dns.RcodeNameError {
+		t.Errorf(`x.a\.b: want NXDOMAIN, got %s`, dns.RcodeToString[resp.Rcode])
 	}
 }

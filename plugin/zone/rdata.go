@@ -2,26 +2,34 @@ package zone
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/miekg/dns"
 )
 
-// checkRdata refuses an RR whose RDATA is missing or does not survive being
-// written out and read back. The parser accepts an RR without RDATA, the form
-// RFC 2136 uses to delete, and fills it with zero values ("SOA  0 0 0 0 0");
-// such an RR would be served, and written to the store, as garbage.
+// checkRdata refuses an RR whose RDATA is missing or cannot be put on the
+// wire. The zone file parser accepts an RR without RDATA, the form RFC 2136
+// uses to delete, and leaves its RDATA fields at their zero values ("SOA  0 0
+// 0 0 0"); and some fields are only checked when packed (an odd number of hex
+// digits in an SSHFP). Either would be served, and written to the store, as
+// garbage. rr must not be shared yet: packing sets its Rdlength.
 func checkRdata(rr dns.RR) error {
-	s := rr.String()
-	hdr := rr.Header().String()
-	if !strings.HasPrefix(s, hdr) || strings.TrimSpace(s[len(hdr):]) == "" {
+	h := rr.Header()
+	if newRR, ok := dns.TypeToRR[h.Rrtype]; ok {
 		if _, generic := rr.(*dns.RFC3597); !generic {
-			return ErrBadRdata
+			zero := newRR()
+			*zero.Header() = *h
+			if dns.IsDuplicate(zero, rr) {
+				return fmt.Errorf("%w: %s %s has no RDATA", ErrBadRdata, h.Name, dns.Type(h.Rrtype))
+			}
 		}
 	}
-	back, err := dns.NewRR(s)
-	if err != nil || back == nil || !dns.IsDuplicate(back, rr) {
-		return fmt.Errorf("%w: %s", ErrBadRdata, s)
+	var buf [512]byte
+	msg := buf[:]
+	if n := dns.Len(rr); n > len(buf) {
+		msg = make([]byte, n)
+	}
+	if _, err := dns.PackRR(rr, msg, 0, nil, false); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadRdata, err)
 	}
 	return nil
 }
