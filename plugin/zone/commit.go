@@ -19,7 +19,7 @@ func (t *Txn) Commit() (*Zone, error) {
 		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
 	}
 	t.owned = nil
-	return &Zone{origin: t.origin, key: t.key, tree: tree, apex: apex, soa: t.soa, negSOA: negativeSOA(t.soa), count: t.count}, nil
+	return &Zone{origin: t.origin, key: t.key, tree: tree, cuts: t.cuts.Commit(), apex: apex, soa: t.soa, negSOA: negativeSOA(t.soa), count: t.count}, nil
 }
 
 // negativeSOA returns the SOA as it goes in a negative answer: with the

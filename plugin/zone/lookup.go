@@ -57,42 +57,45 @@ func (z *Zone) Lookup(qname string, qk []byte, qtype uint16) Answer {
 }
 
 func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth int) {
-	// Walk the existing names from the apex down to qname: the first zone cut
-	// or DNAME on the way decides, otherwise the deepest is the closest encloser.
-	var ce *Node
-	ceLen := 0
-	it := z.tree.Root().PathIterator(qk)
-	for k, n, ok := it.Next(); ok; k, n, ok = it.Next() {
-		exact := len(k) == len(qk)
-		if len(k) > len(z.key) && !n.Empty() {
+	// A zone cut or DNAME above qname decides first, the highest one first.
+	if z.cuts.Len() > 0 {
+		it := z.cuts.Root().PathIterator(qk)
+		for k, n, ok := it.Next(); ok; k, n, ok = it.Next() {
+			exact := len(k) == len(qk)
 			// A DS query for the cut itself is answered by the parent (RFC 4035 §3.1.4.1).
-			if ns := n.Type(dns.TypeNS); ns != nil && !(exact && qtype == dns.TypeDS) {
+			if ns := n.Type(dns.TypeNS); ns != nil && len(k) > len(z.key) && !(exact && qtype == dns.TypeDS) {
 				z.referral(a, ns)
 				return
 			}
-		}
-		if !exact && !n.Empty() {
-			if d := n.Type(dns.TypeDNAME); d != nil {
+			if d := n.Type(dns.TypeDNAME); d != nil && !exact {
 				z.dname(a, qname, d[0].(*dns.DNAME), qtype, depth)
 				return
 			}
 		}
-		ce, ceLen = n, len(k)
 	}
-	if ce == nil { // qname is not in this zone; callers do not do that.
-		a.Result = NameError
-		return
-	}
-	if ceLen == len(qk) {
-		z.answer(a, qname, ce, qtype, false, depth)
+	root := z.tree.Root()
+	if n, ok := root.Get(qk); ok {
+		z.answer(a, qname, n, qtype, false, depth)
 		return
 	}
 
-	// Not found: a wildcard child of the closest encloser is the source of
+	// Not found: the closest encloser is the deepest existing ancestor (empty
+	// non-terminals exist too), and a wildcard child of it is the source of
 	// synthesis (RFC 4592 §3.3.1); an empty one still exists and gives NODATA.
+	ce := parentKey(qk)
+	for len(ce) > len(z.key) {
+		if _, ok := root.Get(ce); ok {
+			break
+		}
+		ce = parentKey(ce)
+	}
+	if len(ce) < len(z.key) { // qname is not in this zone; callers do not do that.
+		a.Result = NameError
+		return
+	}
 	var wbuf [256]byte
-	wk := append(append(wbuf[:0], qk[:ceLen]...), '*', keyEnd)
-	if w, ok := z.tree.Root().Get(wk); ok {
+	wk := append(append(wbuf[:0], ce...), '*', keyEnd)
+	if w, ok := root.Get(wk); ok {
 		z.answer(a, qname, w, qtype, true, depth)
 		return
 	}

@@ -16,6 +16,7 @@ type Txn struct {
 	origin string
 	key    []byte
 	tx     *iradix.Txn[*Node]
+	cuts   *iradix.Txn[*Node] // see Zone.cuts
 	soa    *dns.SOA
 	count  int
 	limit  int
@@ -32,12 +33,12 @@ func New(origin string) (*Txn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("origin %q: %w", origin, err)
 	}
-	return &Txn{origin: origin, key: key, tx: iradix.New[*Node]().Txn(), owned: map[*Node]struct{}{}}, nil
+	return &Txn{origin: origin, key: key, tx: iradix.New[*Node]().Txn(), cuts: iradix.New[*Node]().Txn(), owned: map[*Node]struct{}{}}, nil
 }
 
 // Txn starts a Txn that changes z.
 func (z *Zone) Txn() *Txn {
-	return &Txn{origin: z.origin, key: z.key, tx: z.tree.Txn(), soa: z.soa, count: z.count, owned: map[*Node]struct{}{}}
+	return &Txn{origin: z.origin, key: z.key, tx: z.tree.Txn(), cuts: z.cuts.Txn(), soa: z.soa, count: z.count, owned: map[*Node]struct{}{}}
 }
 
 // SetLimit makes Add fail with ErrTooManyRRs once the zone would hold more
@@ -105,7 +106,7 @@ func (t *Txn) addChecked(k []byte, rr dns.RR) {
 	if n.insert(rr) {
 		t.count++
 	}
-	t.tx.Insert(k, n)
+	t.set(k, n)
 	if h.Rrtype == dns.TypeSOA {
 		t.soa = rr.(*dns.SOA)
 	}
@@ -208,7 +209,7 @@ func (t *Txn) ensureAncestors(k []byte) {
 		}
 		n := &Node{Name: ""}
 		t.owned[n] = struct{}{}
-		t.tx.Insert(p, n)
+		t.set(p, n)
 		if len(p) == len(t.key) {
 			return
 		}
@@ -239,4 +240,22 @@ func (n *Node) insert(rr dns.RR) bool {
 	rrs = append(append(append(rrs, old[:j]...), rr), old[j:]...)
 	n.Sets[i].RRs = rrs
 	return true
+}
+
+// set stores n at key k, and keeps the index of zone cuts and DNAMEs.
+func (t *Txn) set(k []byte, n *Node) {
+	t.tx.Insert(k, n)
+	if (len(k) > len(t.key) && n.Type(dns.TypeNS) != nil) || n.Type(dns.TypeDNAME) != nil {
+		t.cuts.Insert(k, n)
+	} else if _, ok := t.cuts.Get(k); ok {
+		t.cuts.Delete(k)
+	}
+}
+
+// del removes the node at key k.
+func (t *Txn) del(k []byte) {
+	t.tx.Delete(k)
+	if _, ok := t.cuts.Get(k); ok {
+		t.cuts.Delete(k)
+	}
 }

@@ -148,15 +148,15 @@ func (t *Txn) lookup(name string) ([]byte, *Node, bool) {
 // empty non-terminal above it that no longer has anything below it.
 func (t *Txn) put(k []byte, n *Node) {
 	if !n.Empty() || len(k) == len(t.key) {
-		t.tx.Insert(k, n)
+		t.set(k, n)
 		return
 	}
 	for len(k) > len(t.key) {
 		if t.hasChildren(k) {
-			t.tx.Insert(k, n)
+			t.set(k, n)
 			return
 		}
-		t.tx.Delete(k)
+		t.del(k)
 		k = parentKey(k)
 		p, ok := t.tx.Get(k)
 		if !ok || !p.Empty() {

@@ -13,6 +13,10 @@ type Zone struct {
 	origin string // lower-case, fully qualified
 	key    []byte
 	tree   *iradix.Tree[*Node] // every name with data, and every empty non-terminal
+	// cuts holds the nodes that redirect the names below them: zone cuts (NS
+	// below the apex) and DNAME owners. It is small, so a lookup checks it
+	// and then needs one descent of tree, not a walk of every ancestor.
+	cuts   *iradix.Tree[*Node]
 	apex   *Node
 	soa    *dns.SOA
 	negSOA *dns.SOA // soa with the negative-caching TTL

@@ -1,0 +1,127 @@
+package zoneapi
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+func newTestState(t *testing.T) *state {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(exampleOrg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := &state{dir: dir}
+	if err := st.load(store.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestUpdatePersistsBeforePublishing(t *testing.T) {
+	st := newTestState(t)
+	za := &Zoneapi{state: st}
+	rr, _ := dns.NewRR("new.example.org. 300 IN A 192.0.2.200")
+	if _, err := st.update("example.org.", func(tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := serve(t, za, new(dns.Msg).SetQuestion("new.example.org.", dns.TypeA))
+	if len(resp.Answer) != 1 {
+		t.Fatalf("the change is not served: %v", resp)
+	}
+	text, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
+	if !strings.Contains(string(text), "new\t300\tIN\tA\t192.0.2.200") {
+		t.Fatalf("the change is not in the store:\n%s", text)
+	}
+}
+
+func TestRefusedUpdateChangesNothing(t *testing.T) {
+	st := newTestState(t)
+	before, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
+	snapshot := st.zones.Load()
+	bad, _ := dns.NewRR("www.example.org. 300 IN CNAME elsewhere.example.org.")
+	_, err := st.update("example.org.", func(tx *zone.Txn) error { return tx.Add(bad) })
+	if !errors.Is(err, zone.ErrCNAMEConflict) {
+		t.Fatalf("want a CNAME conflict, got %v", err)
+	}
+	after, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
+	if string(before) != string(after) || st.zones.Load() != snapshot {
+		t.Fatal("a refused change touched the store or the served zones")
+	}
+	if _, err := st.update("example.com.", func(*zone.Txn) error { return nil }); !errors.Is(err, ErrZoneNotFound) {
+		t.Fatalf("unknown zone: %v", err)
+	}
+}
+
+func TestFailedPersistIsNotPublished(t *testing.T) {
+	st := newTestState(t)
+	snapshot := st.zones.Load()
+	st.dir = filepath.Join(st.dir, "missing") // writes now fail
+	rr, _ := dns.NewRR("new.example.org. 300 IN A 192.0.2.200")
+	if _, err := st.update("example.org.", func(tx *zone.Txn) error { return tx.Add(rr) }); err == nil {
+		t.Fatal("want a persistence error")
+	}
+	if st.zones.Load() != snapshot {
+		t.Fatal("a change that was not persisted is served")
+	}
+}
+
+func TestConcurrentUpdatesAreSerialized(t *testing.T) {
+	st := newTestState(t)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 10 {
+				rr, _ := dns.NewRR(dns.Fqdn(strings.Repeat("x", i+1)+".example.org.") + " 300 IN TXT " + string(rune('a'+j)))
+				if _, err := st.update("example.org.", func(tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	z, _ := st.zones.Load().Get("example.org.")
+	if z.Len() != 13+80 {
+		t.Fatalf("want %d records, got %d: updates were lost", 13+80, z.Len())
+	}
+	onDisk, _, err := store.ReadFile(filepath.Join(st.dir, "example.org.zone"), "example.org.", store.Options{})
+	if err != nil || onDisk.Len() != z.Len() {
+		t.Fatalf("store has %d records (%v), memory %d", onDisk.Len(), err, z.Len())
+	}
+}
+
+func TestCreateAndRemoveZone(t *testing.T) {
+	st := newTestState(t)
+	tx, _ := zone.New("example.net.")
+	soa, _ := dns.NewRR("example.net. 3600 IN SOA ns1.example.net. h.example.net. 1 2 3 4 5")
+	tx.Add(soa)
+	z, _ := tx.Commit()
+	if err := st.create(z); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.create(z); !errors.Is(err, ErrZoneExists) {
+		t.Fatalf("second create: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(st.dir, "example.net.zone")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.remove("example.net."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(st.dir, "example.net.zone")); !os.IsNotExist(err) {
+		t.Fatal("zone file still there")
+	}
+	if _, ok := st.zones.Load().Get("example.net."); ok {
+		t.Fatal("removed zone still served")
+	}
+}
