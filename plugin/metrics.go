@@ -21,3 +21,49 @@ var (
 		Help:      "Zone files that could not be loaded.",
 	})
 )
+
+var (
+	apiRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "api_requests_total",
+		Help:      "API requests by operation and status code.",
+	}, []string{"operation", "status"})
+
+	apiDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "api_request_duration_seconds",
+		Help:      "Time to answer an API request, by operation.",
+		Buckets:   prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"operation"})
+
+	recordsGauge = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "records",
+		Help:      "Number of records served, by store directory.",
+	}, []string{"store"})
+
+	swaps = promauto.NewCounter(prometheus.CounterOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "snapshot_swaps_total",
+		Help:      "Snapshots published: each applied change is one.",
+	})
+
+	persistDuration = promauto.NewHistogram(prometheus.HistogramOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "persist_duration_seconds",
+		Help:      "Time to write a changed zone durably to the store.",
+		Buckets:   prometheus.ExponentialBuckets(0.0001, 2, 18),
+	})
+
+	persistFailures = promauto.NewCounter(prometheus.CounterOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "persist_failures_total",
+		Help:      "Changes refused because the store could not be written.",
+	})
+)

@@ -26,6 +26,9 @@ func setup(c *caddy.Controller) error {
 		return plugin.Error(pluginName, err)
 	}
 	za := &Zoneapi{Fall: cfg.fall, state: st}
+	// The API starts, or takes this Corefile's settings, only once the whole
+	// Corefile is accepted; a reload that fails leaves it as it was.
+	c.OnStartup(func() error { return st.startAPI(cfg) })
 	c.OnShutdown(func() error { release(st); return nil })
 
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
@@ -39,9 +42,10 @@ func setup(c *caddy.Controller) error {
 type config struct {
 	dir        string
 	listen     string
-	tokens     []string
+	tokens     []*token
 	fall       fall.F
 	maxRecords int
+	maxBody    int64
 }
 
 const (
@@ -50,7 +54,7 @@ const (
 )
 
 func parse(c *caddy.Controller) (config, error) {
-	cfg := config{dir: defaultDir, listen: defaultListen}
+	cfg := config{dir: defaultDir, listen: defaultListen, maxBody: defaultMaxBody}
 	i := 0
 	for c.Next() {
 		if i > 0 {
@@ -100,11 +104,26 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 		}
 		cfg.listen = args[0]
 	case "token":
+		t, err := parseToken(c, len(cfg.tokens)+1)
+		if err != nil {
+			return err
+		}
+		for _, o := range cfg.tokens {
+			if o.name == t.name {
+				return c.Errf("token %q is defined twice", t.name)
+			}
+		}
+		cfg.tokens = append(cfg.tokens, t)
+	case "max_body":
 		args := c.RemainingArgs()
-		if len(args) != 1 || args[0] == "" {
+		if len(args) != 1 {
 			return c.ArgErr()
 		}
-		cfg.tokens = append(cfg.tokens, args[0])
+		n, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil || n <= 0 {
+			return c.Errf("max_body needs a positive number of bytes, got %q", args[0])
+		}
+		cfg.maxBody = n
 	case "fallthrough":
 		cfg.fall.SetZonesFromArgs(c.RemainingArgs())
 	case "max_records":

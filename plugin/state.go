@@ -26,6 +26,9 @@ type state struct {
 	mu sync.Mutex
 
 	refs int // guarded by registryMu
+
+	maxRecords int        // per zone, for changes; 0 is no limit
+	api        *apiServer // nil until the first instance starts it
 }
 
 var (
@@ -41,7 +44,7 @@ func acquire(cfg config) (*state, error) {
 		st.refs++
 		return st, nil
 	}
-	st := &state{dir: cfg.dir, refs: 1}
+	st := &state{dir: cfg.dir, refs: 1, maxRecords: cfg.maxRecords}
 	if err := st.load(store.Options{MaxRecords: cfg.maxRecords}); err != nil {
 		return nil, err
 	}
@@ -56,6 +59,9 @@ func release(st *state) {
 	st.refs--
 	if st.refs == 0 {
 		delete(registry, st.dir)
+		if st.api != nil {
+			st.api.stop()
+		}
 	}
 }
 
@@ -82,14 +88,33 @@ func (st *state) load(opt store.Options) error {
 		records += l.Zone.Len()
 	}
 	set := zone.NewSet(zones...)
-	st.publish(set)
+	recordsGauge.WithLabelValues(st.dir).Set(0)
+	st.publish(set, records)
 	st.ready.Store(true)
 	log.Infof("loaded %d of %d zones, %d records, from %s in %s", len(zones), len(loaded), records, st.dir, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// publish makes set the snapshot that queries see.
-func (st *state) publish(set *zone.Set) {
+// publish makes set the snapshot that queries see; recordsDelta is the
+// change in the number of records, so that no publish walks every zone.
+func (st *state) publish(set *zone.Set, recordsDelta int) {
 	st.zones.Store(set)
+	swaps.Inc()
 	zonesGauge.WithLabelValues(st.dir).Set(float64(set.Len()))
+	recordsGauge.WithLabelValues(st.dir).Add(float64(recordsDelta))
+}
+
+// startAPI starts the store's API, or gives it a new Corefile's settings.
+func (st *state) startAPI(cfg config) error {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if st.api == nil {
+		a, err := newAPIServer(st)
+		if err != nil {
+			return err
+		}
+		st.api = a
+	}
+	st.maxRecords = cfg.maxRecords
+	return st.api.configure(cfg.listen, &apiConfig{tokens: cfg.tokens, maxBody: cfg.maxBody})
 }

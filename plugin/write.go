@@ -3,6 +3,9 @@ package zoneapi
 import (
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/miekg/dns"
 
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
@@ -15,32 +18,71 @@ var (
 	ErrZoneExists   = errors.New("zone already exists")
 )
 
-// update applies fn to a transaction on the zone origin, writes the new zone
-// to the store, and only then publishes it: a change that is visible over DNS
-// is on disk, and a change that failed to persist is never seen. Writers are
-// serialized; readers are never blocked.
-func (st *state) update(origin string, fn func(*zone.Txn) error) (*zone.Zone, error) {
+// change is the one write path: fn edits a transaction on the current zone;
+// then the serial is bumped once (nextSerial), the zone-wide rules are
+// checked, and the new zone is written to the store and only then published.
+// A change that is visible over DNS is on disk, and one that failed to
+// persist is never seen. Writers are serialized; readers never wait.
+// ifMatch, when set, must be the zone's current ETag. A dry run stops before
+// writing and returns the zone it would publish.
+func (st *state) change(origin string, ifMatch *string, dryRun bool, fn func(z *zone.Zone, tx *zone.Txn) error) (old, nz *zone.Zone, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	set := st.zones.Load()
 	z, ok := set.Get(origin)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", origin, ErrZoneNotFound)
+		return nil, nil, fmt.Errorf("%s: %w", origin, ErrZoneNotFound)
+	}
+	if ifMatch != nil && *ifMatch != "*" && *ifMatch != etag(z) {
+		return z, nil, fmt.Errorf("If-Match is %s but the zone is at %s: %w", *ifMatch, etag(z), errPrecondition)
 	}
 	tx := z.Txn()
-	if err := fn(tx); err != nil {
-		return nil, err
+	tx.SetLimit(st.maxRecords)
+	if err := fn(z, tx); err != nil {
+		return z, nil, err
 	}
-	nz, err := tx.Commit()
-	if err != nil {
-		return nil, err
+	if err := bumpSerial(tx, z.Serial()); err != nil {
+		return z, nil, err
 	}
+	if nz, err = tx.Commit(); err != nil {
+		return z, nil, err
+	}
+	if n, ok := z.Node(origin); ok && len(n.Type(dns.TypeNS)) > 0 {
+		if n2, _ := nz.Node(origin); len(n2.Type(dns.TypeNS)) == 0 {
+			return z, nil, errLastNS
+		}
+	}
+	if dryRun {
+		return z, nz, nil
+	}
+	start := time.Now()
 	if err := store.WriteFile(st.dir, nz); err != nil {
-		return nil, err
+		persistFailures.Inc()
+		return z, nil, err
 	}
-	st.publish(set.With(nz))
-	return nz, nil
+	persistDuration.Observe(time.Since(start).Seconds())
+	st.publish(set.With(nz), nz.Len()-z.Len())
+	return z, nz, nil
 }
+
+// bumpSerial sets the serial of the zone being built to the one after cur,
+// unless the change itself set a higher one.
+func bumpSerial(tx *zone.Txn, cur uint32) error {
+	soa := tx.RRset(tx.Origin(), dns.TypeSOA)
+	if len(soa) != 1 {
+		return zone.ErrNoSOA
+	}
+	s := dns.Copy(soa[0]).(*dns.SOA)
+	if serialGreater(s.Serial, cur) {
+		return nil
+	}
+	s.Serial = nextSerial(cur, timeNow())
+	return tx.ReplaceRRset(tx.Origin(), dns.TypeSOA, []dns.RR{s})
+}
+
+// etag is a zone's version as an entity tag: its serial, which every change
+// raises.
+func etag(z *zone.Zone) string { return fmt.Sprintf("%q", fmt.Sprint(z.Serial())) }
 
 // create adds a new zone to the store and publishes it.
 func (st *state) create(z *zone.Zone) error {
@@ -53,7 +95,7 @@ func (st *state) create(z *zone.Zone) error {
 	if err := store.WriteFile(st.dir, z); err != nil {
 		return err
 	}
-	st.publish(set.With(z))
+	st.publish(set.With(z), z.Len())
 	return nil
 }
 
@@ -62,12 +104,13 @@ func (st *state) remove(origin string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	set := st.zones.Load()
-	if _, ok := set.Get(origin); !ok {
+	z, ok := set.Get(origin)
+	if !ok {
 		return fmt.Errorf("%s: %w", origin, ErrZoneNotFound)
 	}
 	if err := store.RemoveFile(st.dir, origin); err != nil {
 		return err
 	}
-	st.publish(set.Without(origin))
+	st.publish(set.Without(origin), -z.Len())
 	return nil
 }

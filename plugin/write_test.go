@@ -30,7 +30,7 @@ func TestUpdatePersistsBeforePublishing(t *testing.T) {
 	st := newTestState(t)
 	za := &Zoneapi{state: st}
 	rr, _ := dns.NewRR("new.example.org. 300 IN A 192.0.2.200")
-	if _, err := st.update("example.org.", func(tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+	if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
 		t.Fatal(err)
 	}
 	resp, _ := serve(t, za, new(dns.Msg).SetQuestion("new.example.org.", dns.TypeA))
@@ -48,7 +48,7 @@ func TestRefusedUpdateChangesNothing(t *testing.T) {
 	before, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
 	snapshot := st.zones.Load()
 	bad, _ := dns.NewRR("www.example.org. 300 IN CNAME elsewhere.example.org.")
-	_, err := st.update("example.org.", func(tx *zone.Txn) error { return tx.Add(bad) })
+	_, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(bad) })
 	if !errors.Is(err, zone.ErrCNAMEConflict) {
 		t.Fatalf("want a CNAME conflict, got %v", err)
 	}
@@ -56,7 +56,7 @@ func TestRefusedUpdateChangesNothing(t *testing.T) {
 	if string(before) != string(after) || st.zones.Load() != snapshot {
 		t.Fatal("a refused change touched the store or the served zones")
 	}
-	if _, err := st.update("example.com.", func(*zone.Txn) error { return nil }); !errors.Is(err, ErrZoneNotFound) {
+	if _, _, err := st.change("example.com.", nil, false, func(_ *zone.Zone, _ *zone.Txn) error { return nil }); !errors.Is(err, ErrZoneNotFound) {
 		t.Fatalf("unknown zone: %v", err)
 	}
 }
@@ -66,7 +66,7 @@ func TestFailedPersistIsNotPublished(t *testing.T) {
 	snapshot := st.zones.Load()
 	st.dir = filepath.Join(st.dir, "missing") // writes now fail
 	rr, _ := dns.NewRR("new.example.org. 300 IN A 192.0.2.200")
-	if _, err := st.update("example.org.", func(tx *zone.Txn) error { return tx.Add(rr) }); err == nil {
+	if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err == nil {
 		t.Fatal("want a persistence error")
 	}
 	if st.zones.Load() != snapshot {
@@ -83,7 +83,7 @@ func TestConcurrentUpdatesAreSerialized(t *testing.T) {
 			defer wg.Done()
 			for j := range 10 {
 				rr, _ := dns.NewRR(dns.Fqdn(strings.Repeat("x", i+1)+".example.org.") + " 300 IN TXT " + string(rune('a'+j)))
-				if _, err := st.update("example.org.", func(tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+				if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
 					t.Error(err)
 				}
 			}

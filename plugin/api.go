@@ -1,0 +1,198 @@
+package zoneapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	oapimw "github.com/oapi-codegen/echo-middleware"
+	spec "github.com/zoneapi/zoneapi"
+	"github.com/zoneapi/zoneapi/plugin/api"
+)
+
+// apiConfig is what a Corefile says about the API. A reload swaps it whole.
+type apiConfig struct {
+	tokens  []*token
+	maxBody int64
+}
+
+// apiServer is the HTTP control API of one store. It belongs to the store's
+// state, not to a plugin instance, so a Corefile reload keeps it listening
+// (only a changed listen address restarts it) and keeps every zone.
+type apiServer struct {
+	st   *state
+	cfg  atomic.Pointer[apiConfig]
+	echo *echo.Echo
+	idem *idempotency
+
+	mu   sync.Mutex
+	addr string
+	srv  *http.Server
+}
+
+// Timeouts of the API's http.Server: a slow or stuck client cannot hold a
+// connection or a goroutine for long.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 10 * time.Second
+)
+
+// loadSpec parses and validates the embedded openapi.yaml.
+func loadSpec() (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(spec.OpenAPI)
+	if err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	return doc, nil
+}
+
+func newAPIServer(st *state) (*apiServer, error) {
+	doc, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	a := &apiServer{st: st, idem: newIdempotency()}
+	a.cfg.Store(&apiConfig{maxBody: defaultMaxBody})
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = httpErrorHandler
+	e.Use(middleware.Recover())
+	e.Use(a.observe)
+	e.Use(a.limitBody)
+	e.Use(a.authenticate)
+	e.Use(oapimw.OapiRequestValidatorWithOptions(doc, &oapimw.Options{
+		Prefix:                "/v1",
+		DoNotValidateServers:  true,
+		SilenceServersWarning: true,
+		Options: openapi3filter.Options{
+			// Authentication is the authenticate middleware's; the scopes
+			// are checked by the handlers, which know the zone and name.
+			AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
+		},
+		ErrorHandler: func(c echo.Context, he *echo.HTTPError) error { return he },
+	}))
+	e.Use(restoreBody)
+	e.Use(a.idempotent)
+	// Handler errors go back to Echo, whose error handler makes problems.
+	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(&handlers{st: st}, nil), "/v1")
+	a.echo = e
+	return a, nil
+}
+
+// configure applies a (new) Corefile's API settings and makes the listener
+// serve on addr, starting it or moving it as needed.
+func (a *apiServer) configure(addr string, cfg *apiConfig) error {
+	a.cfg.Store(cfg)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.srv != nil && a.addr == addr {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api listen %s: %w", addr, err)
+	}
+	old := a.srv
+	a.srv = &http.Server{
+		Handler:           a.echo,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	a.addr = addr
+	srv := a.srv
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Errorf("api on %s: %v", addr, err)
+		}
+	}()
+	log.Infof("api listening on http://%s/v1", ln.Addr())
+	if old != nil {
+		go shutdown(old)
+	}
+	return nil
+}
+
+// stop shuts the listener down gracefully: requests in flight finish.
+func (a *apiServer) stop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.srv != nil {
+		shutdown(a.srv)
+		a.srv = nil
+	}
+}
+
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warningf("api shutdown: %v", err)
+	}
+}
+
+// defaultMaxBody bounds a request body unless max_body says otherwise.
+const defaultMaxBody = 8 << 20
+
+// limitBody refuses bodies over the limit with 413 before they are read.
+func (a *apiServer) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		limit := a.cfg.Load().maxBody
+		req := c.Request()
+		if req.ContentLength > limit {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is %d bytes; the limit is %d", req.ContentLength, limit))
+		}
+		if req.Body != nil {
+			body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+			if err != nil {
+				return echo.NewHTTPError(http.StatusBadRequest, "reading the body: "+err.Error())
+			}
+			if int64(len(body)) > limit {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over the limit of %d bytes", limit))
+			}
+			req.Body = io.NopCloser(bytesReader(body))
+			c.Set(bodyKey, body)
+		}
+		return next(c)
+	}
+}
+
+const bodyKey = "zoneapi.body"
+
+// restoreBody gives the handlers the body again: the request validator
+// reads it from a clone of the request that shares it.
+func restoreBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if b, ok := c.Get(bodyKey).([]byte); ok {
+			c.Request().Body = io.NopCloser(bytesReader(b))
+		}
+		return next(c)
+	}
+}
+
+func jsonEncode(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,162 @@
+package zoneapi
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/api"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// PatchZone implements api.StrictServerInterface: every change or none, one
+// serial bump, or with dry_run the diff without applying it.
+func (h *handlers) PatchZone(ctx context.Context, req api.PatchZoneRequestObject) (api.PatchZoneResponseObject, error) {
+	origin, err := originOf(req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	dry := req.Body.DryRun != nil && *req.Body.DryRun
+	type target struct {
+		owner string
+		typ   uint16
+	}
+	var touched []target
+	var warnings []string
+	old, nz, err := h.st.change(origin, req.Params.IfMatch, dry, func(z *zone.Zone, tx *zone.Txn) error {
+		for i, c := range req.Body.Changes {
+			owner, typ, err := rrsetTarget(origin, c.Name, c.Type)
+			if err != nil {
+				return &changeError{i, err}
+			}
+			if !tokenFrom(ctx).canWrite(origin, owner, typ) {
+				return &changeError{i, fmt.Errorf("token %s may not change %s %s: %w", tokenFrom(ctx).name, owner, dns.Type(typ), errForbidden)}
+			}
+			touched = append(touched, target{owner, typ})
+			w, err := applyChange(origin, owner, typ, c, tx)
+			if err != nil {
+				return &changeError{i, err}
+			}
+			if w != "" {
+				warnings = append(warnings, fmt.Sprintf("change %d: %s", i, w))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	added, removed := []api.DNSRecord{}, []api.DNSRecord{}
+	seen := map[target]bool{}
+	for _, t := range append(touched, target{origin, dns.TypeSOA}) {
+		key := target{strings.ToLower(t.owner), t.typ}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		a, r := diffRRset(old, nz, t.owner, t.typ)
+		added, removed = append(added, a...), append(removed, r...)
+	}
+	sort.SliceStable(added, func(i, j int) bool { return added[i].Name < added[j].Name })
+	if !dry {
+		audit(ctx, "patchZone", nz, fmt.Sprintf("%d changes, +%d -%d records", len(req.Body.Changes), len(added), len(removed)))
+	}
+	if warnings == nil {
+		warnings = []string{}
+	}
+	tag := etag(nz)
+	if dry {
+		tag = etag(old)
+	}
+	return api.PatchZone200JSONResponse{
+		Body:    api.ChangeResult{Zone: trimDot(origin), Applied: !dry, Serial: int64(nz.Serial()), Added: added, Removed: removed, Warnings: warnings},
+		Headers: api.PatchZone200ResponseHeaders{ETag: &tag},
+	}, nil
+}
+
+// applyChange applies one change of a PATCH to tx and returns a warning, if any.
+func applyChange(origin, owner string, typ uint16, c api.Change, tx *zone.Txn) (string, error) {
+	switch c.Op {
+	case api.Add:
+		if c.Value == nil {
+			return "", &fieldError{"value", fmt.Errorf("add needs a value")}
+		}
+		rr, err := newRR(origin, owner, dns.Type(typ).String(), *c.Value, c.Ttl)
+		if err != nil {
+			return "", err
+		}
+		return "", upsert(tx, rr)
+	case api.Delete:
+		if c.Value == nil {
+			return "", &fieldError{"value", fmt.Errorf("delete needs the value of the record")}
+		}
+		rr, err := newRR(origin, owner, dns.Type(typ).String(), *c.Value, nil)
+		if err != nil {
+			return "", err
+		}
+		if typ == dns.TypeSOA {
+			return "", zone.ErrNoSOA
+		}
+		if !tx.Delete(rr) {
+			return "nothing to delete: the record is not in the zone", nil
+		}
+	case api.ReplaceRrset:
+		if c.Values == nil {
+			return "", &fieldError{"values", fmt.Errorf("replace_rrset needs values (empty to delete)")}
+		}
+		rrs, err := rrsetValues(origin, owner, typ, c.Ttl, *c.Values, "/values")
+		if err != nil {
+			return "", err
+		}
+		return "", tx.ReplaceRRset(owner, typ, rrs)
+	case api.DeleteRrset:
+		if typ == dns.TypeSOA {
+			return "", zone.ErrNoSOA
+		}
+		if tx.DeleteRRset(owner, typ) == 0 {
+			return "nothing to delete: the RRset is not in the zone", nil
+		}
+	default:
+		return "", &fieldError{"op", fmt.Errorf("unknown op %q", c.Op)}
+	}
+	return "", nil
+}
+
+// diffRRset lists what the RRset at owner/typ gained and lost from a to b.
+func diffRRset(a, b *zone.Zone, owner string, typ uint16) (added, removed []api.DNSRecord) {
+	var before, after []dns.RR
+	if n, ok := a.Node(owner); ok {
+		before = n.Type(typ)
+	}
+	if n, ok := b.Node(owner); ok {
+		after = n.Type(typ)
+	}
+	in := func(rr dns.RR, set []dns.RR) bool {
+		for _, o := range set {
+			if dns.IsDuplicate(o, rr) && o.Header().Ttl == rr.Header().Ttl {
+				return true
+			}
+		}
+		return false
+	}
+	for _, rr := range after {
+		if !in(rr, before) {
+			added = append(added, toRecord(rr, b.Origin()))
+		}
+	}
+	for _, rr := range before {
+		if !in(rr, after) {
+			removed = append(removed, toRecord(rr, a.Origin()))
+		}
+	}
+	return added, removed
+}
+
+func trimDot(s string) string {
+	if len(s) > 1 && s[len(s)-1] == '.' {
+		return s[:len(s)-1]
+	}
+	return s
+}

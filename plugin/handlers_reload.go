@@ -1,0 +1,181 @@
+package zoneapi
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/api"
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// ReloadZone implements api.StrictServerInterface.
+func (h *handlers) ReloadZone(ctx context.Context, req api.ReloadZoneRequestObject) (api.ReloadZoneResponseObject, error) {
+	origin, err := originOf(req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	if !tokenFrom(ctx).canWriteZone(origin) {
+		return nil, fmt.Errorf("token %s may not reload %s: %w", tokenFrom(ctx).name, origin, errForbidden)
+	}
+	name, _ := store.FileName(origin)
+	res, err := h.st.reload(origin, filepath.Join(h.st.dir, name))
+	if err != nil {
+		return nil, err
+	}
+	z, _ := h.st.zones.Load().Get(origin)
+	audit(ctx, "reloadZone", z, fmt.Sprintf("serial_bumped=%v", res.SerialBumped))
+	return api.ReloadZone202JSONResponse{Body: res, Headers: api.ReloadZone202ResponseHeaders{ETag: ptr(etag(z))}}, nil
+}
+
+// reload reads the zone's file again and serves it. A serial that is not
+// above the one served is raised above it, in memory and in the file, since
+// secondaries must never see a serial go backwards (RFC 1982).
+func (st *state) reload(origin, path string) (api.ReloadResult, error) {
+	fresh, _, err := store.ReadFile(path, origin, store.Options{MaxRecords: st.maxRecords})
+	if err != nil {
+		return api.ReloadResult{}, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	set := st.zones.Load()
+	cur, exists := set.Get(origin)
+	res := api.ReloadResult{Zone: trimDot(origin), Serial: int64(fresh.Serial()), RecordsCount: fresh.Len()}
+	if exists && !serialGreater(fresh.Serial(), cur.Serial()) {
+		if sameRecords(cur, fresh) {
+			res.Serial = int64(cur.Serial())
+			return res, nil
+		}
+		fileSerial := int64(fresh.Serial())
+		tx := fresh.Txn()
+		if err := bumpSerial(tx, cur.Serial()); err != nil {
+			return res, err
+		}
+		if fresh, err = tx.Commit(); err != nil {
+			return res, err
+		}
+		if err := store.WriteFile(st.dir, fresh); err != nil {
+			return res, err
+		}
+		res.SerialBumped, res.FileSerial, res.Serial = true, &fileSerial, int64(fresh.Serial())
+	}
+	delta := fresh.Len()
+	if exists {
+		delta -= cur.Len()
+	}
+	st.publish(set.With(fresh), delta)
+	return res, nil
+}
+
+// sameRecords reports whether two versions of a zone hold the same RRs,
+// the SOA serial aside.
+func sameRecords(a, b *zone.Zone) bool {
+	if a.Len() != b.Len() {
+		return false
+	}
+	ra, rb := a.Records(), b.Records()
+	for i := range ra {
+		if i == 0 {
+			sa, sb := *ra[0].(*dns.SOA), *rb[0].(*dns.SOA)
+			sa.Serial, sb.Serial = 0, 0
+			if !dns.IsDuplicate(&sa, &sb) || sa.Hdr.Ttl != sb.Hdr.Ttl {
+				return false
+			}
+			continue
+		}
+		if !dns.IsDuplicate(ra[i], rb[i]) || ra[i].Header().Ttl != rb[i].Header().Ttl {
+			return false
+		}
+	}
+	return true
+}
+
+// ReloadAllZones implements api.StrictServerInterface.
+func (h *handlers) ReloadAllZones(ctx context.Context, _ api.ReloadAllZonesRequestObject) (api.ReloadAllZonesResponseObject, error) {
+	if !tokenFrom(ctx).full() && tokenFrom(ctx) != anonymous {
+		return nil, fmt.Errorf("token %s may not reload the store: %w", tokenFrom(ctx).name, errForbidden)
+	}
+	out := api.ReloadAllZones202JSONResponse{Reloaded: []api.ReloadResult{}, Removed: []string{}, Errors: []api.Problem{}}
+	paths, _ := filepath.Glob(filepath.Join(h.st.dir, "*"+store.Ext))
+	onDisk := map[string]bool{}
+	for _, p := range paths {
+		origin, err := store.Origin(filepath.Base(p))
+		if err != nil {
+			out.Errors = append(out.Errors, problemFor(&store.FileError{File: p, Err: err}).body())
+			continue
+		}
+		onDisk[origin] = true
+		res, err := h.st.reload(origin, p)
+		if err != nil {
+			out.Errors = append(out.Errors, problemFor(err).body())
+			continue
+		}
+		out.Reloaded = append(out.Reloaded, res)
+	}
+	for _, z := range h.st.zones.Load().Zones() {
+		if !onDisk[z.Origin()] {
+			h.st.mu.Lock()
+			set := h.st.zones.Load()
+			h.st.publish(set.Without(z.Origin()), -z.Len())
+			h.st.mu.Unlock()
+			out.Removed = append(out.Removed, trimDot(z.Origin()))
+		}
+	}
+	log.Infof("audit token=%s op=reloadAllZones reloaded=%d removed=%d errors=%d", tokenFrom(ctx).name, len(out.Reloaded), len(out.Removed), len(out.Errors))
+	return out, nil
+}
+
+// ImportZone implements api.StrictServerInterface.
+func (h *handlers) ImportZone(ctx context.Context, req api.ImportZoneRequestObject) (api.ImportZoneResponseObject, error) {
+	origin, err := originOf(req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	if !tokenFrom(ctx).canWriteZone(origin) {
+		return nil, fmt.Errorf("token %s may not import %s: %w", tokenFrom(ctx).name, origin, errForbidden)
+	}
+	text, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	fresh, _, err := store.Read(strings.NewReader(string(text)), "body", origin, store.Options{MaxRecords: h.st.maxRecords})
+	if err != nil {
+		return nil, err
+	}
+	if _, exists := h.st.zones.Load().Get(origin); !exists {
+		if err := h.st.create(fresh); err != nil {
+			return nil, err
+		}
+		audit(ctx, "importZone", fresh, fmt.Sprintf("created, %d records", fresh.Len()))
+		return api.ImportZone200JSONResponse{Body: apiZone(fresh, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(fresh))}}, nil
+	}
+	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+		z.Walk(func(n *zone.Node) bool {
+			if n.Name != "" {
+				tx.DeleteName(n.Name)
+			}
+			return true
+		})
+		for _, rr := range fresh.Records() {
+			if rr.Header().Rrtype == dns.TypeSOA {
+				if err := tx.ReplaceRRset(origin, dns.TypeSOA, []dns.RR{dns.Copy(rr)}); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := tx.Add(dns.Copy(rr)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	audit(ctx, "importZone", nz, fmt.Sprintf("replaced, %d records", nz.Len()))
+	return api.ImportZone200JSONResponse{Body: apiZone(nz, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(nz))}}, nil
+}

@@ -1,0 +1,179 @@
+package zoneapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/api"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// defaultTTL is the TTL of a record whose ttl is not given.
+const defaultTTL = 3600
+
+// ownerName turns an API name (relative, "@", or absolute) into an absolute
+// name in origin, or says why it cannot be one.
+func ownerName(name, origin string) (string, error) {
+	switch {
+	case name == "@":
+		return origin, nil
+	case strings.HasSuffix(name, "."):
+	default:
+		name = name + "." + origin
+	}
+	if _, ok := dns.IsDomainName(name); !ok || len(name) > 254 {
+		return "", fmt.Errorf("%q is not a valid domain name", name)
+	}
+	if !dns.IsSubDomain(origin, name) {
+		return "", fmt.Errorf("%s: %w %s", name, zone.ErrOutOfZone, origin)
+	}
+	return name, nil
+}
+
+// rrType parses a type mnemonic or TYPEnnn.
+func rrType(s string) (uint16, bool) {
+	s = strings.ToUpper(s)
+	if t, ok := dns.StringToType[s]; ok {
+		return t, zone.Storable(t)
+	}
+	if n, err := strconv.ParseUint(strings.TrimPrefix(s, "TYPE"), 10, 16); err == nil && strings.HasPrefix(s, "TYPE") {
+		return uint16(n), zone.Storable(uint16(n))
+	}
+	return 0, false
+}
+
+// fieldError is a problem with one field of a record in a request.
+type fieldError struct {
+	field string // "name", "type", "value" or "ttl"
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+// newRR builds the RR that a record of the API stands for, in zone origin.
+func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
+	owner, err := ownerName(name, origin)
+	if err != nil {
+		return nil, &fieldError{"name", err}
+	}
+	t, ok := rrType(typ)
+	if !ok {
+		return nil, &fieldError{"type", fmt.Errorf("%q is not a type that a zone can hold", typ)}
+	}
+	tl := defaultTTL
+	if ttl != nil {
+		tl = *ttl
+	}
+	if tl < 0 || tl > zone.MaxTTL {
+		return nil, &fieldError{"ttl", zone.ErrBadTTL}
+	}
+	if strings.ContainsAny(value, "\n\r\x00") {
+		return nil, &fieldError{"value", fmt.Errorf("contains a line break or NUL")}
+	}
+	hdr := dns.RR_Header{Name: owner, Rrtype: t, Class: dns.ClassINET, Ttl: uint32(tl)}
+	if (t == dns.TypeTXT || t == dns.TypeSPF) && !strings.HasPrefix(value, `"`) {
+		// One literal string, in chunks of at most 255 bytes (RFC 1035 §3.3.14).
+		return &dns.TXT{Hdr: hdr, Txt: chunk(value)}, nil
+	}
+	if err := plainRdata(value); err != nil {
+		return nil, &fieldError{"value", err}
+	}
+	zp := dns.NewZoneParser(strings.NewReader(fmt.Sprintf("@ %d IN %s %s\n", tl, dns.Type(t), value)), origin, "")
+	zp.SetIncludeAllowed(false)
+	rr, ok := zp.Next()
+	if err := zp.Err(); err != nil || !ok {
+		return nil, &fieldError{"value", fmt.Errorf("not valid %s RDATA: %s", dns.Type(t), parseReason(err))}
+	}
+	if _, more := zp.Next(); more {
+		return nil, &fieldError{"value", fmt.Errorf("holds more than one record")}
+	}
+	rr.Header().Name = owner
+	return rr, nil
+}
+
+// plainRdata refuses what the zone file syntax would read as something else
+// than RDATA: a comment, parentheses or a directive outside quotes.
+func plainRdata(value string) error {
+	quoted, escaped := false, false
+	for _, c := range value {
+		switch {
+		case escaped:
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == ';' || c == '(' || c == ')'):
+			return fmt.Errorf("%q outside double quotes: quote it or escape it with a backslash", c)
+		}
+	}
+	if quoted {
+		return fmt.Errorf("unbalanced double quote")
+	}
+	return nil
+}
+
+func parseReason(err error) string {
+	if err == nil {
+		return "empty"
+	}
+	s := err.Error()
+	s = strings.TrimPrefix(s, "dns: ")
+	if i := strings.Index(s, " at line: "); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// chunk splits s into strings of at most 255 bytes.
+func chunk(s string) []string {
+	var out []string
+	for len(s) > 255 {
+		out = append(out, s[:255])
+		s = s[255:]
+	}
+	return append(out, s)
+}
+
+// recordID is a record's id: a hash of its owner (without case), type and
+// RDATA. It is the same after a restart, with no state to keep.
+func recordID(rr dns.RR) string {
+	h := sha256.New()
+	hdr := rr.Header()
+	fmt.Fprintf(h, "%s\x00%d\x00", strings.ToLower(hdr.Name), hdr.Rrtype)
+	h.Write([]byte(rdataText(rr)))
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// rdataText is the RDATA of rr in presentation format.
+func rdataText(rr dns.RR) string {
+	s := rr.String()
+	hdr := rr.Header().String()
+	if strings.HasPrefix(s, hdr) {
+		return s[len(hdr):]
+	}
+	return s
+}
+
+// relativeName is owner as the API shows it: relative to origin, "@" for it.
+func relativeName(owner, origin string) string {
+	if strings.EqualFold(owner, origin) {
+		return "@"
+	}
+	if suffix := "." + origin; len(owner) > len(suffix) && strings.EqualFold(owner[len(owner)-len(suffix):], suffix) {
+		return owner[:len(owner)-len(suffix)]
+	}
+	return owner
+}
+
+// toRecord is rr as the API shows it.
+func toRecord(rr dns.RR, origin string) api.DNSRecord {
+	id := recordID(rr)
+	ttl := int(rr.Header().Ttl)
+	return api.DNSRecord{Id: &id, Name: relativeName(rr.Header().Name, origin), Type: dns.Type(rr.Header().Rrtype).String(), Value: rdataText(rr), Ttl: &ttl}
+}

@@ -1,0 +1,112 @@
+package zoneapi
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/coredns/caddy"
+	"github.com/miekg/dns"
+)
+
+// parseToken reads one token property:
+//
+//	token SECRET
+//	token NAME {
+//	    secret SECRET | secret_file PATH
+//	    read_only
+//	    zones ZONE...
+//	    names PATTERN...
+//	    types TYPE...
+//	}
+//
+// The first form may do everything and is named "token<n>" in logs; a secret
+// from the environment is written {$VAR}, which the Corefile expands.
+func parseToken(c *caddy.Controller, n int) (*token, error) {
+	args := c.RemainingArgs()
+	if len(args) != 1 || args[0] == "" {
+		return nil, c.ArgErr()
+	}
+	if !c.NextArg() { // token SECRET
+		return &token{name: fmt.Sprintf("token%d", n), digest: sha256.Sum256([]byte(args[0]))}, nil
+	}
+	if c.Val() != "{" {
+		return nil, c.ArgErr()
+	}
+	t := &token{name: args[0]}
+	secret := ""
+	for c.Next() && c.Val() != "}" {
+		prop := c.Val()
+		vals := c.RemainingArgs()
+		switch prop {
+		case "secret":
+			if len(vals) != 1 || vals[0] == "" {
+				return nil, c.ArgErr()
+			}
+			secret = vals[0]
+		case "secret_file":
+			if len(vals) != 1 {
+				return nil, c.ArgErr()
+			}
+			s, err := readSecretFile(vals[0])
+			if err != nil {
+				return nil, c.Errf("token %s: secret_file: %v", t.name, err)
+			}
+			secret = s
+		case "read_only":
+			if len(vals) != 0 {
+				return nil, c.ArgErr()
+			}
+			t.readOnly = true
+		case "zones", "names", "types":
+			if len(vals) == 0 {
+				return nil, c.ArgErr()
+			}
+			if err := scopeOf(t, prop, vals); err != nil {
+				return nil, c.Errf("token %s: %v", t.name, err)
+			}
+		default:
+			return nil, c.Errf("token %s: unknown property %q", t.name, prop)
+		}
+	}
+	if c.Val() != "}" {
+		return nil, c.Errf("token %s: missing }", t.name)
+	}
+	if secret == "" {
+		return nil, c.Errf("token %s: needs a secret or secret_file", t.name)
+	}
+	t.digest = sha256.Sum256([]byte(secret))
+	return t, nil
+}
+
+// scopeOf parses the zones, names and types of a scoped token.
+func scopeOf(t *token, prop string, args []string) error {
+	switch prop {
+	case "zones":
+		for _, z := range args {
+			t.zones = append(t.zones, strings.ToLower(dns.Fqdn(z)))
+		}
+	case "names":
+		for _, p := range args {
+			t.names = append(t.names, strings.ToLower(dns.Fqdn(p)))
+		}
+	case "types":
+		for _, s := range args {
+			typ, ok := rrType(s)
+			if !ok {
+				return fmt.Errorf("types: %q is not an RR type", s)
+			}
+			t.types = append(t.types, typ)
+		}
+	}
+	return nil
+}
+
+func readSecretFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
