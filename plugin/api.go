@@ -51,6 +51,13 @@ const (
 	shutdownTimeout   = 10 * time.Second
 )
 
+func init() {
+	// Zone files travel as text/dns, the document as application/yaml: both
+	// are strings to the schema.
+	openapi3filter.RegisterBodyDecoder("text/dns", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/yaml", openapi3filter.PlainBodyDecoder)
+}
+
 // loadSpec parses and validates the embedded openapi.yaml.
 func loadSpec() (*openapi3.T, error) {
 	doc, err := openapi3.NewLoader().LoadFromData(spec.OpenAPI)

@@ -11,7 +11,7 @@ fuzztime=${FUZZTIME:-20s}
 step() { printf '\n=== %s\n' "$*"; }
 
 step "install test dependencies"
-pkgs=(nsd knot knot-dnsutils bind9-dnsutils dnsperf python3)
+pkgs=(nsd knot knot-dnsutils bind9-dnsutils dnsperf python3 nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -33,11 +33,19 @@ step "build"
 
 step "generated code is current"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	if ! git diff --exit-code -- coredns/; then
-		echo "regenerating from plugin.cfg changed coredns/: commit the result of ./build.sh generate" >&2
+	if ! git diff --exit-code -- coredns/ plugin/api/ test/client/; then
+		echo "regenerating from plugin.cfg and openapi.yaml changed committed code: commit the result of ./build.sh generate" >&2
 		exit 1
 	fi
 fi
+
+step "lint openapi.yaml (Redocly CLI)"
+redocly_dir=${XDG_CACHE_HOME:-$HOME/.cache}/zoneapi-redocly
+if [ ! -x "$redocly_dir/node_modules/.bin/redocly" ]; then
+	mkdir -p "$redocly_dir"
+	(cd "$redocly_dir" && npm install --no-save --no-audit --no-fund --loglevel=error @redocly/cli@2.77.0 >/dev/null)
+fi
+"$redocly_dir/node_modules/.bin/redocly" lint openapi.yaml --format=stylish
 
 step "gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -1,0 +1,216 @@
+package test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+	spec "github.com/zoneapi/zoneapi"
+	"github.com/zoneapi/zoneapi/test/client"
+	"gopkg.in/yaml.v3"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// TestEveryOperationOverHTTP drives every operation of openapi.yaml through
+// the generated client against bin/coredns, checks each effect over DNS and
+// in the store, and every response against openapi.yaml.
+func TestEveryOperationOverHTTP(t *testing.T) {
+	e := startAPI(t, "", "store/example.org.zone")
+	ctx := context.Background()
+
+	// createZone, with records and a default SOA.
+	cz, err := e.c.CreateZoneWithResponse(ctx, &client.CreateZoneParams{}, client.Zone{Name: "Example.NET.", Records: &[]client.DNSRecord{
+		{Type: "A", Name: "www", Value: "192.0.2.10", Ttl: ptr(300)},
+		{Type: "MX", Name: "@", Value: "10 mail"},
+	}})
+	if err != nil || cz.StatusCode() != http.StatusCreated {
+		t.Fatalf("createZone: %v %s", err, cz.Body)
+	}
+	if cz.JSON201.Name != "example.net" || *cz.JSON201.RecordsCount != 4 {
+		t.Errorf("createZone: %+v", cz.JSON201)
+	}
+	if got := e.dig("www.example.net.", dns.TypeA); len(got) != 1 || got[0] != "192.0.2.10" {
+		t.Errorf("new zone not served: %v", got)
+	}
+	if !strings.Contains(e.storeFile("example.net"), "www\t300\tIN\tA\t192.0.2.10") {
+		t.Errorf("new zone not in the store:\n%s", e.storeFile("example.net"))
+	}
+
+	// listZones and getZone.
+	lz, _ := e.c.ListZonesWithResponse(ctx)
+	if lz.StatusCode() != 200 || len(*lz.JSON200) != 2 {
+		t.Errorf("listZones: %s", lz.Body)
+	}
+	gz, _ := e.c.GetZoneWithResponse(ctx, "example.org")
+	if gz.StatusCode() != 200 || *gz.JSON200.RecordsCount != len(*gz.JSON200.Records) {
+		t.Errorf("getZone: %s", gz.Body)
+	}
+	etag := gz.HTTPResponse.Header.Get("ETag")
+
+	// upsertRecord: add, then the same again only sets the TTL.
+	up, _ := e.c.UpsertRecordWithResponse(ctx, "example.org.", &client.UpsertRecordParams{IfMatch: &etag}, client.DNSRecord{Type: "TXT", Name: "note", Value: "hello world; with a semicolon", Ttl: ptr(120)})
+	if up.StatusCode() != 200 {
+		t.Fatalf("upsertRecord: %s", up.Body)
+	}
+	id := *up.JSON200.Id
+	up2, _ := e.c.UpsertRecordWithResponse(ctx, "EXAMPLE.org", &client.UpsertRecordParams{}, client.DNSRecord{Type: "TXT", Name: "note.example.org.", Value: "hello world; with a semicolon", Ttl: ptr(60)})
+	if up2.StatusCode() != 200 || *up2.JSON200.Id != id || *up2.JSON200.Ttl != 60 {
+		t.Errorf("upsert again: want the same id with TTL 60, got %s", up2.Body)
+	}
+	if got := e.dig("note.example.org.", dns.TypeTXT); len(got) != 1 || got[0] != `"hello world; with a semicolon"` {
+		t.Errorf("TXT over DNS: %v", got)
+	}
+	// A stale If-Match is refused.
+	stale, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{IfMatch: &etag}, client.DNSRecord{Type: "A", Name: "x", Value: "192.0.2.1"})
+	if stale.StatusCode() != http.StatusPreconditionFailed {
+		t.Errorf("stale If-Match: want 412, got %d", stale.StatusCode())
+	}
+
+	// getZoneRecords with filters, getRecord.
+	gr, _ := e.c.GetZoneRecordsWithResponse(ctx, "example.org", &client.GetZoneRecordsParams{Name: ptr("note"), Type: ptr("TXT")})
+	if gr.StatusCode() != 200 || len(*gr.JSON200) != 1 || *(*gr.JSON200)[0].Id != id {
+		t.Errorf("getZoneRecords filtered: %s", gr.Body)
+	}
+	g1, _ := e.c.GetRecordWithResponse(ctx, "example.org", id)
+	if g1.StatusCode() != 200 || g1.JSON200.Name != "note" {
+		t.Errorf("getRecord: %s", g1.Body)
+	}
+
+	// updateRecord gives the record a new value, and so a new id.
+	ur, _ := e.c.UpdateRecordWithResponse(ctx, "example.org", id, &client.UpdateRecordParams{}, client.DNSRecord{Type: "TXT", Name: "note", Value: "updated"})
+	if ur.StatusCode() != 200 || *ur.JSON200.Id == id {
+		t.Errorf("updateRecord: %s", ur.Body)
+	}
+	id = *ur.JSON200.Id
+
+	// RRsets.
+	rs, _ := e.c.ReplaceRRsetWithResponse(ctx, "example.org", "www", "A", &client.ReplaceRRsetParams{}, client.RRsetInput{Ttl: ptr(90), Values: []string{"192.0.2.81", "192.0.2.80"}})
+	if rs.StatusCode() != 200 || len(rs.JSON200.Values) != 2 || rs.JSON200.Ttl != 90 {
+		t.Errorf("replaceRRset: %s", rs.Body)
+	}
+	got := e.dig("www.example.org.", dns.TypeA)
+	sort.Strings(got)
+	if strings.Join(got, ",") != "192.0.2.80,192.0.2.81" {
+		t.Errorf("RRset over DNS: %v", got)
+	}
+	gs, _ := e.c.GetRRsetWithResponse(ctx, "example.org", "www", "A")
+	if gs.StatusCode() != 200 || len(gs.JSON200.Values) != 2 {
+		t.Errorf("getRRset: %s", gs.Body)
+	}
+
+	// patchZone: a dry run changes nothing; the real one applies all at once.
+	before := e.storeFile("example.org")
+	changes := []client.Change{
+		{Op: client.Add, Name: "api", Type: "A", Value: ptr("192.0.2.55")},
+		{Op: client.DeleteRrset, Name: "www", Type: "A"},
+	}
+	dry, _ := e.c.PatchZoneWithResponse(ctx, "example.org", &client.PatchZoneParams{}, client.ZonePatch{DryRun: ptr(true), Changes: changes})
+	if dry.StatusCode() != 200 || dry.JSON200.Applied || len(dry.JSON200.Removed) != 3 || e.storeFile("example.org") != before {
+		t.Errorf("dry run: %s", dry.Body)
+	}
+	pz, _ := e.c.PatchZoneWithResponse(ctx, "example.org", &client.PatchZoneParams{IdempotencyKey: ptr("k1")}, client.ZonePatch{Changes: changes})
+	if pz.StatusCode() != 200 || !pz.JSON200.Applied {
+		t.Fatalf("patchZone: %s", pz.Body)
+	}
+	if len(e.dig("www.example.org.", dns.TypeA)) != 0 || len(e.dig("api.example.org.", dns.TypeA)) != 1 {
+		t.Errorf("patch not served")
+	}
+	// The same Idempotency-Key replays the first answer, applying nothing.
+	again, _ := e.c.PatchZoneWithResponse(ctx, "example.org", &client.PatchZoneParams{IdempotencyKey: ptr("k1")}, client.ZonePatch{Changes: changes})
+	if again.StatusCode() != 200 || again.HTTPResponse.Header.Get("Idempotent-Replayed") != "true" || again.JSON200.Serial != pz.JSON200.Serial {
+		t.Errorf("idempotent retry: %d %s", again.StatusCode(), again.Body)
+	}
+
+	// deleteRRset, deleteRecord (query), deleteRecordById (path).
+	if r, _ := e.c.DeleteRRsetWithResponse(ctx, "example.org", "api", "A", &client.DeleteRRsetParams{}); r.StatusCode() != 204 {
+		t.Errorf("deleteRRset: %d %s", r.StatusCode(), r.Body)
+	}
+	if r, _ := e.c.DeleteRecordWithResponse(ctx, "example.org", &client.DeleteRecordParams{RecordId: id}); r.StatusCode() != 204 {
+		t.Errorf("deleteRecord: %d %s", r.StatusCode(), r.Body)
+	}
+	mx, _ := e.c.GetZoneRecordsWithResponse(ctx, "example.net", &client.GetZoneRecordsParams{Type: ptr("MX")})
+	if r, _ := e.c.DeleteRecordByIdWithResponse(ctx, "example.net", *(*mx.JSON200)[0].Id, &client.DeleteRecordByIdParams{}); r.StatusCode() != 204 {
+		t.Errorf("deleteRecordById: %d %s", r.StatusCode(), r.Body)
+	}
+
+	// exportZone gives the store's bytes; importZone replaces the zone.
+	ex, _ := e.c.ExportZoneWithResponse(ctx, "example.org")
+	if ex.StatusCode() != 200 || string(ex.Body) != e.storeFile("example.org") {
+		t.Errorf("exportZone differs from the store file")
+	}
+	im, _ := e.c.ImportZoneWithBodyWithResponse(ctx, "example.org", &client.ImportZoneParams{}, "text/dns",
+		strings.NewReader("@ 3600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ IN NS ns1\nns1 IN A 192.0.2.1\nimported IN A 192.0.2.77\n"))
+	if im.StatusCode() != 200 || *im.JSON200.RecordsCount != 4 || *im.JSON200.Serial <= 1 {
+		t.Errorf("importZone: %s", im.Body)
+	}
+	if got := e.dig("imported.example.org.", dns.TypeA); len(got) != 1 {
+		t.Errorf("imported record not served")
+	}
+
+	// reloadZone after an out-of-band edit with a lower serial: bumped.
+	edited := strings.Replace(e.storeFile("example.org"), "imported\t", "edited\t", 1)
+	edited = strings.Replace(edited, " 7200 3600", "X", 1)
+	edited = editSerial(t, e.storeFile("example.org"), "1")
+	edited = strings.Replace(edited, "imported\t", "edited\t", 1)
+	writeFile(t, e.dir+"/example.org.zone", edited)
+	rl, _ := e.c.ReloadZoneWithResponse(ctx, "example.org")
+	if rl.StatusCode() != 202 || !rl.JSON202.SerialBumped || *rl.JSON202.FileSerial != 1 {
+		t.Errorf("reloadZone: %s", rl.Body)
+	}
+	if len(e.dig("edited.example.org.", dns.TypeA)) != 1 {
+		t.Errorf("reloaded zone not served")
+	}
+	ra, _ := e.c.ReloadAllZonesWithResponse(ctx)
+	if ra.StatusCode() != 202 || len(ra.JSON202.Reloaded) != 2 {
+		t.Errorf("reloadAllZones: %s", ra.Body)
+	}
+
+	// ACME httpreq, default body, then cleanup.
+	pr, _ := e.c.AcmePresentWithResponse(ctx, client.AcmeRequest{Fqdn: ptr("_acme-challenge.example.org."), Value: ptr("abc123")})
+	if pr.StatusCode() != 200 || len(e.dig("_acme-challenge.example.org.", dns.TypeTXT)) != 1 {
+		t.Errorf("acmePresent: %d %s", pr.StatusCode(), pr.Body)
+	}
+	cl, _ := e.c.AcmeCleanupWithResponse(ctx, client.AcmeRequest{Fqdn: ptr("_acme-challenge.example.org."), Value: ptr("abc123")})
+	if cl.StatusCode() != 200 || len(e.dig("_acme-challenge.example.org.", dns.TypeTXT)) != 0 {
+		t.Errorf("acmeCleanup: %d %s", cl.StatusCode(), cl.Body)
+	}
+
+	// deleteZone, health, the document.
+	if r, _ := e.c.DeleteZoneWithResponse(ctx, "example.net", &client.DeleteZoneParams{}); r.StatusCode() != 204 {
+		t.Errorf("deleteZone: %d %s", r.StatusCode(), r.Body)
+	}
+	if r := e.dig("www.example.net.", dns.TypeA); r != nil {
+		t.Errorf("deleted zone still served: %v", r)
+	}
+	if h, _ := e.c.GetHealthWithResponse(ctx); h.StatusCode() != 200 || h.JSON200.Zones != 1 {
+		t.Errorf("getHealth: %s", h.Body)
+	}
+	d, err := e.c.GetOpenAPI(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(d.Body)
+	if d.StatusCode != 200 || string(body) != string(spec.OpenAPI) {
+		t.Errorf("getOpenAPI does not serve openapi.yaml")
+	}
+
+	// Every operation of the document was exercised.
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `yaml:"operationId"`
+		} `yaml:"paths"`
+	}
+	yaml.Unmarshal(spec.OpenAPI, &doc)
+	for _, ops := range doc.Paths {
+		for _, op := range ops {
+			if op.OperationID != "" && !e.doer.seen[op.OperationID] {
+				t.Errorf("operation %s was not exercised", op.OperationID)
+			}
+		}
+	}
+}
