@@ -88,7 +88,7 @@ func (h *handlers) GetZone(ctx context.Context, req api.GetZoneRequestObject) (a
 func (h *handlers) CreateZone(ctx context.Context, req api.CreateZoneRequestObject) (api.CreateZoneResponseObject, error) {
 	origin, err := originOf(req.Body.Name)
 	if err != nil {
-		return nil, &fieldError{"name", err}
+		return nil, &fieldError{field: "name", err: err}
 	}
 	if !tokenFrom(ctx).canWriteZone(origin) {
 		return nil, fmt.Errorf("token %s may not create %s: %w", tokenFrom(ctx).name, origin, errForbidden)

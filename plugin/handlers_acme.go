@@ -40,7 +40,7 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) e
 	var kbuf [256]byte
 	k, err := zone.AppendKey(kbuf[:0], strings.ToLower(name))
 	if err != nil {
-		return &fieldError{"fqdn", err}
+		return &fieldError{field: "fqdn", err: err}
 	}
 	z, ok := h.st.zones.Load().Match(k)
 	if !ok {

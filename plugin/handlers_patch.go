@@ -81,7 +81,7 @@ func applyChange(origin, owner string, typ uint16, c api.Change, tx *zone.Txn) (
 	switch c.Op {
 	case api.Add:
 		if c.Value == nil {
-			return "", &fieldError{"value", fmt.Errorf("add needs a value")}
+			return "", &fieldError{field: "value", err: fmt.Errorf("add needs a value")}
 		}
 		rr, err := newRR(origin, owner, dns.Type(typ).String(), *c.Value, c.Ttl)
 		if err != nil {
@@ -90,7 +90,7 @@ func applyChange(origin, owner string, typ uint16, c api.Change, tx *zone.Txn) (
 		return "", upsert(tx, rr)
 	case api.Delete:
 		if c.Value == nil {
-			return "", &fieldError{"value", fmt.Errorf("delete needs the value of the record")}
+			return "", &fieldError{field: "value", err: fmt.Errorf("delete needs the value of the record")}
 		}
 		rr, err := newRR(origin, owner, dns.Type(typ).String(), *c.Value, nil)
 		if err != nil {
@@ -104,7 +104,7 @@ func applyChange(origin, owner string, typ uint16, c api.Change, tx *zone.Txn) (
 		}
 	case api.ReplaceRrset:
 		if c.Values == nil {
-			return "", &fieldError{"values", fmt.Errorf("replace_rrset needs values (empty to delete)")}
+			return "", &fieldError{field: "values", err: fmt.Errorf("replace_rrset needs values (empty to delete)")}
 		}
 		rrs, err := rrsetValues(origin, owner, typ, c.Ttl, *c.Values, "/values")
 		if err != nil {
@@ -119,7 +119,7 @@ func applyChange(origin, owner string, typ uint16, c api.Change, tx *zone.Txn) (
 			return "nothing to delete: the RRset is not in the zone", nil
 		}
 	default:
-		return "", &fieldError{"op", fmt.Errorf("unknown op %q", c.Op)}
+		return "", &fieldError{field: "op", err: fmt.Errorf("unknown op %q", c.Op)}
 	}
 	return "", nil
 }

@@ -256,11 +256,11 @@ func rrsetOf(z *zone.Zone, owner string, typ uint16) (api.RRset, bool) {
 func rrsetTarget(origin, name, typ string) (string, uint16, error) {
 	owner, err := ownerName(name, origin)
 	if err != nil {
-		return "", 0, &fieldError{"name", err}
+		return "", 0, &fieldError{field: "name", err: err}
 	}
 	t, ok := rrType(typ)
 	if !ok {
-		return "", 0, &fieldError{"type", fmt.Errorf("%q is not a type that a zone can hold", typ)}
+		return "", 0, &fieldError{field: "type", err: fmt.Errorf("%q is not a type that a zone can hold", typ)}
 	}
 	return owner, t, nil
 }

@@ -65,7 +65,7 @@ func rrsetValues(origin, owner string, typ uint16, ttl *int, values []string, po
 		rr, err := newRR(origin, owner, dns.Type(typ).String(), v, ttl)
 		if err != nil {
 			if fe, ok := err.(*fieldError); ok && fe.field == "value" {
-				return nil, &indexedError{prefix: fmt.Sprintf("%s/%d", pointer, i), err: fe.err}
+				fe.pointer = fmt.Sprintf("%s/%d", pointer, i)
 			}
 			return nil, err
 		}

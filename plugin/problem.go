@@ -78,6 +78,9 @@ func problemFor(err error) *problem {
 	var fe *fieldError
 	if errors.As(err, &fe) {
 		pointer = "/" + fe.field
+		if fe.pointer != "" {
+			pointer = fe.pointer
+		}
 	}
 	var ce *changeError
 	if errors.As(err, &ce) {
@@ -175,6 +178,11 @@ func httpProblem(he *echo.HTTPError) *problem {
 		if p := validationProblem(he); p != nil {
 			return p
 		}
+		if i := strings.IndexByte(msg, '\n'); i > 0 {
+			msg = msg[:i]
+		}
+		return &problem{status: 400, code: "invalid-request", title: "Invalid request", detail: strings.TrimPrefix(msg, "at '': "),
+			hint: "See the parameters and schema of this operation in openapi.yaml."}
 	}
 	return &problem{status: he.Code, code: strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "-")), title: http.StatusText(he.Code), detail: msg}
 }

@@ -48,8 +48,9 @@ func rrType(s string) (uint16, bool) {
 
 // fieldError is a problem with one field of a record in a request.
 type fieldError struct {
-	field string // "name", "type", "value" or "ttl"
-	err   error
+	field   string // "name", "type", "value" or "ttl"
+	err     error
+	pointer string // where the field is in the body, when not at /field
 }
 
 func (e *fieldError) Error() string { return e.field + ": " + e.err.Error() }
@@ -59,21 +60,21 @@ func (e *fieldError) Unwrap() error { return e.err }
 func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 	owner, err := ownerName(name, origin)
 	if err != nil {
-		return nil, &fieldError{"name", err}
+		return nil, &fieldError{field: "name", err: err}
 	}
 	t, ok := rrType(typ)
 	if !ok {
-		return nil, &fieldError{"type", fmt.Errorf("%q is not a type that a zone can hold", typ)}
+		return nil, &fieldError{field: "type", err: fmt.Errorf("%q is not a type that a zone can hold", typ)}
 	}
 	tl := defaultTTL
 	if ttl != nil {
 		tl = *ttl
 	}
 	if tl < 0 || tl > zone.MaxTTL {
-		return nil, &fieldError{"ttl", zone.ErrBadTTL}
+		return nil, &fieldError{field: "ttl", err: zone.ErrBadTTL}
 	}
 	if strings.ContainsAny(value, "\n\r\x00") {
-		return nil, &fieldError{"value", fmt.Errorf("contains a line break or NUL")}
+		return nil, &fieldError{field: "value", err: fmt.Errorf("contains a line break or NUL")}
 	}
 	hdr := dns.RR_Header{Name: owner, Rrtype: t, Class: dns.ClassINET, Ttl: uint32(tl)}
 	if (t == dns.TypeTXT || t == dns.TypeSPF) && !strings.HasPrefix(value, `"`) {
@@ -81,16 +82,16 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 		return &dns.TXT{Hdr: hdr, Txt: chunk(value)}, nil
 	}
 	if err := plainRdata(value); err != nil {
-		return nil, &fieldError{"value", err}
+		return nil, &fieldError{field: "value", err: err}
 	}
 	zp := dns.NewZoneParser(strings.NewReader(fmt.Sprintf("@ %d IN %s %s\n", tl, dns.Type(t), value)), origin, "")
 	zp.SetIncludeAllowed(false)
 	rr, ok := zp.Next()
 	if err := zp.Err(); err != nil || !ok {
-		return nil, &fieldError{"value", fmt.Errorf("not valid %s RDATA: %s", dns.Type(t), parseReason(err))}
+		return nil, &fieldError{field: "value", err: fmt.Errorf("not valid %s RDATA: %s", dns.Type(t), parseReason(err))}
 	}
 	if _, more := zp.Next(); more {
-		return nil, &fieldError{"value", fmt.Errorf("holds more than one record")}
+		return nil, &fieldError{field: "value", err: fmt.Errorf("holds more than one record")}
 	}
 	rr.Header().Name = owner
 	return rr, nil

@@ -93,6 +93,15 @@ func (t *Txn) ReplaceRRset(name string, typ uint16, rrs []dns.RR) error {
 	if typ == dns.TypeSOA && len(rrs) != 1 {
 		return fmt.Errorf("replace SOA: %w", ErrNoSOA)
 	}
+	// A name has one CNAME and one DNAME at most (RFC 2181 §10.1, RFC 6672 §2.4).
+	for i := 1; i < len(rrs) && (typ == dns.TypeCNAME || typ == dns.TypeDNAME); i++ {
+		if !dns.IsDuplicate(rrs[0], rrs[i]) {
+			if typ == dns.TypeCNAME {
+				return ErrCNAMEConflict
+			}
+			return ErrDNAMEConflict
+		}
+	}
 	// Check the new RRs against the name as it would be without the old RRset.
 	n, _ := t.tx.Get(k)
 	var rest *Node
