@@ -3,6 +3,7 @@
 package test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -146,4 +147,15 @@ func needTool(t testing.TB, name string) string {
 		t.Fatalf("%s is not installed; ./build.sh test installs it: %v", name, err)
 	}
 	return p
+}
+
+// runBriefly runs bin/coredns with a Corefile that is expected to be
+// refused, for at most 10 seconds, and returns its output and exit error.
+func runBriefly(t testing.TB, conf string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, corednsBinary(t), "-conf", conf)
+	c.Dir = filepath.Dir(conf)
+	out, err := c.CombinedOutput()
+	return string(out), err
 }

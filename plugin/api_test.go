@@ -1,0 +1,94 @@
+package zoneapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/zoneapi/zoneapi/plugin/store"
+)
+
+// newTestAPI serves the API of a store holding exampleOrg, in process.
+func newTestAPI(t *testing.T) (*state, *httptest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(exampleOrg+"counter IN TXT \"0\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := &state{dir: dir}
+	if err := st.load(store.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := newAPIServer(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.echo)
+	t.Cleanup(srv.Close)
+	return st, srv
+}
+
+// TestConcurrentIfMatchUpdatesLoseNothing runs 16 clients that each
+// increment a counter 100 times by read-modify-write with If-Match, retrying
+// on 412. No increment may be lost.
+func TestConcurrentIfMatchUpdatesLoseNothing(t *testing.T) {
+	_, srv := newTestAPI(t)
+	url := srv.URL + "/v1/zones/example.org/rrsets/counter/TXT"
+	const clients, cycles = 16, 100
+	var wg sync.WaitGroup
+	var retries sync.Map
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range cycles {
+				for attempt := 0; ; attempt++ {
+					resp, err := http.Get(url)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					var set struct{ Values []string }
+					json.NewDecoder(resp.Body).Decode(&set)
+					resp.Body.Close()
+					n, _ := strconv.Atoi(strings.Trim(set.Values[0], `"`))
+					body := fmt.Sprintf(`{"ttl":60,"values":["%d"]}`, n+1)
+					req, _ := http.NewRequest(http.MethodPut, url, strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("If-Match", resp.Header.Get("ETag"))
+					put, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					put.Body.Close()
+					if put.StatusCode == http.StatusOK {
+						break
+					}
+					if put.StatusCode != http.StatusPreconditionFailed {
+						t.Errorf("client %d: PUT answered %d", c, put.StatusCode)
+						return
+					}
+					retries.Store(c, attempt+1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct{ Values []string }
+	json.NewDecoder(resp.Body).Decode(&set)
+	if len(set.Values) != 1 || set.Values[0] != fmt.Sprintf(`"%d"`, clients*cycles) {
+		t.Fatalf("counter is %v, want %d: updates were lost", set.Values, clients*cycles)
+	}
+}

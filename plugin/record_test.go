@@ -1,0 +1,88 @@
+package zoneapi
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+func TestNextSerialNeverGoesBackwards(t *testing.T) {
+	day := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct{ cur, want uint32 }{
+		{1, 2026112500},          // a counter jumps to today's date
+		{2026112400, 2026112500}, // yesterday's serial
+		{2026112500, 2026112501}, // a second change today
+		{2026112599, 2026112600}, // a hundredth change today spills over
+		{3000000000, 3000000001}, // ahead of the date: count up
+		{4294967295, 2026112500}, // greater in RFC 1982 arithmetic: the date wraps past it
+		{2147483647 + 2026112500, 2147483647 + 2026112501}, // the date is not greater: count up
+	}
+	for _, tc := range tests {
+		got := nextSerial(tc.cur, day)
+		if got != tc.want || !serialGreater(got, tc.cur) {
+			t.Errorf("nextSerial(%d) = %d, want %d", tc.cur, got, tc.want)
+		}
+	}
+}
+
+func TestNewRR(t *testing.T) {
+	long := strings.Repeat("x", 600)
+	tests := []struct {
+		name, typ, value string
+		want             string // the RR's text, or the field in error
+	}{
+		{"www", "A", "192.0.2.1", "www.example.org.\t3600\tIN\tA\t192.0.2.1"},
+		{"@", "MX", "10 mail", "example.org.\t3600\tIN\tMX\t10 mail.example.org."},
+		{"WWW.Example.ORG.", "aaaa", "2001:db8::1", "WWW.Example.ORG.\t3600\tIN\tAAAA\t2001:db8::1"},
+		{"t", "TXT", `a "quoted" word; with a semicolon`, `t.example.org.` + "\t3600\tIN\tTXT\t" + `"a \"quoted\" word; with a semicolon"`},
+		{"t", "TXT", `"two" "strings"`, "t.example.org.\t3600\tIN\tTXT\t\"two\" \"strings\""},
+		{"t", "TXT", long, "t.example.org.\t3600\tIN\tTXT\t\"" + long[:255] + "\" \"" + long[255:510] + "\" \"" + long[510:] + "\""},
+		{"*.dev", "A", "192.0.2.9", "*.dev.example.org.\t3600\tIN\tA\t192.0.2.9"},
+		{"x", "TYPE65280", `\# 2 abcd`, "x.example.org.\t3600\tCLASS1\tTYPE65280\t\\# 2 abcd"},
+		{"www.example.com.", "A", "192.0.2.1", "name"},
+		{"x", "ANY", "192.0.2.1", "type"},
+		{"x", "A", "192.0.2.1 ; comment", "value"},
+		{"x", "A", "192.0.2.1\n", "value"},
+	}
+	for _, tc := range tests {
+		rr, err := newRR("example.org.", tc.name, tc.typ, tc.value, nil)
+		var fe *fieldError
+		switch {
+		case errors.As(err, &fe):
+			if fe.field != tc.want {
+				t.Errorf("%s %s %q: error in %s, want %s: %v", tc.name, tc.typ, tc.value, fe.field, tc.want, err)
+			}
+		case err != nil:
+			t.Errorf("%s %s %q: %v", tc.name, tc.typ, tc.value, err)
+		case rr.String() != tc.want:
+			t.Errorf("%s %s %q:\n got %q\nwant %q", tc.name, tc.typ, tc.value, rr.String(), tc.want)
+		}
+	}
+}
+
+func TestRecordIDIsStableAndIgnoresTTLAndCase(t *testing.T) {
+	a, _ := dns.NewRR("www.example.org. 300 IN A 192.0.2.1")
+	b, _ := dns.NewRR("WWW.example.org. 60 IN A 192.0.2.1")
+	c, _ := dns.NewRR("www.example.org. 300 IN A 192.0.2.2")
+	if recordID(a) != recordID(b) || recordID(a) == recordID(c) || len(recordID(a)) != 16 {
+		t.Fatalf("ids: %s %s %s", recordID(a), recordID(b), recordID(c))
+	}
+}
+
+func TestOwnerNames(t *testing.T) {
+	for in, want := range map[string]string{"@": "example.org.", "www": "www.example.org.", "a.b": "a.b.example.org.", "x.example.org.": "x.example.org."} {
+		if got, err := ownerName(in, "example.org."); err != nil || got != want {
+			t.Errorf("%s: got %s, %v", in, got, err)
+		}
+	}
+	if _, err := ownerName("example.org.evil.", "example.org."); !errors.Is(err, zone.ErrOutOfZone) {
+		t.Errorf("a name that only contains the origin must be outside: %v", err)
+	}
+	if relativeName("WWW.example.org.", "example.org.") != "WWW" || relativeName("example.org.", "example.org.") != "@" {
+		t.Error("relativeName")
+	}
+}
