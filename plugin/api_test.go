@@ -22,7 +22,7 @@ func newTestAPI(t *testing.T) (*state, *httptest.Server) {
 	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(exampleOrg+"counter IN TXT \"0\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st := &state{dir: dir}
+	st := newState(dir, 0)
 	if err := st.load(store.Options{}); err != nil {
 		t.Fatal(err)
 	}

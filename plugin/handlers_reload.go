@@ -35,13 +35,30 @@ func (h *handlers) ReloadZone(ctx context.Context, req api.ReloadZoneRequestObje
 // reload reads the zone's file again and serves it. A serial that is not
 // above the one served is raised above it, in memory and in the file, since
 // secondaries must never see a serial go backwards (RFC 1982).
+//
+// Changes still in the journal are written to the file first, unless the
+// file was edited out of band since zoneapi last wrote it: then the file is
+// the truth and those changes are dropped, with a warning in the log.
 func (st *state) reload(origin, path string) (api.ReloadResult, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if j, ok := st.journals[origin]; ok && j.Len() > 0 {
+		if stampOf(path) == st.written[origin] {
+			if err := st.compact(origin); err != nil {
+				return api.ReloadResult{}, err
+			}
+		} else {
+			log.Warningf("zone %s: its file was edited while %d changes were not yet in it; reloading the file drops them", origin, j.Len())
+			j.Remove()
+			delete(st.journals, origin)
+			delete(st.dirty, origin)
+		}
+	}
 	fresh, _, err := store.ReadFile(path, origin, store.Options{MaxRecords: st.maxRecords})
 	if err != nil {
 		return api.ReloadResult{}, err
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	st.written[origin] = stampOf(path)
 	set := st.zones.Load()
 	cur, exists := set.Get(origin)
 	res := api.ReloadResult{Zone: trimDot(origin), Serial: int64(fresh.Serial()), RecordsCount: fresh.Len()}
@@ -61,6 +78,7 @@ func (st *state) reload(origin, path string) (api.ReloadResult, error) {
 		if err := store.WriteFile(st.dir, fresh); err != nil {
 			return res, err
 		}
+		st.written[origin] = stampOf(path)
 		res.SerialBumped, res.FileSerial, res.Serial = true, &fileSerial, int64(fresh.Serial())
 	}
 	delta := fresh.Len()

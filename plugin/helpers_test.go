@@ -40,7 +40,7 @@ func newTestPlugin(t testing.TB, zones map[string]string) *Zoneapi {
 		}
 		all = append(all, z)
 	}
-	st := &state{}
+	st := newState("", 0)
 	st.zones.Store(zone.NewSet(all...))
 	st.ready.Store(true)
 	return &Zoneapi{state: st}

@@ -29,6 +29,21 @@ type state struct {
 
 	maxRecords int        // per zone, for changes; 0 is no limit
 	api        *apiServer // nil until the first instance starts it
+
+	// Guarded by mu: the open journals, the zones changed since their file
+	// was written, and the stamps of the files zoneapi wrote or read.
+	journals map[string]*store.Journal
+	dirty    map[string]time.Time
+	written  map[string]fileStamp
+
+	stopCompactor chan struct{}
+	compactorDone chan struct{}
+}
+
+// newState returns the state of the store in dir, with nothing loaded.
+func newState(dir string, maxRecords int) *state {
+	return &state{dir: dir, refs: 1, maxRecords: maxRecords,
+		journals: map[string]*store.Journal{}, dirty: map[string]time.Time{}, written: map[string]fileStamp{}}
 }
 
 var (
@@ -44,10 +59,12 @@ func acquire(cfg config) (*state, error) {
 		st.refs++
 		return st, nil
 	}
-	st := &state{dir: cfg.dir, refs: 1, maxRecords: cfg.maxRecords}
+	st := newState(cfg.dir, cfg.maxRecords)
 	if err := st.load(store.Options{MaxRecords: cfg.maxRecords}); err != nil {
 		return nil, err
 	}
+	st.stopCompactor, st.compactorDone = make(chan struct{}), make(chan struct{})
+	go st.compactor(st.stopCompactor, st.compactorDone)
 	registry[cfg.dir] = st
 	return st, nil
 }
@@ -61,6 +78,10 @@ func release(st *state) {
 		delete(registry, st.dir)
 		if st.api != nil {
 			st.api.stop()
+		}
+		if st.stopCompactor != nil {
+			close(st.stopCompactor)
+			<-st.compactorDone
 		}
 	}
 }
@@ -85,7 +106,13 @@ func (st *state) load(opt store.Options) error {
 			continue
 		}
 		zones = append(zones, l.Zone)
-		records += l.Zone.Len()
+		st.written[l.Zone.Origin()] = stampOf(l.Path)
+	}
+	st.mu.Lock()
+	zones = st.replayJournals(zones)
+	st.mu.Unlock()
+	for _, z := range zones {
+		records += z.Len()
 	}
 	set := zone.NewSet(zones...)
 	recordsGauge.WithLabelValues(st.dir).Set(0)

@@ -3,7 +3,6 @@ package zoneapi
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/miekg/dns"
 
@@ -55,12 +54,10 @@ func (st *state) change(origin string, ifMatch *string, dryRun bool, fn func(z *
 	if dryRun {
 		return z, nz, nil
 	}
-	start := time.Now()
-	if err := store.WriteFile(st.dir, nz); err != nil {
+	if err := st.persist(z, nz, tx.Touched()); err != nil {
 		persistFailures.Inc()
 		return z, nil, err
 	}
-	persistDuration.Observe(time.Since(start).Seconds())
 	st.publish(set.With(nz), nz.Len()-z.Len())
 	return z, nz, nil
 }
@@ -95,6 +92,7 @@ func (st *state) create(z *zone.Zone) error {
 	if err := store.WriteFile(st.dir, z); err != nil {
 		return err
 	}
+	st.written[z.Origin()] = stampOf(st.zonePath(z.Origin()))
 	st.publish(set.With(z), z.Len())
 	return nil
 }
@@ -111,6 +109,12 @@ func (st *state) remove(origin string) error {
 	if err := store.RemoveFile(st.dir, origin); err != nil {
 		return err
 	}
+	if j, ok := st.journals[origin]; ok {
+		j.Remove()
+		delete(st.journals, origin)
+	}
+	delete(st.dirty, origin)
+	delete(st.written, origin)
 	st.publish(set.Without(origin), -z.Len())
 	return nil
 }

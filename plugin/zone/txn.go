@@ -21,6 +21,9 @@ type Txn struct {
 	count  int
 	limit  int
 
+	// touched holds the keys of the names this Txn changed, for Diff.
+	touched map[string]struct{}
+
 	// owned holds the nodes this Txn created. They are not reachable from any
 	// published Zone yet, so the Txn may change them in place.
 	owned map[*Node]struct{}
@@ -244,6 +247,7 @@ func (n *Node) insert(rr dns.RR) bool {
 
 // set stores n at key k, and keeps the index of zone cuts and DNAMEs.
 func (t *Txn) set(k []byte, n *Node) {
+	t.touch(k)
 	t.tx.Insert(k, n)
 	if (len(k) > len(t.key) && n.Type(dns.TypeNS) != nil) || n.Type(dns.TypeDNAME) != nil {
 		t.cuts.Insert(k, n)
@@ -254,8 +258,26 @@ func (t *Txn) set(k []byte, n *Node) {
 
 // del removes the node at key k.
 func (t *Txn) del(k []byte) {
+	t.touch(k)
 	t.tx.Delete(k)
 	if _, ok := t.cuts.Get(k); ok {
 		t.cuts.Delete(k)
 	}
+}
+
+func (t *Txn) touch(k []byte) {
+	if t.touched == nil {
+		t.touched = map[string]struct{}{}
+	}
+	t.touched[string(k)] = struct{}{}
+}
+
+// Touched returns the keys of the names the Txn changed, in canonical order.
+func (t *Txn) Touched() [][]byte {
+	keys := make([][]byte, 0, len(t.touched))
+	for k := range t.touched {
+		keys = append(keys, []byte(k))
+	}
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
+	return keys
 }

@@ -1,0 +1,201 @@
+package zoneapi
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// Durability: a change is acknowledged once its entry is appended to the
+// zone's journal and synced; its cost does not depend on the zone's size.
+// The compactor writes the zone's file from memory once the zone has been
+// quiet for compactAfter, or its journal holds compactEntries entries, and
+// then empties the journal. At startup each file is loaded and the entries
+// of its journal that are newer than the file are applied again.
+const (
+	compactAfter   = 500 * time.Millisecond
+	compactEntries = 1000
+	compactTick    = 100 * time.Millisecond
+)
+
+// fileStamp identifies the version of a zone file that zoneapi wrote or
+// read, to tell an edit made out of band.
+type fileStamp struct {
+	size    int64
+	modTime time.Time
+}
+
+func stampOf(path string) fileStamp {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{fi.Size(), fi.ModTime()}
+}
+
+func (st *state) zonePath(origin string) string {
+	name, _ := store.FileName(origin)
+	return filepath.Join(st.dir, name)
+}
+
+// persist makes the change from z to nz durable: one journal entry of what
+// changed at the touched names. st.mu is held.
+func (st *state) persist(z, nz *zone.Zone, touched [][]byte) error {
+	del, add := zone.Diff(z, nz, touched)
+	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(del), Add: texts(add)}
+	j, ok := st.journals[nz.Origin()]
+	if !ok {
+		var err error
+		if j, err = store.OpenJournal(st.dir, nz.Origin()); err != nil {
+			return err
+		}
+		st.journals[nz.Origin()] = j
+	}
+	if err := j.Append(e); err != nil {
+		return err
+	}
+	st.dirty[nz.Origin()] = time.Now()
+	return nil
+}
+
+func texts(rrs []dns.RR) []string {
+	out := make([]string, len(rrs))
+	for i, rr := range rrs {
+		out[i] = rr.String()
+	}
+	return out
+}
+
+// replay applies to z the journal entries that are newer than it. Entries
+// the file already holds (compacted before a crash emptied the journal) are
+// skipped; a gap in the chain of serials stops the replay with an error.
+func replay(z *zone.Zone, entries []store.Entry) (*zone.Zone, int, error) {
+	applied := 0
+	for i, e := range entries {
+		if e.To == z.Serial() || serialGreater(z.Serial(), e.To) {
+			continue // already in the file
+		}
+		if e.From != z.Serial() {
+			return z, applied, fmt.Errorf("journal entry %d goes from serial %d, the zone is at %d", i+1, e.From, z.Serial())
+		}
+		tx := z.Txn()
+		for _, s := range e.Del {
+			rr, err := dns.NewRR(s)
+			if err != nil || rr == nil {
+				return z, applied, fmt.Errorf("journal entry %d: %q: %v", i+1, s, err)
+			}
+			if rr.Header().Rrtype != dns.TypeSOA {
+				tx.Delete(rr)
+			}
+		}
+		for _, s := range e.Add {
+			rr, err := dns.NewRR(s)
+			if err != nil || rr == nil {
+				return z, applied, fmt.Errorf("journal entry %d: %q: %v", i+1, s, err)
+			}
+			if rr.Header().Rrtype == dns.TypeSOA {
+				err = tx.ReplaceRRset(z.Origin(), dns.TypeSOA, []dns.RR{rr})
+			} else {
+				err = tx.Add(rr)
+			}
+			if err != nil {
+				return z, applied, fmt.Errorf("journal entry %d: %w", i+1, err)
+			}
+		}
+		nz, err := tx.Commit()
+		if err != nil {
+			return z, applied, fmt.Errorf("journal entry %d: %w", i+1, err)
+		}
+		z = nz
+		applied++
+	}
+	return z, applied, nil
+}
+
+// compact writes the zone's file from memory and empties its journal.
+// st.mu is held.
+func (st *state) compact(origin string) error {
+	j, ok := st.journals[origin]
+	delete(st.dirty, origin)
+	if !ok {
+		return nil
+	}
+	if z, ok := st.zones.Load().Get(origin); ok {
+		start := time.Now()
+		if err := store.WriteFile(st.dir, z); err != nil {
+			persistFailures.Inc()
+			st.dirty[origin] = time.Now() // try again later
+			return err
+		}
+		persistDuration.Observe(time.Since(start).Seconds())
+		st.written[origin] = stampOf(st.zonePath(origin))
+	}
+	delete(st.journals, origin)
+	return j.Remove()
+}
+
+// compactor runs until stop is closed, then compacts every zone once more.
+func (st *state) compactor(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(compactTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			st.mu.Lock()
+			for origin := range st.journals {
+				if err := st.compact(origin); err != nil {
+					log.Errorf("compact %s at shutdown: %v; its journal keeps the changes", origin, err)
+				}
+			}
+			st.mu.Unlock()
+			return
+		case <-t.C:
+		}
+		st.mu.Lock()
+		for origin, last := range st.dirty {
+			j := st.journals[origin]
+			if time.Since(last) >= compactAfter || (j != nil && j.Len() >= compactEntries) {
+				if err := st.compact(origin); err != nil {
+					log.Errorf("compact %s: %v; its journal keeps the changes", origin, err)
+				}
+			}
+		}
+		st.mu.Unlock()
+	}
+}
+
+// replayJournals applies the journals of the loaded zones, at startup.
+func (st *state) replayJournals(zones []*zone.Zone) []*zone.Zone {
+	for i, z := range zones {
+		path, _ := store.JournalPath(st.dir, z.Origin())
+		entries, torn, err := store.ReadJournal(path)
+		if err != nil {
+			log.Errorf("zone %s: %v; serving the file without it", z.Origin(), err)
+			continue
+		}
+		if torn {
+			log.Warningf("zone %s: the journal's last entry was cut short by a crash; it was never acknowledged", z.Origin())
+		}
+		nz, applied, err := replay(z, entries)
+		if err != nil {
+			log.Errorf("zone %s: %v; serving the file and the %d entries before it", z.Origin(), err, applied)
+		}
+		if applied > 0 {
+			log.Infof("zone %s: %d changes from the journal applied, serial %d", z.Origin(), applied, nz.Serial())
+			zones[i] = nz
+		}
+		if len(entries) > 0 || torn {
+			if j, err := store.OpenJournal(st.dir, z.Origin()); err == nil {
+				st.journals[z.Origin()] = j
+				st.dirty[z.Origin()] = time.Time{} // compact soon
+			}
+		}
+	}
+	return zones
+}

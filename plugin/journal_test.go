@@ -1,0 +1,147 @@
+package zoneapi
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+func addA(t *testing.T, st *state, name, ip string) {
+	t.Helper()
+	rr, _ := dns.NewRR(name + " 300 IN A " + ip)
+	if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// restart loads the store again, as a new process would.
+func restart(t *testing.T, dir string) *state {
+	t.Helper()
+	st := newState(dir, 0)
+	if err := st.load(store.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func served(st *state, name string) int {
+	z, _ := st.zones.Load().Get("example.org.")
+	if n, ok := z.Node(name); ok {
+		return len(n.Type(dns.TypeA))
+	}
+	return 0
+}
+
+func TestRestartReplaysTheJournal(t *testing.T) {
+	st := newTestState(t)
+	addA(t, st, "a.example.org.", "198.51.100.1")
+	addA(t, st, "b.example.org.", "198.51.100.2")
+	// No compaction ran: the file does not have the changes, the journal does.
+	text, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
+	if strings.Contains(string(text), "198.51.100.1") {
+		t.Fatal("the test wants the change only in the journal")
+	}
+	again := restart(t, st.dir)
+	if served(again, "a.example.org.") != 1 || served(again, "b.example.org.") != 1 {
+		t.Fatal("a restart lost acknowledged changes")
+	}
+	z1, _ := st.zones.Load().Get("example.org.")
+	z2, _ := again.zones.Load().Get("example.org.")
+	if z1.Serial() != z2.Serial() {
+		t.Fatalf("serial %d after restart, %d before", z2.Serial(), z1.Serial())
+	}
+}
+
+func TestCompactionWritesTheFileAndEmptiesTheJournal(t *testing.T) {
+	st := newTestState(t)
+	addA(t, st, "a.example.org.", "198.51.100.1")
+	st.mu.Lock()
+	err := st.compact("example.org.")
+	st.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
+	if !strings.Contains(string(text), "a\t300\tIN\tA\t198.51.100.1") {
+		t.Fatalf("the file lacks the change:\n%s", text)
+	}
+	path, _ := store.JournalPath(st.dir, "example.org.")
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatal("the journal is still there")
+	}
+	if served(restart(t, st.dir), "a.example.org.") != 1 {
+		t.Fatal("a restart after compaction lost the change")
+	}
+}
+
+func TestCrashBetweenCompactionAndJournalRemovalIsHarmless(t *testing.T) {
+	st := newTestState(t)
+	addA(t, st, "a.example.org.", "198.51.100.1")
+	path, _ := store.JournalPath(st.dir, "example.org.")
+	saved, _ := os.ReadFile(path)
+	st.mu.Lock()
+	st.compact("example.org.")
+	st.mu.Unlock()
+	// The crash: the file was written, the journal was not yet removed.
+	os.WriteFile(path, saved, 0o644)
+	again := restart(t, st.dir)
+	z, _ := again.zones.Load().Get("example.org.")
+	if served(again, "a.example.org.") != 1 || z.Len() != 14 {
+		t.Fatalf("replaying a compacted entry again changed the zone: %d records", z.Len())
+	}
+}
+
+func TestCompactorRunsAfterTheZoneIsQuiet(t *testing.T) {
+	st := newTestState(t)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go st.compactor(stop, done)
+	addA(t, st, "a.example.org.", "198.51.100.1")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		text, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
+		if strings.Contains(string(text), "198.51.100.1") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the compactor did not write the file")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	addA(t, st, "b.example.org.", "198.51.100.2")
+	close(stop) // shutdown flushes the rest
+	<-done
+	text, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
+	if !strings.Contains(string(text), "198.51.100.2") {
+		t.Fatal("shutdown did not write the last change to the file")
+	}
+}
+
+func TestReloadWithChangesNotYetInTheFile(t *testing.T) {
+	st := newTestState(t)
+	file := filepath.Join(st.dir, "example.org.zone")
+	addA(t, st, "a.example.org.", "198.51.100.1")
+	// The file is as zoneapi left it: reloading keeps the change.
+	if _, err := st.reload("example.org.", file); err != nil {
+		t.Fatal(err)
+	}
+	if served(st, "a.example.org.") != 1 {
+		t.Fatal("reload dropped a change that was only in the journal")
+	}
+	// Edited out of band while a change is pending: the file wins.
+	addA(t, st, "b.example.org.", "198.51.100.2")
+	text, _ := os.ReadFile(file)
+	time.Sleep(10 * time.Millisecond)
+	os.WriteFile(file, append(text, "edited 300 IN A 198.51.100.3\n"...), 0o644)
+	if _, err := st.reload("example.org.", file); err != nil {
+		t.Fatal(err)
+	}
+	if served(st, "edited.example.org.") != 1 || served(st, "b.example.org.") != 0 {
+		t.Fatal("after an out-of-band edit, the file must be what is served")
+	}
+}

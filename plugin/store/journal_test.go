@@ -1,0 +1,73 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"testing"
+)
+
+func TestJournalAppendsReadsAndDropsATornTail(t *testing.T) {
+	dir := t.TempDir()
+	j, err := OpenJournal(dir, "example.org.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := uint32(1); i <= 3; i++ {
+		if err := j.Append(Entry{From: i, To: i + 1, Add: []string{"x.example.org. 60 IN A 192.0.2.1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	path, _ := JournalPath(dir, "example.org.")
+	// A crash in the middle of an append leaves part of a line.
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`57 0badf00d {"from":4,"to"`)
+	f.Close()
+	entries, torn, err := ReadJournal(path)
+	if err != nil || !torn || len(entries) != 3 || entries[2].To != 4 {
+		t.Fatalf("want 3 entries and a torn tail, got %d, torn=%v, %v", len(entries), torn, err)
+	}
+	// Reopening drops the tail, so that new entries follow whole ones.
+	j, err = OpenJournal(dir, "example.org.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Append(Entry{From: 4, To: 5})
+	j.Close()
+	entries, torn, err = ReadJournal(path)
+	if err != nil || torn || len(entries) != 4 {
+		t.Fatalf("after reopening: %d entries, torn=%v, %v", len(entries), torn, err)
+	}
+}
+
+func TestJournalDetectsCorruptionBeforeTheEnd(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := OpenJournal(dir, "example.org.")
+	j.Append(Entry{From: 1, To: 2})
+	j.Append(Entry{From: 2, To: 3})
+	j.Close()
+	path, _ := JournalPath(dir, "example.org.")
+	b, _ := os.ReadFile(path)
+	b[20] ^= 0x20 // flip a bit in the first entry
+	os.WriteFile(path, b, 0o644)
+	if _, _, err := ReadJournal(path); !errors.Is(err, ErrJournalCorrupt) {
+		t.Fatalf("want ErrJournalCorrupt, got %v", err)
+	}
+}
+
+func TestJournalKeepsOnlyTheLastEntries(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := OpenJournal(dir, "example.org.")
+	for i := uint32(1); i <= 5; i++ {
+		j.Append(Entry{From: i, To: i + 1})
+	}
+	if err := j.Keep(2); err != nil {
+		t.Fatal(err)
+	}
+	j.Append(Entry{From: 6, To: 7})
+	path, _ := JournalPath(dir, "example.org.")
+	entries, _, _ := ReadJournal(path)
+	if len(entries) != 3 || entries[0].From != 4 || entries[2].To != 7 || j.Len() != 3 {
+		t.Fatalf("got %+v", entries)
+	}
+}
