@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# api.sh [REQUESTS] [ROUNDS] [RECORDS]
+#
+# Durable API writes per second: zoneapi's upsertRecord against PowerDNS 4.7's
+# API (gsqlite3 backend, one-RRset PATCH), each adding a new A record to a
+# zone of RECORDS records. The servers run one at a time, interleaved, pinned
+# to CPU 0; the client (bench/apiload, sequential) runs on CPU 1. Prints each
+# run, the medians and the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=${1:-1000}
+rounds=${2:-3}
+records=${3:-1000}
+
+for tool in pdns_server sqlite3; do
+	command -v $tool >/dev/null || { echo "api.sh: $tool is missing (apt-get install pdns-server pdns-backend-sqlite3 sqlite3)" >&2; exit 1; }
+done
+[ -x bin/coredns ] || ./build.sh
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/apiload" ./bench/apiload
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+python3 bench/genzone.py "$work" "$records" >/dev/null
+
+wait_http() { for _ in $(seq 100); do curl -sf -o /dev/null "$@" && return 0; sleep 0.1; done; echo "api.sh: $1 did not answer" >&2; return 1; }
+
+# run_zoneapi ROUND: a fresh store each round, so both servers start from the same zone.
+run_zoneapi() {
+	local dir="$work/zoneapi.$1" dport aport pid out
+	mkdir -p "$dir/store" && cp "$work/store/example.org.zone" "$dir/store/"
+	dport=$(freeport) aport=$(freeport)
+	printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n    }\n}\n' "$dport" "$dir" "$aport" >"$dir/Corefile"
+	taskset -c 0 bin/coredns -conf "$dir/Corefile" >"$dir/log" 2>&1 &
+	pid=$!
+	wait_http "http://127.0.0.1:$aport/v1/health"
+	out=$(taskset -c 1 "$work/apiload" -n "$requests" -url "http://127.0.0.1:$aport/v1/zones/example.org/records" \
+		-H 'Content-Type: application/json' -body '{"type":"A","name":"bench%d","value":"192.0.2.1","ttl":300}')
+	kill "$pid"; wait "$pid" 2>/dev/null || true
+	echo "$out"
+}
+
+run_pdns() {
+	local dir="$work/pdns.$1" dport wport pid out
+	mkdir -p "$dir"
+	dport=$(freeport) wport=$(freeport)
+	sqlite3 "$dir/pdns.sqlite3" </usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql
+	cat >"$dir/pdns.conf" <<CONF
+launch=gsqlite3
+gsqlite3-database=$dir/pdns.sqlite3
+local-address=127.0.0.1
+local-port=$dport
+socket-dir=$dir
+api=yes
+api-key=bench
+webserver=yes
+webserver-address=127.0.0.1
+webserver-port=$wport
+webserver-allow-from=127.0.0.1
+guardian=no
+daemon=no
+disable-syslog=yes
+loglevel=3
+CONF
+	taskset -c 0 pdns_server --config-dir="$dir" >"$dir/log" 2>&1 &
+	pid=$!
+	wait_http -H 'X-API-Key: bench' "http://127.0.0.1:$wport/api/v1/servers/localhost"
+	# The same zone as zoneapi's, through PowerDNS's own zone import.
+	python3 - "$work/store/example.org.zone" "$dir/zone.json" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+json.dump({"name": "example.org.", "kind": "Native", "zone": text.replace("$TTL 3600\n", "$TTL 3600\n$ORIGIN example.org.\n")}, open(sys.argv[2], "w"))
+PY
+	curl -sf -o /dev/null -X POST -H 'X-API-Key: bench' -H 'Content-Type: application/json' --data @"$dir/zone.json" \
+		"http://127.0.0.1:$wport/api/v1/servers/localhost/zones"
+	out=$(taskset -c 1 "$work/apiload" -n "$requests" -method PATCH -url "http://127.0.0.1:$wport/api/v1/servers/localhost/zones/example.org." \
+		-H 'Content-Type: application/json' -H 'X-API-Key: bench' \
+		-body '{"rrsets":[{"name":"bench%d.example.org.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.1","disabled":false}]}]}')
+	kill "$pid"; wait "$pid" 2>/dev/null || true
+	echo "$out"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+echo "requests=$requests rounds=$rounds records=$records (server on CPU 0, client on CPU 1)"
+for r in $(seq "$rounds"); do
+	for s in zoneapi pdns; do
+		read -r p50 p99 mx rate < <(run_$s "$r")
+		echo "round $r  $s  p50=${p50}ms  p99=${p99}ms  max=${mx}ms  changes/s=$rate"
+		echo "$rate" >>"$work/rate.$s"; echo "$p50" >>"$work/p50.$s"; echo "$p99" >>"$work/p99.$s"
+	done
+done
+echo
+for s in zoneapi pdns; do
+	printf '%-8s median changes/s %6.0f   p50 %6.2f ms   p99 %6.2f ms\n' "$s" "$(median <"$work/rate.$s")" "$(median <"$work/p50.$s")" "$(median <"$work/p99.$s")"
+done
+awk -v z="$(median <"$work/rate.zoneapi")" -v p="$(median <"$work/rate.pdns")" 'BEGIN { printf "zoneapi / pdns = %.1f (changes/s)   aim >= 5\n", z/p }'
