@@ -18,6 +18,9 @@ func (h *handlers) PatchZone(ctx context.Context, req api.PatchZoneRequestObject
 	if err != nil {
 		return nil, err
 	}
+	if max := h.st.maxChanges; max > 0 && len(req.Body.Changes) > max {
+		return nil, fmt.Errorf("%d changes, the limit is %d: %w", len(req.Body.Changes), max, errTooManyChanges)
+	}
 	dry := req.Body.DryRun != nil && *req.Body.DryRun
 	type target struct {
 		owner string

@@ -14,8 +14,11 @@ import (
 // Durability: a change is acknowledged once its entry is appended to the
 // zone's journal and synced; its cost does not depend on the zone's size.
 // The compactor writes the zone's file from memory once the zone has been
-// quiet for compactAfter, or its journal holds compactEntries entries, and
-// then empties the journal. At startup each file is loaded and the entries
+// quiet for compactAfter, or its journal holds compactEntries entries or an
+// eighth as many entries as the zone has records, whichever is more, and
+// then empties the journal: under a steady stream of changes the cost of
+// rewriting the file, spread over the changes, stays the same whatever the
+// zone's size. At startup each file is loaded and the entries
 // of its journal that are newer than the file are applied again.
 const (
 	compactAfter   = 500 * time.Millisecond
@@ -160,7 +163,11 @@ func (st *state) compactor(stop <-chan struct{}, done chan<- struct{}) {
 		st.mu.Lock()
 		for origin, last := range st.dirty {
 			j := st.journals[origin]
-			if time.Since(last) >= compactAfter || (j != nil && j.Len() >= compactEntries) {
+			limit := compactEntries
+			if z, ok := st.zones.Load().Get(origin); ok {
+				limit = max(limit, z.Len()/8)
+			}
+			if time.Since(last) >= compactAfter || (j != nil && j.Len() >= limit) {
 				if err := st.compact(origin); err != nil {
 					log.Errorf("compact %s: %v; its journal keeps the changes", origin, err)
 				}

@@ -46,6 +46,8 @@ type config struct {
 	fall       fall.F
 	maxRecords int
 	maxBody    int64
+	maxChanges int
+	maxZones   int
 }
 
 const (
@@ -112,8 +114,26 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 			if o.name == t.name {
 				return c.Errf("token %q is defined twice", t.name)
 			}
+			if o.digest == t.digest {
+				return c.Errf("tokens %s and %s have the same secret", o.name, t.name)
+			}
 		}
 		cfg.tokens = append(cfg.tokens, t)
+	case "max_changes", "max_zones":
+		prop := c.Val()
+		args := c.RemainingArgs()
+		if len(args) != 1 {
+			return c.ArgErr()
+		}
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n <= 0 {
+			return c.Errf("%s needs a positive number, got %q", prop, args[0])
+		}
+		if prop == "max_changes" {
+			cfg.maxChanges = n
+		} else {
+			cfg.maxZones = n
+		}
 	case "max_body":
 		args := c.RemainingArgs()
 		if len(args) != 1 {

@@ -33,6 +33,21 @@ func TestParse(t *testing.T) {
 			}
 		}},
 		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n}", wantErr: "not a loopback address"},
+		{input: "zoneapi " + dir + " {\n max_zones 5\n max_changes 7\n max_body 1000\n}", check: func(t *testing.T, c config) {
+			if c.maxZones != 5 || c.maxChanges != 7 || c.maxBody != 1000 {
+				t.Errorf("limits: %+v", c)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n token acme {\n  secret s\n  zones example.org\n  names _acme-challenge.*\n  types TXT\n }\n}", check: func(t *testing.T, c config) {
+			if len(c.tokens) != 1 || c.tokens[0].name != "acme" || len(c.tokens[0].types) != 1 || c.tokens[0].full() {
+				t.Errorf("scoped token: %+v", c.tokens)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n token acme {\n  read_only\n }\n}", wantErr: "needs a secret"},
+		{input: "zoneapi " + dir + " {\n token acme {\n  secret s\n  colour red\n }\n}", wantErr: `unknown property "colour"`},
+		{input: "zoneapi " + dir + " {\n token a\n token a\n}", wantErr: "same secret"},
+		{input: "zoneapi " + dir + " {\n token x {\n  secret a\n }\n token x {\n  secret b\n }\n}", wantErr: "defined twice"},
+		{input: "zoneapi " + dir + " {\n max_changes 0\n}", wantErr: "positive"},
 		{input: "zoneapi " + dir + " {\n bogus 1\n}", wantErr: `unknown property "bogus"`},
 		{input: "zoneapi " + dir + " extra", wantErr: "Wrong argument count"},
 		{input: "zoneapi " + dir + " {\n listen nonsense\n}", wantErr: "listen"},

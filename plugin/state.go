@@ -28,6 +28,8 @@ type state struct {
 	refs int // guarded by registryMu
 
 	maxRecords int        // per zone, for changes; 0 is no limit
+	maxChanges int        // per PATCH; 0 is the spec's own limit
+	maxZones   int        // in the store; 0 is no limit
 	api        *apiServer // nil until the first instance starts it
 
 	// Guarded by mu: the open journals, the zones changed since their file
@@ -142,6 +144,6 @@ func (st *state) startAPI(cfg config) error {
 		}
 		st.api = a
 	}
-	st.maxRecords = cfg.maxRecords
+	st.maxRecords, st.maxChanges, st.maxZones = cfg.maxRecords, cfg.maxChanges, cfg.maxZones
 	return st.api.configure(cfg.listen, &apiConfig{tokens: cfg.tokens, maxBody: cfg.maxBody})
 }

@@ -89,6 +89,9 @@ func (st *state) create(z *zone.Zone) error {
 	if _, ok := set.Get(z.Origin()); ok {
 		return fmt.Errorf("%s: %w", z.Origin(), ErrZoneExists)
 	}
+	if st.maxZones > 0 && set.Len() >= st.maxZones {
+		return fmt.Errorf("the store holds %d zones, its max_zones: %w", set.Len(), errTooManyZones)
+	}
 	if err := store.WriteFile(st.dir, z); err != nil {
 		return err
 	}

@@ -83,6 +83,8 @@ var badInputs = []badInput{
 	{name: "no changes", method: "PATCH", path: "/zones/example.org", body: `{"changes":[]}`, status: 400, code: "invalid-request", pointer: "/changes"},
 	{name: "unknown op", method: "PATCH", path: "/zones/example.org", body: `{"changes":[{"op":"explode","name":"x","type":"A"}]}`, status: 400, code: "invalid-request"},
 	{name: "second change breaks a rule", method: "PATCH", path: "/zones/example.org", body: `{"changes":[{"op":"add","name":"new","type":"A","value":"192.0.2.7"},{"op":"add","name":"www","type":"CNAME","value":"ns1"}]}`, status: 422, code: "cname-conflict", pointer: "/changes/1"},
+	{name: "more changes than max_changes", method: "PATCH", path: "/zones/example.org", body: `{"changes":[{"op":"add","name":"a","type":"A","value":"192.0.2.1"},{"op":"add","name":"b","type":"A","value":"192.0.2.2"},{"op":"add","name":"c","type":"A","value":"192.0.2.3"},{"op":"add","name":"d","type":"A","value":"192.0.2.4"}]}`, status: 413, code: "too-many-changes"},
+	{name: "more zones than max_zones", method: "POST", path: "/zones", body: `{"name":"example.net"}`, status: 422, code: "too-many-zones"},
 	{name: "add without value", method: "PATCH", path: "/zones/example.org", body: `{"changes":[{"op":"add","name":"x","type":"A"}]}`, status: 422, code: "bad-value", pointer: "/changes/0/value"},
 	{name: "bad value in an RRset", method: "PUT", path: "/zones/example.org/rrsets/www/A", body: `{"values":["192.0.2.1","nope"]}`, status: 422, code: "bad-value", pointer: "/values/1"},
 	// zone files
@@ -103,7 +105,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	if len(badInputs) < 40 {
 		t.Fatalf("only %d bad inputs", len(badInputs))
 	}
-	e := startAPI(t, "        max_body 4096\n", "api/example.org.zone")
+	e := startAPI(t, "        max_body 4096\n        max_changes 3\n        max_zones 1\n", "api/example.org.zone")
 	storeBefore, servedBefore := e.snapshot()
 	for _, tc := range badInputs {
 		t.Run(tc.name, func(t *testing.T) {

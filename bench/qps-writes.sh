@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# qps-writes.sh [RECORDS] [SECONDS] [ROUNDS] [WRITES_PER_S]
+#
+# DNS queries per second of one zoneapi server, idle and while its API
+# applies WRITES_PER_S durable changes per second to the zone being queried,
+# alternating (idle, loaded, idle, loaded, ...) on the same server. The
+# server is pinned to CPU 0; dnsperf and the API client share CPU 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records=${1:-100000}
+seconds=${2:-10}
+rounds=${3:-3}
+wps=${4:-500}
+
+command -v dnsperf >/dev/null || { echo "qps-writes.sh: dnsperf is not installed" >&2; exit 1; }
+[ -x bin/coredns ] || ./build.sh
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/apiload" ./bench/apiload
+python3 bench/genzone.py "$work" "$records"
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+dport=$(freeport) aport=$(freeport)
+printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n    }\n}\n' "$dport" "$work" "$aport" >"$work/Corefile"
+taskset -c 0 bin/coredns -conf "$work/Corefile" >"$work/log" 2>&1 &
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$aport/v1/health" && break; sleep 0.1; done
+
+qps() { taskset -c 1 dnsperf -s 127.0.0.1 -p "$dport" -d "$work/queries-hit.txt" -l "$seconds" -c 4 -q 200 -t 2 2>&1 | awk '/Queries per second/ {print $4}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo "records=$records seconds=$seconds rounds=$rounds writes/s=$wps"
+next=0
+for r in $(seq "$rounds"); do
+	idle=$(qps)
+	taskset -c 1 "$work/apiload" -c 4 -rate "$wps" -n $((wps * (seconds + 1))) -start "$next" \
+		-url "http://127.0.0.1:$aport/v1/zones/example.org/records" -H 'Content-Type: application/json' \
+		-body '{"type":"A","name":"w%d","value":"192.0.2.1","ttl":300}' >"$work/writes.$r" &
+	writer=$!
+	next=$((next + wps * (seconds + 1)))
+	sleep 0.5
+	loaded=$(qps)
+	wait "$writer"
+	read -r p50 p99 mx rate <"$work/writes.$r"
+	echo "round $r  idle qps=$idle  loaded qps=$loaded  writes: ${rate}/s p50=${p50}ms p99=${p99}ms"
+	echo "$idle" >>"$work/idle"; echo "$loaded" >>"$work/loaded"
+done
+i=$(median <"$work/idle"); l=$(median <"$work/loaded")
+awk -v i="$i" -v l="$l" 'BEGIN { printf "median idle %.0f qps, under writes %.0f qps: %.2f of idle   aim >= 0.90\n", i, l, l/i }'
