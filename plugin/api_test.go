@@ -3,6 +3,7 @@ package zoneapi
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -90,5 +91,59 @@ func TestConcurrentIfMatchUpdatesLoseNothing(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&set)
 	if len(set.Values) != 1 || set.Values[0] != fmt.Sprintf(`"%d"`, clients*cycles) {
 		t.Fatalf("counter is %v, want %d: updates were lost", set.Values, clients*cycles)
+	}
+}
+
+func post(t *testing.T, url, key, body string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func TestIdempotencyKeyAppliesOnce(t *testing.T) {
+	st, srv := newTestAPI(t)
+	url := srv.URL + "/v1/zones/example.org/records"
+	body := `{"type":"TXT","name":"once","value":"v","ttl":60}`
+	serial := func() uint32 { z, _ := st.zones.Load().Get("example.org."); return z.Serial() }
+	before := serial()
+	// Concurrent duplicates: one is applied, the others wait and replay it.
+	var wg sync.WaitGroup
+	answers := make([]string, 8)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, b := post(t, url, "key-1", body)
+			if resp.StatusCode != 200 {
+				t.Errorf("status %d: %s", resp.StatusCode, b)
+			}
+			answers[i] = b
+		}()
+	}
+	wg.Wait()
+	for _, a := range answers[1:] {
+		if a != answers[0] {
+			t.Fatalf("retries got different answers: %q and %q", answers[0], a)
+		}
+	}
+	if after := serial(); after != nextSerial(before, timeNow()) {
+		t.Fatalf("serial went from %d to %d: the change was applied more than once", before, after)
+	}
+	// The same key with another body is a mistake, not a retry.
+	resp, b := post(t, url, "key-1", `{"type":"TXT","name":"other","value":"v"}`)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, "idempotency-key-reused") {
+		t.Fatalf("reused key: %d %s", resp.StatusCode, b)
+	}
+	// A new key is a new request.
+	if resp, _ := post(t, url, "key-2", `{"type":"TXT","name":"other","value":"v"}`); resp.StatusCode != 200 {
+		t.Fatalf("new key: %d", resp.StatusCode)
 	}
 }

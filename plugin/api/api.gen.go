@@ -252,6 +252,9 @@ type NotFound = Problem
 // PreconditionFailed An RFC 9457 problem detail.
 type PreconditionFailed = Problem
 
+// StoreUnavailable An RFC 9457 problem detail.
+type StoreUnavailable = Problem
+
 // TooLarge An RFC 9457 problem detail.
 type TooLarge = Problem
 
@@ -1148,6 +1151,8 @@ type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
+type StoreUnavailableApplicationProblemPlusJSONResponse Problem
+
 type TooLargeApplicationProblemPlusJSONResponse Problem
 
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
@@ -1248,6 +1253,22 @@ func (response AcmeCleanup422ApplicationProblemPlusJSONResponse) VisitAcmeCleanu
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcmeCleanup503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response AcmeCleanup503ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1360,6 +1381,22 @@ func (response AcmePresent422ApplicationProblemPlusJSONResponse) VisitAcmePresen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcmePresent503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response AcmePresent503ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1659,6 +1696,22 @@ func (response CreateZone422ApplicationProblemPlusJSONResponse) VisitCreateZoneR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateZone503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateZone503ApplicationProblemPlusJSONResponse) VisitCreateZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2034,6 +2087,22 @@ func (response PatchZone422ApplicationProblemPlusJSONResponse) VisitPatchZoneRes
 	return err
 }
 
+type PatchZone503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PatchZone503ApplicationProblemPlusJSONResponse) VisitPatchZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PatchZone507ApplicationProblemPlusJSONResponse struct {
 	InsufficientStorageApplicationProblemPlusJSONResponse
 }
@@ -2159,6 +2228,22 @@ func (response DeleteRecord422ApplicationProblemPlusJSONResponse) VisitDeleteRec
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecord503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRecord503ApplicationProblemPlusJSONResponse) VisitDeleteRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2438,6 +2523,22 @@ func (response UpsertRecord422ApplicationProblemPlusJSONResponse) VisitUpsertRec
 	return err
 }
 
+type UpsertRecord503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpsertRecord503ApplicationProblemPlusJSONResponse) VisitUpsertRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpsertRecord507ApplicationProblemPlusJSONResponse struct {
 	InsufficientStorageApplicationProblemPlusJSONResponse
 }
@@ -2564,6 +2665,22 @@ func (response DeleteRecordById422ApplicationProblemPlusJSONResponse) VisitDelet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecordById503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRecordById503ApplicationProblemPlusJSONResponse) VisitDeleteRecordByIdResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2844,6 +2961,22 @@ func (response UpdateRecord422ApplicationProblemPlusJSONResponse) VisitUpdateRec
 	return err
 }
 
+type UpdateRecord503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRecord503ApplicationProblemPlusJSONResponse) VisitUpdateRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateRecord507ApplicationProblemPlusJSONResponse struct {
 	InsufficientStorageApplicationProblemPlusJSONResponse
 }
@@ -2968,6 +3101,22 @@ func (response ReloadZone422ApplicationProblemPlusJSONResponse) VisitReloadZoneR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReloadZone503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ReloadZone503ApplicationProblemPlusJSONResponse) VisitReloadZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3099,6 +3248,22 @@ func (response DeleteRRset422ApplicationProblemPlusJSONResponse) VisitDeleteRRse
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRRset503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRRset503ApplicationProblemPlusJSONResponse) VisitDeleteRRsetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3381,6 +3546,22 @@ func (response ReplaceRRset422ApplicationProblemPlusJSONResponse) VisitReplaceRR
 	return err
 }
 
+type ReplaceRRset503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceRRset503ApplicationProblemPlusJSONResponse) VisitReplaceRRsetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplaceRRset507ApplicationProblemPlusJSONResponse struct {
 	InsufficientStorageApplicationProblemPlusJSONResponse
 }
@@ -3639,6 +3820,22 @@ func (response ImportZone422ApplicationProblemPlusJSONResponse) VisitImportZoneR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportZone503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ImportZone503ApplicationProblemPlusJSONResponse) VisitImportZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
