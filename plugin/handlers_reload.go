@@ -86,6 +86,8 @@ func (st *state) reload(origin, path string) (api.ReloadResult, error) {
 		delta -= cur.Len()
 	}
 	st.publish(set.With(fresh), delta)
+	st.forget(origin)
+	st.changed(origin)
 	return res, nil
 }
 

@@ -50,6 +50,7 @@ func (st *state) zonePath(origin string) string {
 // changed at the touched names. st.mu is held.
 func (st *state) persist(z, nz *zone.Zone, touched [][]byte) error {
 	del, add := zone.Diff(z, nz, touched)
+	defer st.remember(z, nz, del, add)
 	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(del), Add: texts(add)}
 	j, ok := st.journals[nz.Origin()]
 	if !ok {

@@ -10,6 +10,7 @@ import (
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/pkg/fall"
+	"github.com/coredns/coredns/plugin/transfer"
 )
 
 const pluginName = "zoneapi"
@@ -28,7 +29,14 @@ func setup(c *caddy.Controller) error {
 	za := &Zoneapi{Fall: cfg.fall, state: st}
 	// The API starts, or takes this Corefile's settings, only once the whole
 	// Corefile is accepted; a reload that fails leaves it as it was.
-	c.OnStartup(func() error { return st.startAPI(cfg) })
+	c.OnStartup(func() error {
+		if h := dnsserver.GetConfig(c).Handler("transfer"); h != nil {
+			if t, ok := h.(*transfer.Transfer); ok {
+				st.useTransfer(t)
+			}
+		}
+		return st.startAPI(cfg)
+	})
 	c.OnShutdown(func() error { release(st); return nil })
 
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
+	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
@@ -40,12 +41,19 @@ type state struct {
 
 	stopCompactor chan struct{}
 	compactorDone chan struct{}
+
+	// IXFR history and NOTIFY, see xfr.go and notify.go.
+	histMu   sync.Mutex
+	history  map[string][]diff
+	xfer     atomic.Pointer[transfer.Transfer]
+	notifyCh chan string
 }
 
 // newState returns the state of the store in dir, with nothing loaded.
 func newState(dir string, maxRecords int) *state {
 	return &state{dir: dir, refs: 1, maxRecords: maxRecords,
-		journals: map[string]*store.Journal{}, dirty: map[string]time.Time{}, written: map[string]fileStamp{}}
+		journals: map[string]*store.Journal{}, dirty: map[string]time.Time{}, written: map[string]fileStamp{},
+		history: map[string][]diff{}, notifyCh: make(chan string, 1024)}
 }
 
 var (
@@ -67,6 +75,7 @@ func acquire(cfg config) (*state, error) {
 	}
 	st.stopCompactor, st.compactorDone = make(chan struct{}), make(chan struct{})
 	go st.compactor(st.stopCompactor, st.compactorDone)
+	go st.notifier(st.stopCompactor)
 	registry[cfg.dir] = st
 	return st, nil
 }

@@ -59,6 +59,7 @@ func (st *state) change(origin string, ifMatch *string, dryRun bool, fn func(z *
 		return z, nil, err
 	}
 	st.publish(set.With(nz), nz.Len()-z.Len())
+	st.changed(origin)
 	return z, nz, nil
 }
 
@@ -97,6 +98,7 @@ func (st *state) create(z *zone.Zone) error {
 	}
 	st.written[z.Origin()] = stampOf(st.zonePath(z.Origin()))
 	st.publish(set.With(z), z.Len())
+	st.changed(z.Origin())
 	return nil
 }
 
