@@ -1,9 +1,14 @@
 package test
 
 import (
+	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,4 +41,29 @@ func (e *apiEnv) waitCompacted(zone string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func portOf(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	return port
+}
+
+// startCoreDNSOnPort is startCoreDNS for a Corefile that names its own port.
+func startCoreDNSOnPort(t *testing.T, corefile string, port int, zone string) *server {
+	t.Helper()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "Corefile")
+	os.WriteFile(conf, []byte(corefile), 0o644)
+	cmd := exec.Command(corednsBinary(t), "-conf", conf)
+	cmd.Dir = dir
+	return start(t, "coredns-secondary", fmt.Sprintf("127.0.0.1:%d", port), zone, cmd)
+}
+
+func postRecord(t *testing.T, base, body string) {
+	t.Helper()
+	resp, err := http.Post(base+"/zones/example.org/records", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("post record: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
 }
