@@ -11,6 +11,7 @@ import (
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/transfer"
+	"github.com/miekg/dns"
 )
 
 const pluginName = "zoneapi"
@@ -39,6 +40,8 @@ func setup(c *caddy.Controller) error {
 	})
 	c.OnShutdown(func() error { release(st); return nil })
 
+	// RFC 2136 UPDATE reaches a plugin only when it opts in.
+	dnsserver.GetConfig(c).AllowOpcode(dns.OpcodeUpdate)
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
 		za.Next = next
 		return za
@@ -56,6 +59,7 @@ type config struct {
 	maxBody    int64
 	maxChanges int
 	maxZones   int
+	updateKeys []*token
 }
 
 const (
@@ -127,6 +131,12 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 			}
 		}
 		cfg.tokens = append(cfg.tokens, t)
+	case "update":
+		k, err := parseUpdateKey(c)
+		if err != nil {
+			return err
+		}
+		cfg.updateKeys = append(cfg.updateKeys, k)
 	case "max_changes", "max_zones":
 		prop := c.Val()
 		args := c.RemainingArgs()

@@ -2,12 +2,14 @@ package zoneapi
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/coredns/coredns/plugin/transfer"
+	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
@@ -47,6 +49,17 @@ type state struct {
 	history  map[string][]diff
 	xfer     atomic.Pointer[transfer.Transfer]
 	notifyCh chan string
+
+	updateKeys atomic.Pointer[map[string]*token] // RFC 2136 keys and their scopes
+}
+
+// updateKey returns the scope of the TSIG key name for UPDATE, or nil.
+func (st *state) updateKey(name string) *token {
+	keys := st.updateKeys.Load()
+	if keys == nil || name == "" {
+		return nil
+	}
+	return (*keys)[strings.ToLower(dns.Fqdn(name))]
 }
 
 // newState returns the state of the store in dir, with nothing loaded.
@@ -154,5 +167,10 @@ func (st *state) startAPI(cfg config) error {
 		st.api = a
 	}
 	st.maxRecords, st.maxChanges, st.maxZones = cfg.maxRecords, cfg.maxChanges, cfg.maxZones
+	keys := map[string]*token{}
+	for _, k := range cfg.updateKeys {
+		keys[k.name] = k
+	}
+	st.updateKeys.Store(&keys)
 	return st.api.configure(cfg.listen, &apiConfig{tokens: cfg.tokens, maxBody: cfg.maxBody})
 }

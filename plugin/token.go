@@ -40,6 +40,10 @@ func parseToken(c *caddy.Controller, n int) (*token, error) {
 		prop := c.Val()
 		vals := c.RemainingArgs()
 		switch prop {
+		case "read_only", "zones", "names", "types":
+			if err := parseScope(c, t, prop, vals); err != nil {
+				return nil, err
+			}
 		case "secret":
 			if len(vals) != 1 || vals[0] == "" {
 				return nil, c.ArgErr()
@@ -54,18 +58,6 @@ func parseToken(c *caddy.Controller, n int) (*token, error) {
 				return nil, c.Errf("token %s: secret_file: %v", t.name, err)
 			}
 			secret = s
-		case "read_only":
-			if len(vals) != 0 {
-				return nil, c.ArgErr()
-			}
-			t.readOnly = true
-		case "zones", "names", "types":
-			if len(vals) == 0 {
-				return nil, c.ArgErr()
-			}
-			if err := scopeOf(t, prop, vals); err != nil {
-				return nil, c.Errf("token %s: %v", t.name, err)
-			}
 		default:
 			return nil, c.Errf("token %s: unknown property %q", t.name, prop)
 		}
@@ -109,4 +101,60 @@ func readSecretFile(path string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// parseScope reads one scope property of a token or an update key.
+func parseScope(c *caddy.Controller, t *token, prop string, vals []string) error {
+	if prop == "read_only" {
+		if len(vals) != 0 {
+			return c.ArgErr()
+		}
+		t.readOnly = true
+		return nil
+	}
+	if len(vals) == 0 {
+		return c.ArgErr()
+	}
+	if err := scopeOf(t, prop, vals); err != nil {
+		return c.Errf("%s: %v", t.name, err)
+	}
+	return nil
+}
+
+// parseUpdateKey reads an update property: the TSIG key (its secret is the
+// tsig plugin's) that may send RFC 2136 UPDATEs, and what it may change:
+//
+//	update KEY [{
+//	    zones ZONE...
+//	    names PATTERN...
+//	    types TYPE...
+//	}]
+func parseUpdateKey(c *caddy.Controller) (*token, error) {
+	args := c.RemainingArgs()
+	if len(args) != 1 {
+		return nil, c.ArgErr()
+	}
+	t := &token{name: strings.ToLower(dns.Fqdn(args[0]))}
+	if !c.NextArg() {
+		return t, nil
+	}
+	if c.Val() != "{" {
+		return nil, c.ArgErr()
+	}
+	for c.Next() && c.Val() != "}" {
+		prop := c.Val()
+		vals := c.RemainingArgs()
+		switch prop {
+		case "zones", "names", "types":
+			if err := parseScope(c, t, prop, vals); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, c.Errf("update %s: unknown property %q", t.name, prop)
+		}
+	}
+	if c.Val() != "}" {
+		return nil, c.Errf("update %s: missing }", t.name)
+	}
+	return t, nil
 }

@@ -27,6 +27,9 @@ func (za *Zoneapi) Name() string { return pluginName }
 // for a name in one of the store's zones and writes the reply itself; other
 // names go to the next plugin under fallthrough, or get REFUSED.
 func (za *Zoneapi) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
+	if r.Opcode == dns.OpcodeUpdate {
+		return za.serveUpdate(ctx, w, r)
+	}
 	if r.Opcode != dns.OpcodeQuery || len(r.Question) != 1 {
 		return plugin.NextOrFailure(za.Name(), za.Next, ctx, w, r)
 	}

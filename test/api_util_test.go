@@ -67,3 +67,16 @@ func postRecord(t *testing.T, base, body string) {
 	}
 	resp.Body.Close()
 }
+
+// storeSnapshot is the store's files and journals, to compare.
+func (e *apiEnv) storeSnapshot() string {
+	var b strings.Builder
+	for _, pattern := range []string{"*.zone", ".journal/*"} {
+		files, _ := filepath.Glob(filepath.Join(e.dir, pattern))
+		for _, f := range files {
+			text, _ := os.ReadFile(f)
+			b.WriteString(f + "\n" + string(text))
+		}
+	}
+	return b.String()
+}

@@ -134,7 +134,7 @@ func TestBinarySurvivesHostileQueries(t *testing.T) {
 		want []int // acceptable rcodes
 	}{
 		{"opcode STATUS", withOpcode(dns.OpcodeStatus), []int{dns.RcodeNotImplemented}},
-		{"opcode UPDATE", withOpcode(dns.OpcodeUpdate), []int{dns.RcodeNotImplemented}},
+		{"UPDATE with an A question as zone", withOpcode(dns.OpcodeUpdate), []int{dns.RcodeFormatError}},
 		{"opcode 15", withOpcode(15), []int{dns.RcodeNotImplemented}},
 		{"two questions", pack(twoQuestions), []int{dns.RcodeFormatError}},
 		{"no question", pack(noQuestion), []int{dns.RcodeFormatError}},
