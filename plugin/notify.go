@@ -9,8 +9,10 @@ import (
 // notifyDelay coalesces a burst of changes into one NOTIFY per zone.
 const notifyDelay = 50 * time.Millisecond
 
-// notifier sends NOTIFY (RFC 1996) through the transfer plugin to the
-// secondaries it lists, for zones that changed; a burst of changes to a zone
+// notifier sends NOTIFY (RFC 1996) for zones that changed: to the
+// secondaries the Corefile lists with `secondaries`, recording when each
+// acknowledged (getPropagation shows it), or else through the transfer
+// plugin to its `to` addresses; a burst of changes to a zone
 // gives one NOTIFY, sent once the burst has paused for notifyDelay. It runs
 // until stop is closed.
 func (st *state) notifier(stop <-chan struct{}) {
@@ -25,8 +27,12 @@ func (st *state) notifier(stop <-chan struct{}) {
 			timer = time.After(notifyDelay)
 		case <-timer:
 			x := st.xfer.Load()
+			secondaries := st.secondaryList()
 			for origin := range pending {
-				if x != nil {
+				switch {
+				case len(secondaries) > 0:
+					st.notifySecondaries(origin, secondaries)
+				case x != nil:
 					if err := x.Notify(origin); err != nil {
 						log.Warningf("notify %s: %v", origin, err)
 					}
@@ -50,7 +56,7 @@ func (st *state) changed(origin string) {
 // any; every zone is announced to the secondaries once.
 func (st *state) useTransfer(t *transfer.Transfer) {
 	st.xfer.Store(t)
-	if t == nil {
+	if t == nil && len(st.secondaryList()) == 0 {
 		return
 	}
 	for _, z := range st.zones.Load().Zones() {

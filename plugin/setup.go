@@ -31,12 +31,15 @@ func setup(c *caddy.Controller) error {
 	// The API starts, or takes this Corefile's settings, only once the whole
 	// Corefile is accepted; a reload that fails leaves it as it was.
 	c.OnStartup(func() error {
-		if h := dnsserver.GetConfig(c).Handler("transfer"); h != nil {
-			if t, ok := h.(*transfer.Transfer); ok {
-				st.useTransfer(t)
-			}
+		if err := st.startAPI(cfg); err != nil {
+			return err
 		}
-		return st.startAPI(cfg)
+		var t *transfer.Transfer
+		if h := dnsserver.GetConfig(c).Handler("transfer"); h != nil {
+			t, _ = h.(*transfer.Transfer)
+		}
+		st.useTransfer(t)
+		return nil
 	})
 	c.OnShutdown(func() error { release(st); return nil })
 
@@ -51,15 +54,16 @@ func setup(c *caddy.Controller) error {
 
 // config is what the Corefile says.
 type config struct {
-	dir        string
-	listen     string
-	tokens     []*token
-	fall       fall.F
-	maxRecords int
-	maxBody    int64
-	maxChanges int
-	maxZones   int
-	updateKeys []*token
+	dir         string
+	listen      string
+	tokens      []*token
+	fall        fall.F
+	maxRecords  int
+	maxBody     int64
+	maxChanges  int
+	maxZones    int
+	updateKeys  []*token
+	secondaries []string
 }
 
 const (
@@ -131,6 +135,20 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 			}
 		}
 		cfg.tokens = append(cfg.tokens, t)
+	case "secondaries":
+		args := c.RemainingArgs()
+		if len(args) == 0 {
+			return c.ArgErr()
+		}
+		for _, a := range args {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				a = net.JoinHostPort(a, "53")
+			}
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return c.Errf("secondaries: %q is not an address", a)
+			}
+			cfg.secondaries = append(cfg.secondaries, a)
+		}
 	case "update":
 		k, err := parseUpdateKey(c)
 		if err != nil {

@@ -51,6 +51,17 @@ type state struct {
 	notifyCh chan string
 
 	updateKeys atomic.Pointer[map[string]*token] // RFC 2136 keys and their scopes
+
+	secondaries atomic.Pointer[[]string] // from the Corefile, for NOTIFY and getPropagation
+	prop        propagation
+}
+
+// secondaryList returns the configured secondaries.
+func (st *state) secondaryList() []string {
+	if p := st.secondaries.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // updateKey returns the scope of the TSIG key name for UPDATE, or nil.
@@ -172,5 +183,7 @@ func (st *state) startAPI(cfg config) error {
 		keys[k.name] = k
 	}
 	st.updateKeys.Store(&keys)
+	secondaries := cfg.secondaries
+	st.secondaries.Store(&secondaries)
 	return st.api.configure(cfg.listen, &apiConfig{tokens: cfg.tokens, maxBody: cfg.maxBody})
 }

@@ -181,6 +181,11 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 		t.Errorf("acmeCleanup: %d %s", cl.StatusCode(), cl.Body)
 	}
 
+	// getPropagation: no secondaries are configured here.
+	if r, _ := e.c.GetPropagationWithResponse(ctx, "example.org"); r.StatusCode() != 200 || len(r.JSON200.Secondaries) != 0 {
+		t.Errorf("getPropagation: %s", r.Body)
+	}
+
 	// deleteZone, health, the document.
 	if r, _ := e.c.DeleteZoneWithResponse(ctx, "example.net", &client.DeleteZoneParams{}); r.StatusCode() != 204 {
 		t.Errorf("deleteZone: %d %s", r.StatusCode(), r.Body)

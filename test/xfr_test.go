@@ -224,3 +224,45 @@ func TestAXFRAndIXFROverTCP(t *testing.T) {
 		t.Errorf("AXFR over UDP: %s", dns.RcodeToString[r.Rcode])
 	}
 }
+
+// TestPropagationShowsEachSecondary: zoneapi notifies the secondaries it
+// lists and reports, per secondary, its serial and the NOTIFY's fate.
+func TestPropagationShowsEachSecondary(t *testing.T) {
+	knotPort, deadPort, apiPort := freePort(t), freePort(t), freePort(t)
+	dir := copyZones(t, "api/example.org.zone")
+	corefile := fmt.Sprintf(`.:{PORT} {
+    bind 127.0.0.1
+    transfer {
+        to *
+    }
+    zoneapi %s {
+        listen 127.0.0.1:%d
+        secondaries 127.0.0.1:%d 127.0.0.1:%d
+    }
+}
+`, dir, apiPort, knotPort, deadPort)
+	primary := startCoreDNS(t, corefile, "example.org.")
+	knot := startKnotSecondary(t, knotPort, primary.addr)
+	base := fmt.Sprintf("http://127.0.0.1:%d/v1", apiPort)
+	waitHealthy(t, base)
+	doer := newValidatingDoer(t, base)
+	c, _ := client.NewClientWithResponses(base, client.WithHTTPClient(doer))
+	ctx := context.Background()
+
+	postRecord(t, base, `{"type":"A","name":"prop","value":"192.0.2.5"}`)
+	var knotStatus, deadStatus client.SecondaryStatus
+	waitFor(t, 3*time.Second, "propagation shows Knot in sync", func() bool {
+		r, err := c.GetPropagationWithResponse(ctx, "example.org")
+		if err != nil || r.JSON200 == nil || len(r.JSON200.Secondaries) != 2 {
+			return false
+		}
+		knotStatus, deadStatus = r.JSON200.Secondaries[0], r.JSON200.Secondaries[1]
+		return knotStatus.InSync && knotStatus.LastNotifyAcked != nil
+	})
+	if *knotStatus.Serial != int64(soaSerial(t, primary.addr)) || soaSerial(t, knot.addr) != soaSerial(t, primary.addr) {
+		t.Errorf("Knot: %+v", knotStatus)
+	}
+	if deadStatus.InSync || deadStatus.Serial != nil || deadStatus.Error == nil {
+		t.Errorf("a secondary that does not answer: %+v", deadStatus)
+	}
+}

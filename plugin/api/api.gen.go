@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
@@ -162,6 +163,13 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// Propagation defines model for Propagation.
+type Propagation struct {
+	Secondaries []SecondaryStatus `json:"secondaries"`
+	Serial      int64             `json:"serial"`
+	Zone        string            `json:"zone"`
+}
+
 // RRType An RR type mnemonic (`A`, `TXT`, ...) or `TYPEnnn` (RFC 3597).
 //
 // Examples: A, AAAA, TXT
@@ -206,6 +214,20 @@ type ReloadResult struct {
 	// SerialBumped The file's serial was not above the one served, and was raised.
 	SerialBumped bool   `json:"serial_bumped"`
 	Zone         string `json:"zone"`
+}
+
+// SecondaryStatus defines model for SecondaryStatus.
+type SecondaryStatus struct {
+	Address string `json:"address"`
+
+	// Error Why the last NOTIFY or the SOA query failed.
+	Error           *string    `json:"error,omitempty"`
+	InSync          bool       `json:"in_sync"`
+	LastNotifyAcked *time.Time `json:"last_notify_acked,omitempty"`
+	LastNotifySent  *time.Time `json:"last_notify_sent,omitempty"`
+
+	// Serial The serial the secondary serves; null when it did not answer.
+	Serial *int64 `json:"serial,omitempty"`
 }
 
 // Zone defines model for Zone.
@@ -397,6 +419,9 @@ type ServerInterface interface {
 	// PatchZone Apply a list of changes, all or nothing
 	// (PATCH /zones/{zoneName})
 	PatchZone(ctx echo.Context, zoneName ZoneName, params PatchZoneParams) error
+	// GetPropagation Which serial each secondary serves
+	// (GET /zones/{zoneName}/propagation)
+	GetPropagation(ctx echo.Context, zoneName ZoneName) error
 	// DeleteRecord Delete a record by id
 	// (DELETE /zones/{zoneName}/records)
 	DeleteRecord(ctx echo.Context, zoneName ZoneName, params DeleteRecordParams) error
@@ -623,6 +648,22 @@ func (w *ServerInterfaceWrapper) PatchZone(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PatchZone(ctx, zoneName, params)
+	return err
+}
+
+// GetPropagation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPropagation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPropagation(ctx, zoneName)
 	return err
 }
 
@@ -1131,6 +1172,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/zones/:zoneName/rrsets/:name/:type", wrapper.GetRRset, options.OperationMiddlewares["getRRset"]...)
 	router.PUT(options.BaseURL+"/zones/:zoneName/rrsets/:name/:type", wrapper.ReplaceRRset, options.OperationMiddlewares["replaceRRset"]...)
 	router.POST(options.BaseURL+"/zones/:zoneName/reload", wrapper.ReloadZone, options.OperationMiddlewares["reloadZone"]...)
+	router.GET(options.BaseURL+"/zones/:zoneName/propagation", wrapper.GetPropagation, options.OperationMiddlewares["getPropagation"]...)
 	router.POST(options.BaseURL+"/reload", wrapper.ReloadAllZones, options.OperationMiddlewares["reloadAllZones"]...)
 	router.POST(options.BaseURL+"/acme/httpreq/present", wrapper.AcmePresent, options.OperationMiddlewares["acmePresent"]...)
 	router.POST(options.BaseURL+"/acme/httpreq/cleanup", wrapper.AcmeCleanup, options.OperationMiddlewares["acmeCleanup"]...)
@@ -2115,6 +2157,92 @@ func (response PatchZone507ApplicationProblemPlusJSONResponse) VisitPatchZoneRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(507)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPropagationRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+}
+
+type GetPropagationResponseObject interface {
+	VisitGetPropagationResponse(w http.ResponseWriter) error
+}
+
+type GetPropagation200JSONResponse Propagation
+
+func (response GetPropagation200JSONResponse) VisitGetPropagationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPropagation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPropagation400ApplicationProblemPlusJSONResponse) VisitGetPropagationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPropagation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPropagation401ApplicationProblemPlusJSONResponse) VisitGetPropagationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPropagation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetPropagation403ApplicationProblemPlusJSONResponse) VisitGetPropagationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPropagation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPropagation404ApplicationProblemPlusJSONResponse) VisitGetPropagationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3888,6 +4016,9 @@ type StrictServerInterface interface {
 	// PatchZone Apply a list of changes, all or nothing
 	// (PATCH /zones/{zoneName})
 	PatchZone(ctx context.Context, request PatchZoneRequestObject) (PatchZoneResponseObject, error)
+	// GetPropagation Which serial each secondary serves
+	// (GET /zones/{zoneName}/propagation)
+	GetPropagation(ctx context.Context, request GetPropagationRequestObject) (GetPropagationResponseObject, error)
 	// DeleteRecord Delete a record by id
 	// (DELETE /zones/{zoneName}/records)
 	DeleteRecord(ctx context.Context, request DeleteRecordRequestObject) (DeleteRecordResponseObject, error)
@@ -4264,6 +4395,31 @@ func (sh *strictHandler) PatchZone(ctx echo.Context, zoneName ZoneName, params P
 		return err
 	} else if validResponse, ok := response.(PatchZoneResponseObject); ok {
 		return validResponse.VisitPatchZoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPropagation operation middleware
+func (sh *strictHandler) GetPropagation(ctx echo.Context, zoneName ZoneName) error {
+	var request GetPropagationRequestObject
+
+	request.ZoneName = zoneName
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPropagation(ctx.Request().Context(), request.(GetPropagationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPropagation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPropagationResponseObject); ok {
+		return validResponse.VisitGetPropagationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

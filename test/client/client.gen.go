@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -165,6 +166,13 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// Propagation defines model for Propagation.
+type Propagation struct {
+	Secondaries []SecondaryStatus `json:"secondaries"`
+	Serial      int64             `json:"serial"`
+	Zone        string            `json:"zone"`
+}
+
 // RRType An RR type mnemonic (`A`, `TXT`, ...) or `TYPEnnn` (RFC 3597).
 //
 // Examples: A, AAAA, TXT
@@ -209,6 +217,20 @@ type ReloadResult struct {
 	// SerialBumped The file's serial was not above the one served, and was raised.
 	SerialBumped bool   `json:"serial_bumped"`
 	Zone         string `json:"zone"`
+}
+
+// SecondaryStatus defines model for SecondaryStatus.
+type SecondaryStatus struct {
+	Address string `json:"address"`
+
+	// Error Why the last NOTIFY or the SOA query failed.
+	Error           *string    `json:"error,omitempty"`
+	InSync          bool       `json:"in_sync"`
+	LastNotifyAcked *time.Time `json:"last_notify_acked,omitempty"`
+	LastNotifySent  *time.Time `json:"last_notify_sent,omitempty"`
+
+	// Serial The serial the secondary serves; null when it did not answer.
+	Serial *int64 `json:"serial,omitempty"`
 }
 
 // Zone defines model for Zone.
@@ -571,6 +593,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /zones/{zoneName} (the `PatchZone` operationId).
 	PatchZone(ctx context.Context, zoneName ZoneName, params *PatchZoneParams, body PatchZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPropagation Which serial each secondary serves
+	//
+	// For each secondary listed with `secondaries` in the Corefile: the serial it
+	// serves now (an SOA query, 1 s timeout), whether that is ours, and when the
+	// last NOTIFY for this zone was sent to it and acknowledged.
+	//
+	// Corresponds with GET /zones/{zoneName}/propagation (the `GetPropagation` operationId).
+	GetPropagation(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteRecord Delete a record by id
 	//
@@ -957,6 +988,25 @@ func (c *Client) PatchZoneWithBody(ctx context.Context, zoneName ZoneName, param
 // Corresponds with PATCH /zones/{zoneName} (the `PatchZone` operationId).
 func (c *Client) PatchZone(ctx context.Context, zoneName ZoneName, params *PatchZoneParams, body PatchZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchZoneRequest(c.Server, zoneName, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPropagation Which serial each secondary serves
+//
+// For each secondary listed with `secondaries` in the Corefile: the serial it
+// serves now (an SOA query, 1 s timeout), whether that is ours, and when the
+// last NOTIFY for this zone was sent to it and acknowledged.
+//
+// Corresponds with GET /zones/{zoneName}/propagation (the `GetPropagation` operationId).
+func (c *Client) GetPropagation(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPropagationRequest(c.Server, zoneName)
 	if err != nil {
 		return nil, err
 	}
@@ -1635,6 +1685,40 @@ func NewPatchZoneRequestWithBody(server string, zoneName ZoneName, params *Patch
 			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewGetPropagationRequest constructs an http.Request for the GetPropagation method
+func NewGetPropagationRequest(server string, zoneName ZoneName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/propagation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -2516,6 +2600,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /zones/{zoneName} (the `PatchZone` operationId).
 	PatchZoneWithResponse(ctx context.Context, zoneName ZoneName, params *PatchZoneParams, body PatchZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchZoneResponse, error)
 
+	// GetPropagationWithResponse Which serial each secondary serves
+	//
+	// For each secondary listed with `secondaries` in the Corefile: the serial it
+	// serves now (an SOA query, 1 s timeout), whether that is ours, and when the
+	// last NOTIFY for this zone was sent to it and acknowledged.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /zones/{zoneName}/propagation (the `GetPropagation` operationId).
+	GetPropagationWithResponse(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*GetPropagationResponse, error)
+
 	// DeleteRecordWithResponse Delete a record by id
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3376,6 +3471,75 @@ func (r PatchZoneResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatchZoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPropagationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Propagation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPropagationResponse) GetJSON200() *Propagation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPropagationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPropagationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPropagationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPropagationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPropagationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPropagationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPropagationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPropagationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4737,6 +4901,23 @@ func (c *ClientWithResponses) PatchZoneWithResponse(ctx context.Context, zoneNam
 	return ParsePatchZoneResponse(rsp)
 }
 
+// GetPropagationWithResponse Which serial each secondary serves
+//
+// For each secondary listed with `secondaries` in the Corefile: the serial it
+// serves now (an SOA query, 1 s timeout), whether that is ours, and when the
+// last NOTIFY for this zone was sent to it and acknowledged.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /zones/{zoneName}/propagation (the `GetPropagation` operationId).
+func (c *ClientWithResponses) GetPropagationWithResponse(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*GetPropagationResponse, error) {
+	rsp, err := c.GetPropagation(ctx, zoneName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPropagationResponse(rsp)
+}
+
 // DeleteRecordWithResponse Delete a record by id
 //
 // Returns a wrapper object for the known response body format(s).
@@ -5564,6 +5745,60 @@ func ParsePatchZoneResponse(rsp *http.Response) (*PatchZoneResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPropagationResponse parses an HTTP response from a GetPropagationWithResponse call
+func ParseGetPropagationResponse(rsp *http.Response) (*GetPropagationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPropagationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Propagation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
 	}
 
 	return response, nil

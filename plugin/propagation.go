@@ -1,0 +1,130 @@
+package zoneapi
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/api"
+)
+
+// notifyStatus is what zoneapi knows of one secondary for one zone.
+type notifyStatus struct {
+	sent, acked time.Time
+	err         string
+}
+
+// propagation records the NOTIFYs sent to the configured secondaries.
+type propagation struct {
+	mu     sync.Mutex
+	status map[string]map[string]*notifyStatus // zone -> secondary -> status
+}
+
+func (p *propagation) get(origin, addr string) notifyStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s := p.status[origin][addr]; s != nil {
+		return *s
+	}
+	return notifyStatus{}
+}
+
+func (p *propagation) set(origin, addr string, f func(*notifyStatus)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.status == nil {
+		p.status = map[string]map[string]*notifyStatus{}
+	}
+	if p.status[origin] == nil {
+		p.status[origin] = map[string]*notifyStatus{}
+	}
+	s := p.status[origin][addr]
+	if s == nil {
+		s = &notifyStatus{}
+		p.status[origin][addr] = s
+	}
+	f(s)
+}
+
+// notifySecondaries sends NOTIFY (RFC 1996) for origin to each configured
+// secondary, at once, and records when it was sent and acknowledged.
+func (st *state) notifySecondaries(origin string, secondaries []string) {
+	var wg sync.WaitGroup
+	for _, addr := range secondaries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := new(dns.Msg)
+			m.SetNotify(origin)
+			c := &dns.Client{Timeout: 2 * time.Second}
+			st.prop.set(origin, addr, func(s *notifyStatus) { s.sent = time.Now() })
+			var err error
+			for range 3 {
+				var r *dns.Msg
+				if r, _, err = c.Exchange(m, addr); err == nil && r.Rcode != dns.RcodeSuccess {
+					err = fmt.Errorf("NOTIFY answered %s", dns.RcodeToString[r.Rcode])
+				}
+				if err == nil {
+					break
+				}
+			}
+			st.prop.set(origin, addr, func(s *notifyStatus) {
+				if err != nil {
+					s.err = err.Error()
+					return
+				}
+				s.acked, s.err = time.Now(), ""
+			})
+			if err != nil {
+				log.Warningf("notify %s to %s: %v", origin, addr, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// GetPropagation implements api.StrictServerInterface.
+func (h *handlers) GetPropagation(ctx context.Context, req api.GetPropagationRequestObject) (api.GetPropagationResponseObject, error) {
+	z, err := h.readable(ctx, req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	secondaries := h.st.secondaryList()
+	out := api.Propagation{Zone: trimDot(z.Origin()), Serial: int64(z.Serial()), Secondaries: make([]api.SecondaryStatus, len(secondaries))}
+	var wg sync.WaitGroup
+	for i, addr := range secondaries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := api.SecondaryStatus{Address: addr}
+			ns := h.st.prop.get(z.Origin(), addr)
+			if !ns.sent.IsZero() {
+				s.LastNotifySent = ptr(ns.sent.UTC())
+			}
+			if !ns.acked.IsZero() {
+				s.LastNotifyAcked = ptr(ns.acked.UTC())
+			}
+			if ns.err != "" {
+				s.Error = ptr(ns.err)
+			}
+			m := new(dns.Msg).SetQuestion(z.Origin(), dns.TypeSOA)
+			r, _, err := (&dns.Client{Timeout: time.Second}).ExchangeContext(ctx, m, addr)
+			switch {
+			case err != nil:
+				s.Error = ptr("SOA query: " + err.Error())
+			case len(r.Answer) == 0:
+				s.Error = ptr("SOA query: " + dns.RcodeToString[r.Rcode] + " without an SOA")
+			default:
+				if soa, ok := r.Answer[0].(*dns.SOA); ok {
+					s.Serial = ptr(int64(soa.Serial))
+					s.InSync = soa.Serial == z.Serial()
+				}
+			}
+			out.Secondaries[i] = s
+		}()
+	}
+	wg.Wait()
+	return api.GetPropagation200JSONResponse(out), nil
+}
