@@ -57,7 +57,13 @@ func TestEveryDocumentedCorefileStarts(t *testing.T) {
 	}
 }
 
+// docAddr matches the documentation address ranges (RFC 5737) that the
+// examples use; the test serves them on loopback.
+var docAddr = regexp.MustCompile(`\b(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+\b`)
+
 func startDocumented(t *testing.T, corefile string) {
+	corefile = docAddr.ReplaceAllString(corefile, "127.0.0.1")
+	corefile = strings.ReplaceAll(corefile, "/var/lib/zoneapi", "zones")
 	ports := map[string]int{}
 	var dnsPort int
 	corefile = portRe.ReplaceAllStringFunc(corefile, func(m string) string {
@@ -79,6 +85,7 @@ func startDocumented(t *testing.T, corefile string) {
 	os.WriteFile(conf, []byte(corefile), 0o644)
 	cmd := exec.Command(corednsBinary(t), "-conf", conf)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ZONEAPI_ADMIN_TOKEN=documented-token")
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
