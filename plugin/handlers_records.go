@@ -3,7 +3,6 @@ package zoneapi
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/api"
@@ -17,6 +16,20 @@ func mayWrite(ctx context.Context, origin string, rr dns.RR) error {
 		return fmt.Errorf("token %s may not change %s %s: %w", tokenFrom(ctx).name, h.Name, dns.Type(h.Rrtype), errForbidden)
 	}
 	return nil
+}
+
+// writableRecord parses a record of a request body for zoneName and checks
+// that the request's token may write it.
+func writableRecord(ctx context.Context, zoneName string, r api.DNSRecord) (string, dns.RR, error) {
+	origin, err := originOf(zoneName)
+	if err != nil {
+		return "", nil, err
+	}
+	rr, err := newRR(origin, r.Name, r.Type, r.Value, r.Ttl)
+	if err != nil {
+		return "", nil, err
+	}
+	return origin, rr, mayWrite(ctx, origin, rr)
 }
 
 // findRecord returns the RR of z whose id is id.
@@ -80,16 +93,9 @@ func (h *handlers) GetZoneRecords(ctx context.Context, req api.GetZoneRecordsReq
 
 // UpsertRecord implements api.StrictServerInterface.
 func (h *handlers) UpsertRecord(ctx context.Context, req api.UpsertRecordRequestObject) (api.UpsertRecordResponseObject, error) {
-	origin, err := originOf(req.ZoneName)
-	if err != nil {
-		return nil, err
-	}
 	r := req.Body
-	rr, err := newRR(origin, r.Name, r.Type, r.Value, r.Ttl)
+	origin, rr, err := writableRecord(ctx, req.ZoneName, *r)
 	if err != nil {
-		return nil, err
-	}
-	if err := mayWrite(ctx, origin, rr); err != nil {
 		return nil, err
 	}
 	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
@@ -213,16 +219,9 @@ func (h *handlers) GetRecord(ctx context.Context, req api.GetRecordRequestObject
 
 // UpdateRecord implements api.StrictServerInterface.
 func (h *handlers) UpdateRecord(ctx context.Context, req api.UpdateRecordRequestObject) (api.UpdateRecordResponseObject, error) {
-	origin, err := originOf(req.ZoneName)
-	if err != nil {
-		return nil, err
-	}
 	r := req.Body
-	rr, err := newRR(origin, r.Name, r.Type, r.Value, r.Ttl)
+	origin, rr, err := writableRecord(ctx, req.ZoneName, *r)
 	if err != nil {
-		return nil, err
-	}
-	if err := mayWrite(ctx, origin, rr); err != nil {
 		return nil, err
 	}
 	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
@@ -265,4 +264,3 @@ func rrsetTarget(origin, name, typ string) (string, uint16, error) {
 	return owner, t, nil
 }
 
-var _ = strings.ToLower

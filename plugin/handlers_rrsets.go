@@ -28,20 +28,13 @@ func (h *handlers) GetRRset(ctx context.Context, req api.GetRRsetRequestObject) 
 
 // ReplaceRRset implements api.StrictServerInterface.
 func (h *handlers) ReplaceRRset(ctx context.Context, req api.ReplaceRRsetRequestObject) (api.ReplaceRRsetResponseObject, error) {
-	origin, err := originOf(req.ZoneName)
-	if err != nil {
-		return nil, err
-	}
-	owner, typ, err := rrsetTarget(origin, req.Name, req.Type)
+	origin, owner, typ, err := writableRRset(ctx, req.ZoneName, req.Name, req.Type)
 	if err != nil {
 		return nil, err
 	}
 	rrs, err := rrsetValues(origin, owner, typ, req.Body.Ttl, req.Body.Values, "/values")
 	if err != nil {
 		return nil, err
-	}
-	if !tokenFrom(ctx).canWrite(origin, owner, typ) {
-		return nil, fmt.Errorf("token %s may not change %s %s: %w", tokenFrom(ctx).name, owner, dns.Type(typ), errForbidden)
 	}
 	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
 		return tx.ReplaceRRset(owner, typ, rrs)
@@ -76,16 +69,9 @@ func rrsetValues(origin, owner string, typ uint16, ttl *int, values []string, po
 
 // DeleteRRset implements api.StrictServerInterface.
 func (h *handlers) DeleteRRset(ctx context.Context, req api.DeleteRRsetRequestObject) (api.DeleteRRsetResponseObject, error) {
-	origin, err := originOf(req.ZoneName)
+	origin, owner, typ, err := writableRRset(ctx, req.ZoneName, req.Name, req.Type)
 	if err != nil {
 		return nil, err
-	}
-	owner, typ, err := rrsetTarget(origin, req.Name, req.Type)
-	if err != nil {
-		return nil, err
-	}
-	if !tokenFrom(ctx).canWrite(origin, owner, typ) {
-		return nil, fmt.Errorf("token %s may not change %s %s: %w", tokenFrom(ctx).name, owner, dns.Type(typ), errForbidden)
 	}
 	if typ == dns.TypeSOA {
 		return nil, zone.ErrNoSOA
@@ -101,4 +87,21 @@ func (h *handlers) DeleteRRset(ctx context.Context, req api.DeleteRRsetRequestOb
 	}
 	audit(ctx, "deleteRRset", nz, fmt.Sprintf("%s %s", owner, dns.Type(typ)))
 	return api.DeleteRRset204Response{}, nil
+}
+
+// writableRRset parses the zone, name and type of an RRset path and checks
+// that the request's token may change that RRset.
+func writableRRset(ctx context.Context, zoneName, name, typ string) (string, string, uint16, error) {
+	origin, err := originOf(zoneName)
+	if err != nil {
+		return "", "", 0, err
+	}
+	owner, t, err := rrsetTarget(origin, name, typ)
+	if err != nil {
+		return "", "", 0, err
+	}
+	if !tokenFrom(ctx).canWrite(origin, owner, t) {
+		return "", "", 0, fmt.Errorf("token %s may not change %s %s: %w", tokenFrom(ctx).name, owner, dns.Type(t), errForbidden)
+	}
+	return origin, owner, t, nil
 }

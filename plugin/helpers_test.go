@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
-	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/store"
@@ -72,4 +71,3 @@ func runCases(t *testing.T, za *Zoneapi, cases []test.Case) {
 	}
 }
 
-var _ = fall.Zero
