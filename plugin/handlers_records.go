@@ -263,4 +263,3 @@ func rrsetTarget(origin, name, typ string) (string, uint16, error) {
 	}
 	return owner, t, nil
 }
-

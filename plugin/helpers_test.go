@@ -70,4 +70,3 @@ func runCases(t *testing.T, za *Zoneapi, cases []test.Case) {
 		})
 	}
 }
-
