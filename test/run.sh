@@ -11,7 +11,7 @@ fuzztime=${FUZZTIME:-20s}
 step() { printf '\n=== %s\n' "$*"; }
 
 step "install test dependencies"
-pkgs=(nsd knot knot-dnsutils bind9-dnsutils dnsperf python3)
+pkgs=(nsd knot knot-dnsutils bind9-dnsutils dnsperf python3 openssl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -30,6 +30,9 @@ for d in nsd knot; do
 	pkill -x "${d}d" 2>/dev/null || true
 	pkill -x "$d" 2>/dev/null || true
 done
+
+# Pebble, the ACME test server, pinned, from the module proxy.
+GOBIN="$PWD/.cache/bin" go install github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.1
 
 step "build"
 ./build.sh
