@@ -6,15 +6,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/api"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
-
-// acmeTTL is the TTL of challenge TXT records: short, so that a resolver
-// that cached an old value asks again soon.
-const acmeTTL = 60
 
 // acmeTarget turns lego's httpreq body (default or RAW) into the challenge
 // name and TXT value.
@@ -46,7 +43,7 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) e
 	if !ok {
 		return fmt.Errorf("no zone holds %s: %w", name, ErrZoneNotFound)
 	}
-	rr := &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: acmeTTL}, Txt: chunk(value)}
+	rr := &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: h.st.acmeTTL}, Txt: chunk(value)}
 	if err := mayWrite(ctx, z.Origin(), rr); err != nil {
 		return err
 	}
@@ -63,6 +60,12 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) e
 	}
 	if present {
 		op = "acmePresent"
+		err = h.st.leases.add(name, value, time.Now().Add(h.st.acmeLease))
+	} else {
+		err = h.st.leases.remove(name, value)
+	}
+	if err != nil {
+		log.Warningf("acme lease of %s: %v", name, err)
 	}
 	audit(ctx, op, nz, name)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/core/dnsserver"
@@ -64,6 +65,8 @@ type config struct {
 	maxZones    int
 	updateKeys  []*token
 	secondaries []string
+	acmeTTL     uint32
+	acmeLease   time.Duration
 }
 
 const (
@@ -72,7 +75,7 @@ const (
 )
 
 func parse(c *caddy.Controller) (config, error) {
-	cfg := config{dir: defaultDir, listen: defaultListen, maxBody: defaultMaxBody}
+	cfg := config{dir: defaultDir, listen: defaultListen, maxBody: defaultMaxBody, acmeTTL: defaultACMETTL, acmeLease: defaultACMELease}
 	i := 0
 	for c.Next() {
 		if i > 0 {
@@ -135,6 +138,26 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 			}
 		}
 		cfg.tokens = append(cfg.tokens, t)
+	case "acme_ttl":
+		args := c.RemainingArgs()
+		if len(args) != 1 {
+			return c.ArgErr()
+		}
+		n, err := strconv.ParseUint(args[0], 10, 31)
+		if err != nil {
+			return c.Errf("acme_ttl needs a TTL in seconds, got %q", args[0])
+		}
+		cfg.acmeTTL = uint32(n)
+	case "acme_lease":
+		args := c.RemainingArgs()
+		if len(args) != 1 {
+			return c.ArgErr()
+		}
+		d, err := time.ParseDuration(args[0])
+		if err != nil || d <= 0 {
+			return c.Errf("acme_lease needs a duration such as 1h, got %q", args[0])
+		}
+		cfg.acmeLease = d
 	case "secondaries":
 		args := c.RemainingArgs()
 		if len(args) == 0 {

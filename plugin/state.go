@@ -2,6 +2,7 @@ package zoneapi
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,10 @@ type state struct {
 
 	secondaries atomic.Pointer[[]string] // from the Corefile, for NOTIFY and getPropagation
 	prop        propagation
+
+	leases    *leases // ACME challenge values and their expiry, see lease.go
+	acmeTTL   uint32
+	acmeLease time.Duration
 }
 
 // secondaryList returns the configured secondaries.
@@ -77,7 +82,9 @@ func (st *state) updateKey(name string) *token {
 func newState(dir string, maxRecords int) *state {
 	return &state{dir: dir, refs: 1, maxRecords: maxRecords,
 		journals: map[string]*store.Journal{}, dirty: map[string]time.Time{}, written: map[string]fileStamp{},
-		history: map[string][]diff{}, notifyCh: make(chan string, 1024)}
+		history: map[string][]diff{}, notifyCh: make(chan string, 1024),
+		leases:  &leases{path: filepath.Join(dir, leaseFile), all: map[string]lease{}},
+		acmeTTL: defaultACMETTL, acmeLease: defaultACMELease}
 }
 
 var (
@@ -97,9 +104,15 @@ func acquire(cfg config) (*state, error) {
 	if err := st.load(store.Options{MaxRecords: cfg.maxRecords}); err != nil {
 		return nil, err
 	}
+	leases, err := loadLeases(cfg.dir)
+	st.leases = leases
+	if err != nil {
+		log.Errorf("ACME leases: %v; challenge records present before the restart will not expire by themselves", err)
+	}
 	st.stopCompactor, st.compactorDone = make(chan struct{}), make(chan struct{})
 	go st.compactor(st.stopCompactor, st.compactorDone)
 	go st.notifier(st.stopCompactor)
+	go st.sweep(st.stopCompactor)
 	registry[cfg.dir] = st
 	return st, nil
 }
@@ -178,6 +191,7 @@ func (st *state) startAPI(cfg config) error {
 		st.api = a
 	}
 	st.maxRecords, st.maxChanges, st.maxZones = cfg.maxRecords, cfg.maxChanges, cfg.maxZones
+	st.acmeTTL, st.acmeLease = cfg.acmeTTL, cfg.acmeLease
 	keys := map[string]*token{}
 	for _, k := range cfg.updateKeys {
 		keys[k.name] = k

@@ -245,3 +245,42 @@ func parsePEMCerts(b []byte) ([]*x509.Certificate, error) {
 		out = append(out, c)
 	}
 }
+
+// TestChallengeLeaseOutlivesARestart: a challenge whose cleanup never comes
+// is removed once its lease ends, even when the server was killed and
+// started again in between; the challenge TTL is the configured one.
+func TestChallengeLeaseOutlivesARestart(t *testing.T) {
+	dir := copyZones(t, "acme/example.test.zone")
+	apiPort := freePort(t)
+	corefile := fmt.Sprintf(".:{PORT} {\n    bind 127.0.0.1\n    zoneapi %s {\n        listen 127.0.0.1:%d\n        acme_ttl 30\n        acme_lease 3s\n    }\n}\n", dir, apiPort)
+	s := startCoreDNS(t, corefile, "example.test.")
+	base := fmt.Sprintf("http://127.0.0.1:%d/v1", apiPort)
+	waitHealthy(t, base)
+	resp, err := http.Post(base+"/acme/httpreq/present", "application/json", strings.NewReader(`{"fqdn":"_acme-challenge.example.test.","value":"forgotten"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("present: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
+	txt := func(addr string) []dns.RR {
+		m := new(dns.Msg).SetQuestion("_acme-challenge.example.test.", dns.TypeTXT)
+		r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, addr)
+		if err != nil {
+			return nil
+		}
+		return r.Answer
+	}
+	if a := txt(s.addr); len(a) != 1 || a[0].Header().Ttl != 30 {
+		t.Fatalf("want the challenge with TTL 30, got %v", a)
+	}
+	s.cmd.Process.Kill() // no cleanup, no clean shutdown
+	s.cmd.Wait()
+
+	again := startCoreDNS(t, fmt.Sprintf(".:{PORT} {\n    bind 127.0.0.1\n    zoneapi %s {\n        listen 127.0.0.1:%d\n        acme_lease 3s\n    }\n}\n", dir, freePort(t)), "example.test.")
+	if len(txt(again.addr)) != 1 {
+		t.Fatal("the challenge did not survive the restart")
+	}
+	waitFor(t, 10*time.Second, "the lease removes the challenge", func() bool { return len(txt(again.addr)) == 0 })
+	if !strings.Contains(again.log.String(), "op=acmeExpire") {
+		t.Errorf("no audit line for the expiry:\n%s", again.log.String())
+	}
+}
