@@ -1,8 +1,13 @@
 package zoneapi
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"slices"
+
 	"encoding/json"
 	"fmt"
+	"github.com/miekg/dns"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -145,5 +150,39 @@ func TestIdempotencyKeyAppliesOnce(t *testing.T) {
 	// A new key is a new request.
 	if resp, _ := post(t, url, "key-2", `{"type":"TXT","name":"other","value":"v"}`); resp.StatusCode != 200 {
 		t.Fatalf("new key: %d", resp.StatusCode)
+	}
+}
+
+func TestACMERawModeAndCleanupOfOneValue(t *testing.T) {
+	st, srv := newTestAPI(t)
+	za := &Zoneapi{state: st}
+	call := func(op, body string) {
+		t.Helper()
+		resp, err := http.Post(srv.URL+"/v1/acme/httpreq/"+op, "application/json", strings.NewReader(body))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s %s: %v %v", op, body, err, resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+	values := func() []string {
+		resp, _ := serve(t, za, new(dns.Msg).SetQuestion("_acme-challenge.example.org.", dns.TypeTXT))
+		var out []string
+		for _, rr := range resp.Answer {
+			out = append(out, strings.Join(rr.(*dns.TXT).Txt, ""))
+		}
+		return out
+	}
+	// RAW mode: the server computes the value from the key authorization (RFC 8555 §8.4).
+	call("present", `{"domain":"*.example.org","token":"tok","keyAuth":"tok.thumb"}`)
+	sum := sha256.Sum256([]byte("tok.thumb"))
+	raw := base64.RawURLEncoding.EncodeToString(sum[:])
+	call("present", `{"fqdn":"_acme-challenge.example.org.","value":"other"}`)
+	if v := values(); len(v) != 2 || !slices.Contains(v, raw) {
+		t.Fatalf("want the RAW value %s and the other, got %v", raw, v)
+	}
+	// cleanup removes its own value only.
+	call("cleanup", `{"domain":"example.org","token":"tok","keyAuth":"tok.thumb"}`)
+	if v := values(); len(v) != 1 || v[0] != "other" {
+		t.Fatalf("after cleanup: %v", v)
 	}
 }

@@ -29,23 +29,23 @@ func acmeTarget(b *api.AcmeRequest) (string, string, error) {
 
 // acme applies a present (add) or cleanup (delete) of one challenge value in
 // the zone that holds the name.
-func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) error {
+func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) (*zone.Zone, error) {
 	name, value, err := acmeTarget(b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var kbuf [256]byte
 	k, err := zone.AppendKey(kbuf[:0], strings.ToLower(name))
 	if err != nil {
-		return &fieldError{field: "fqdn", err: err}
+		return nil, &fieldError{field: "fqdn", err: err}
 	}
 	z, ok := h.st.zones.Load().Match(k)
 	if !ok {
-		return fmt.Errorf("no zone holds %s: %w", name, ErrZoneNotFound)
+		return nil, fmt.Errorf("no zone holds %s: %w", name, ErrZoneNotFound)
 	}
 	rr := &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: h.st.acmeTTL}, Txt: chunk(value)}
 	if err := mayWrite(ctx, z.Origin(), rr); err != nil {
-		return err
+		return nil, err
 	}
 	op := "acmeCleanup"
 	_, nz, err := h.st.change(z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
@@ -56,7 +56,7 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) e
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if present {
 		op = "acmePresent"
@@ -68,20 +68,30 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) e
 		log.Warningf("acme lease of %s: %v", name, err)
 	}
 	audit(ctx, op, nz, name)
-	return nil
+	return nz, nil
 }
 
 // AcmePresent implements api.StrictServerInterface.
 func (h *handlers) AcmePresent(ctx context.Context, req api.AcmePresentRequestObject) (api.AcmePresentResponseObject, error) {
-	if err := h.acme(ctx, req.Body, true); err != nil {
+	nz, err := h.acme(ctx, req.Body, true)
+	if err != nil {
 		return nil, err
+	}
+	wait := h.st.acmeWait
+	if req.Params.Wait != nil {
+		wait = *req.Params.Wait
+	}
+	if wait {
+		if err := h.st.waitForSecondaries(ctx, nz.Origin(), nz.Serial(), h.st.acmeWaitMax); err != nil {
+			return nil, err
+		}
 	}
 	return api.AcmePresent200Response{}, nil
 }
 
 // AcmeCleanup implements api.StrictServerInterface.
 func (h *handlers) AcmeCleanup(ctx context.Context, req api.AcmeCleanupRequestObject) (api.AcmeCleanupResponseObject, error) {
-	if err := h.acme(ctx, req.Body, false); err != nil {
+	if _, err := h.acme(ctx, req.Body, false); err != nil {
 		return nil, err
 	}
 	return api.AcmeCleanup200Response{}, nil

@@ -2,6 +2,7 @@ package zoneapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -127,4 +128,40 @@ func (h *handlers) GetPropagation(ctx context.Context, req api.GetPropagationReq
 	}
 	wg.Wait()
 	return api.GetPropagation200JSONResponse(out), nil
+}
+
+// acmeWaitMax is how long present waits for the secondaries, unless
+// acme_wait says otherwise.
+const acmeWaitMax = 60 * time.Second
+
+var errPropagationTimeout = errors.New("a secondary does not serve the change yet")
+
+// waitForSecondaries waits until every configured secondary serves serial
+// (or a later one) for origin, polling their SOA.
+func (st *state) waitForSecondaries(ctx context.Context, origin string, serial uint32, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		behind := ""
+		for _, addr := range st.secondaryList() {
+			m := new(dns.Msg).SetQuestion(origin, dns.TypeSOA)
+			r, _, err := (&dns.Client{Timeout: time.Second}).ExchangeContext(ctx, m, addr)
+			var got uint32
+			if err == nil && len(r.Answer) > 0 {
+				if soa, ok := r.Answer[0].(*dns.SOA); ok {
+					got = soa.Serial
+				}
+			}
+			if got != serial && !serialGreater(got, serial) {
+				behind = fmt.Sprintf("%s serves %d, the change is %d", addr, got, serial)
+				break
+			}
+		}
+		if behind == "" {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", behind, errPropagationTimeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

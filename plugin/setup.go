@@ -67,6 +67,8 @@ type config struct {
 	secondaries []string
 	acmeTTL     uint32
 	acmeLease   time.Duration
+	acmeWait    bool
+	acmeWaitMax time.Duration
 }
 
 const (
@@ -75,7 +77,7 @@ const (
 )
 
 func parse(c *caddy.Controller) (config, error) {
-	cfg := config{dir: defaultDir, listen: defaultListen, maxBody: defaultMaxBody, acmeTTL: defaultACMETTL, acmeLease: defaultACMELease}
+	cfg := config{dir: defaultDir, listen: defaultListen, maxBody: defaultMaxBody, acmeTTL: defaultACMETTL, acmeLease: defaultACMELease, acmeWaitMax: acmeWaitMax}
 	i := 0
 	for c.Next() {
 		if i > 0 {
@@ -148,6 +150,19 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 			return c.Errf("acme_ttl needs a TTL in seconds, got %q", args[0])
 		}
 		cfg.acmeTTL = uint32(n)
+	case "acme_wait":
+		args := c.RemainingArgs()
+		if len(args) > 1 {
+			return c.ArgErr()
+		}
+		cfg.acmeWait = true
+		if len(args) == 1 {
+			d, err := time.ParseDuration(args[0])
+			if err != nil || d <= 0 {
+				return c.Errf("acme_wait takes a duration such as 30s, got %q", args[0])
+			}
+			cfg.acmeWaitMax = d
+		}
 	case "acme_lease":
 		args := c.RemainingArgs()
 		if len(args) != 1 {

@@ -56,9 +56,11 @@ type state struct {
 	secondaries atomic.Pointer[[]string] // from the Corefile, for NOTIFY and getPropagation
 	prop        propagation
 
-	leases    *leases // ACME challenge values and their expiry, see lease.go
-	acmeTTL   uint32
-	acmeLease time.Duration
+	leases      *leases // ACME challenge values and their expiry, see lease.go
+	acmeTTL     uint32
+	acmeLease   time.Duration
+	acmeWait    bool
+	acmeWaitMax time.Duration
 }
 
 // secondaryList returns the configured secondaries.
@@ -191,7 +193,7 @@ func (st *state) startAPI(cfg config) error {
 		st.api = a
 	}
 	st.maxRecords, st.maxChanges, st.maxZones = cfg.maxRecords, cfg.maxChanges, cfg.maxZones
-	st.acmeTTL, st.acmeLease = cfg.acmeTTL, cfg.acmeLease
+	st.acmeTTL, st.acmeLease, st.acmeWait, st.acmeWaitMax = cfg.acmeTTL, cfg.acmeLease, cfg.acmeWait, cfg.acmeWaitMax
 	keys := map[string]*token{}
 	for _, k := range cfg.updateKeys {
 		keys[k.name] = k

@@ -284,3 +284,40 @@ func TestChallengeLeaseOutlivesARestart(t *testing.T) {
 		t.Errorf("no audit line for the expiry:\n%s", again.log.String())
 	}
 }
+
+// TestPresentWaitsForTheSecondaries: with wait, present returns only once
+// every listed secondary serves the value; one that never does gives 504.
+func TestPresentWaitsForTheSecondaries(t *testing.T) {
+	knotPort, apiPort := freePort(t), freePort(t)
+	dir := copyZones(t, "api/example.org.zone")
+	corefile := fmt.Sprintf(".:{PORT} {\n    bind 127.0.0.1\n    transfer {\n        to *\n    }\n    zoneapi %s {\n        listen 127.0.0.1:%d\n        secondaries 127.0.0.1:%d\n        acme_wait 3s\n    }\n}\n", dir, apiPort, knotPort)
+	primary := startCoreDNS(t, corefile, "example.org.")
+	knot := startKnotSecondary(t, knotPort, primary.addr)
+	base := fmt.Sprintf("http://127.0.0.1:%d/v1", apiPort)
+	waitHealthy(t, base)
+	present := func(value string) int {
+		resp, err := http.Post(base+"/acme/httpreq/present?wait=true", "application/json", strings.NewReader(`{"fqdn":"_acme-challenge.example.org.","value":"`+value+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := present("v1"); code != 200 {
+		t.Fatalf("present: %d", code)
+	}
+	// No polling: the secondary serves it already.
+	m := new(dns.Msg).SetQuestion("_acme-challenge.example.org.", dns.TypeTXT)
+	if r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, knot.addr); err != nil || len(r.Answer) != 1 {
+		t.Fatalf("present returned before Knot served the value: %v %v", r, err)
+	}
+	// A secondary that is gone: 504 after acme_wait, the value published here.
+	knot.cmd.Process.Kill()
+	knot.cmd.Wait()
+	if code := present("v2"); code != http.StatusGatewayTimeout {
+		t.Fatalf("with a secondary down: want 504, got %d", code)
+	}
+	if r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, primary.addr); err != nil || len(r.Answer) != 2 {
+		t.Fatalf("the primary does not serve both values: %v %v", r, err)
+	}
+}

@@ -172,7 +172,7 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	}
 
 	// ACME httpreq, default body, then cleanup.
-	pr, _ := e.c.AcmePresentWithResponse(ctx, client.AcmeRequest{Fqdn: ptr("_acme-challenge.example.org."), Value: ptr("abc123")})
+	pr, _ := e.c.AcmePresentWithResponse(ctx, &client.AcmePresentParams{}, client.AcmeRequest{Fqdn: ptr("_acme-challenge.example.org."), Value: ptr("abc123")})
 	if pr.StatusCode() != 200 || len(e.dig("_acme-challenge.example.org.", dns.TypeTXT)) != 1 {
 		t.Errorf("acmePresent: %d %s", pr.StatusCode(), pr.Body)
 	}

@@ -289,6 +289,14 @@ type Unprocessable = Problem
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
+// AcmePresentParams defines parameters for AcmePresent.
+type AcmePresentParams struct {
+	// Wait Also wait until every secondary listed with `secondaries` serves the change (at
+	// most 60 s, or the duration of `acme_wait`; 504 if one does not). `acme_wait` in the
+	// Corefile makes waiting the default.
+	Wait *bool `form:"wait,omitempty" json:"wait,omitempty"`
+}
+
 // CreateZoneParams defines parameters for CreateZone.
 type CreateZoneParams struct {
 	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
@@ -394,7 +402,7 @@ type ServerInterface interface {
 	AcmeCleanup(ctx echo.Context) error
 	// AcmePresent Publish an ACME DNS-01 challenge (lego httpreq)
 	// (POST /acme/httpreq/present)
-	AcmePresent(ctx echo.Context) error
+	AcmePresent(ctx echo.Context, params AcmePresentParams) error
 	// GetHealth Liveness of the API
 	// (GET /health)
 	GetHealth(ctx echo.Context) error
@@ -478,8 +486,17 @@ func (w *ServerInterfaceWrapper) AcmeCleanup(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) AcmePresent(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcmePresentParams
+	// ------------- Optional query parameter "wait" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "wait", ctx.QueryParams(), &params.Wait, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter wait: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.AcmePresent(ctx)
+	err = w.Handler.AcmePresent(ctx, params)
 	return err
 }
 
@@ -1332,7 +1349,8 @@ func (response AcmeCleanup507ApplicationProblemPlusJSONResponse) VisitAcmeCleanu
 }
 
 type AcmePresentRequestObject struct {
-	Body *AcmePresentJSONRequestBody
+	Params AcmePresentParams
+	Body   *AcmePresentJSONRequestBody
 }
 
 type AcmePresentResponseObject interface {
@@ -1439,6 +1457,20 @@ func (response AcmePresent503ApplicationProblemPlusJSONResponse) VisitAcmePresen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcmePresent504ApplicationProblemPlusJSONResponse Problem
+
+func (response AcmePresent504ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4116,8 +4148,10 @@ func (sh *strictHandler) AcmeCleanup(ctx echo.Context) error {
 }
 
 // AcmePresent operation middleware
-func (sh *strictHandler) AcmePresent(ctx echo.Context) error {
+func (sh *strictHandler) AcmePresent(ctx echo.Context, params AcmePresentParams) error {
 	var request AcmePresentRequestObject
+
+	request.Params = params
 
 	var body AcmePresentJSONRequestBody
 	var err error

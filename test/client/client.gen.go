@@ -292,6 +292,14 @@ type Unprocessable = Problem
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
+// AcmePresentParams defines parameters for AcmePresent.
+type AcmePresentParams struct {
+	// Wait Also wait until every secondary listed with `secondaries` serves the change (at
+	// most 60 s, or the duration of `acme_wait`; 504 if one does not). `acme_wait` in the
+	// Corefile makes waiting the default.
+	Wait *bool `form:"wait,omitempty" json:"wait,omitempty"`
+}
+
 // CreateZoneParams defines parameters for CreateZone.
 type CreateZoneParams struct {
 	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
@@ -493,7 +501,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
-	AcmePresentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcmePresentWithBody(ctx context.Context, params *AcmePresentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcmePresent Publish an ACME DNS-01 challenge (lego httpreq)
 	//
@@ -506,7 +514,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
-	AcmePresent(ctx context.Context, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcmePresent(ctx context.Context, params *AcmePresentParams, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth Liveness of the API
 	//
@@ -777,8 +785,8 @@ func (c *Client) AcmeCleanup(ctx context.Context, body AcmeCleanupJSONRequestBod
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
-func (c *Client) AcmePresentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcmePresentRequestWithBody(c.Server, contentType, body)
+func (c *Client) AcmePresentWithBody(ctx context.Context, params *AcmePresentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcmePresentRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -800,8 +808,8 @@ func (c *Client) AcmePresentWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
-func (c *Client) AcmePresent(ctx context.Context, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcmePresentRequest(c.Server, body)
+func (c *Client) AcmePresent(ctx context.Context, params *AcmePresentParams, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcmePresentRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1332,18 +1340,18 @@ func NewAcmeCleanupRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewAcmePresentRequest calls the generic AcmePresent builder with application/json body
-func NewAcmePresentRequest(server string, body AcmePresentJSONRequestBody) (*http.Request, error) {
+func NewAcmePresentRequest(server string, params *AcmePresentParams, body AcmePresentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAcmePresentRequestWithBody(server, "application/json", bodyReader)
+	return NewAcmePresentRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewAcmePresentRequestWithBody constructs an http.Request for the AcmePresent method, with any body, and a specified content type
-func NewAcmePresentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewAcmePresentRequestWithBody(server string, params *AcmePresentParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -1359,6 +1367,33 @@ func NewAcmePresentRequestWithBody(server string, contentType string, body io.Re
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
@@ -2487,7 +2522,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
-	AcmePresentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error)
+	AcmePresentWithBodyWithResponse(ctx context.Context, params *AcmePresentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error)
 
 	// AcmePresentWithResponse Publish an ACME DNS-01 challenge (lego httpreq)
 	//
@@ -2500,7 +2535,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
-	AcmePresentWithResponse(ctx context.Context, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error)
+	AcmePresentWithResponse(ctx context.Context, params *AcmePresentParams, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error)
 
 	// GetHealthWithResponse Liveness of the API
 	//
@@ -2850,6 +2885,8 @@ type AcmePresentResponse struct {
 	ApplicationproblemJSON422 *Unprocessable
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *StoreUnavailable
+	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationproblemJSON504 *Problem
 	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
 	ApplicationproblemJSON507 *InsufficientStorage
 }
@@ -2882,6 +2919,11 @@ func (r AcmePresentResponse) GetApplicationproblemJSON422() *Unprocessable {
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
 func (r AcmePresentResponse) GetApplicationproblemJSON503() *StoreUnavailable {
 	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r AcmePresentResponse) GetApplicationproblemJSON504() *Problem {
+	return r.ApplicationproblemJSON504
 }
 
 // GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
@@ -4716,8 +4758,8 @@ func (c *ClientWithResponses) AcmeCleanupWithResponse(ctx context.Context, body 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
-func (c *ClientWithResponses) AcmePresentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error) {
-	rsp, err := c.AcmePresentWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AcmePresentWithBodyWithResponse(ctx context.Context, params *AcmePresentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error) {
+	rsp, err := c.AcmePresentWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4735,8 +4777,8 @@ func (c *ClientWithResponses) AcmePresentWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
-func (c *ClientWithResponses) AcmePresentWithResponse(ctx context.Context, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error) {
-	rsp, err := c.AcmePresent(ctx, body, reqEditors...)
+func (c *ClientWithResponses) AcmePresentWithResponse(ctx context.Context, params *AcmePresentParams, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error) {
+	rsp, err := c.AcmePresent(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5277,6 +5319,13 @@ func ParseAcmePresentResponse(rsp *http.Response) (*AcmePresentResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON504 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
 		var dest InsufficientStorage
