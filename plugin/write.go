@@ -97,6 +97,7 @@ func (st *state) create(z *zone.Zone) error {
 		return err
 	}
 	st.written[z.Origin()] = stampOf(st.zonePath(z.Origin()))
+	st.forget(z.Origin()) // a zone created again does not continue the old one's history
 	st.publish(set.With(z), z.Len())
 	st.changed(z.Origin())
 	return nil
@@ -120,6 +121,7 @@ func (st *state) remove(origin string) error {
 	}
 	delete(st.dirty, origin)
 	delete(st.written, origin)
+	st.forget(origin)
 	st.publish(set.Without(origin), -z.Len())
 	return nil
 }

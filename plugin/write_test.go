@@ -149,3 +149,27 @@ func mustNode(z *zone.Zone, name string) *zone.Node {
 	}
 	return &zone.Node{}
 }
+
+func TestRecreatedZoneGetsNoIXFRFromItsPredecessor(t *testing.T) {
+	st := newTestState(t)
+	addA := func(name string) {
+		rr, _ := dns.NewRR(name + " 300 IN A 192.0.2.9")
+		if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addA("one.example.org.")
+	z, _ := st.zones.Load().Get("example.org.")
+	if _, ok := st.since("example.org.", 2024010101, z.Serial()); !ok {
+		t.Fatal("no IXFR history after a change")
+	}
+	if err := st.remove("example.org."); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.create(z); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.since("example.org.", 2024010101, z.Serial()); ok {
+		t.Fatal("a re-created zone offers the old zone's differences")
+	}
+}
