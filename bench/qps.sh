@@ -3,10 +3,12 @@
 #
 # Queries per second of bin/coredns serving one zone through zoneapi, through
 # CoreDNS's stock file plugin, and answering with the whoami plugin (CoreDNS's
-# own ceiling: no lookup at all). The servers run one at a time, interleaved
-# (A B C A B C ...), the server pinned to CPU 0 and dnsperf to CPU 1. Prints
-# each run, the medians, the ratios, and queries per CPU-second of the server
-# (read from /proc), which does not drift with the machine's clock speed.
+# own ceiling: no lookup at all); with SERVERS="zoneapi file whoami knot nsd
+# pdns", also of Knot, NSD and PowerDNS (bind backend) on the same zone file.
+# The servers run one at a time, interleaved (A B C A B C ...), the server
+# pinned to CPU 0 and dnsperf to CPU 1. Prints each run, the medians, the
+# ratios, and queries per CPU-second of the server (read from /proc), which
+# does not drift with the machine's clock speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-1000}
@@ -29,10 +31,37 @@ corefile() {
 	esac
 }
 
-# run SERVER: prints "QPS CPU_SECONDS"
+# start SERVER: starts it pinned to CPU 0 in the background.
+start() {
+	local d="$work/$1"
+	mkdir -p "$d"
+	case $1 in
+	knot)
+		printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s\nlog:\n  - target: stderr\n    any: error\ndatabase:\n  storage: %s\ntemplate:\n  - id: default\n    storage: %s\n    zonefile-sync: -1\n    journal-content: none\nzone:\n  - domain: example.org\n    file: %s/store/example.org.zone\n' \
+			"$port" "$d" "$d" "$d" "$work" >"$d/knot.conf"
+		taskset -c 0 knotd -c "$d/knot.conf" >"$d/log" 2>&1 &
+		;;
+	nsd)
+		printf 'server:\n  ip-address: 127.0.0.1@%s\n  zonesdir: "%s"\n  username: ""\n  chroot: ""\n  pidfile: "%s/nsd.pid"\n  database: ""\n  zonelistfile: "%s/zone.list"\n  xfrdfile: "%s/xfrd.state"\n  xfrdir: "%s"\n  server-count: 1\n  minimal-responses: yes\nremote-control:\n  control-enable: no\nzone:\n  name: "example.org"\n  zonefile: "%s/store/example.org.zone"\n' \
+			"$port" "$d" "$d" "$d" "$d" "$d" "$work" >"$d/nsd.conf"
+		taskset -c 0 nsd -d -c "$d/nsd.conf" >"$d/log" 2>&1 &
+		;;
+	pdns)
+		printf 'zone "example.org" { type master; file "%s/store/example.org.zone"; };\n' "$work" >"$d/named.conf"
+		printf 'launch=bind\nbind-config=%s/named.conf\nlocal-address=127.0.0.1\nlocal-port=%s\nsocket-dir=%s\nguardian=no\ndaemon=no\ndisable-syslog=yes\nreceiver-threads=1\ndistributor-threads=1\nloglevel=3\n' \
+			"$d" "$port" "$d" >"$d/pdns.conf"
+		taskset -c 0 pdns_server --config-dir="$d" >"$d/log" 2>&1 &
+		;;
+	*)
+		corefile "$1" >"$work/Corefile.$1"
+		taskset -c 0 bin/coredns -conf "$work/Corefile.$1" >"$work/$1.log" 2>&1 &
+		;;
+	esac
+}
+
+# run SERVER: prints "QPS CPU_SECONDS LOST"
 run() {
-	corefile "$1" >"$work/Corefile.$1"
-	taskset -c 0 bin/coredns -conf "$work/Corefile.$1" >"$work/$1.log" 2>&1 &
+	start "$1"
 	local pid=$!
 	for _ in $(seq 50); do
 		dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" ns1.example.org A >/dev/null 2>&1 && break
@@ -52,7 +81,7 @@ run() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-servers=(zoneapi file whoami)
+read -r -a servers <<<"${SERVERS:-zoneapi file whoami}"
 echo "records=$records queries=$queries seconds=$seconds rounds=$rounds ($(nproc) CPUs, server on CPU 0, dnsperf on CPU 1)"
 for r in $(seq "$rounds"); do
 	for s in "${servers[@]}"; do
@@ -66,10 +95,16 @@ done
 echo
 for s in "${servers[@]}"; do
 	printf '%-8s median qps %8.0f   median queries per CPU-second %8.0f\n' "$s" "$(median <"$work/qps.$s")" "$(median <"$work/per.$s")"
+	echo "$s $(median <"$work/qps.$s") $(median <"$work/per.$s")" >>"$work/summary"
 done
-z=$(median <"$work/qps.zoneapi"); f=$(median <"$work/qps.file"); w=$(median <"$work/qps.whoami")
-zc=$(median <"$work/per.zoneapi"); fc=$(median <"$work/per.file"); wc=$(median <"$work/per.whoami")
-awk -v z="$z" -v f="$f" -v w="$w" -v zc="$zc" -v fc="$fc" -v wc="$wc" 'BEGIN {
-	printf "zoneapi / file   = %.2f (qps)  %.2f (per CPU-second)   aim >= 1.30\n", z/f, zc/fc
-	printf "zoneapi / whoami = %.2f (qps)  %.2f (per CPU-second)   aim >= 0.85\n", z/w, zc/wc
-}'
+[ -n "${SUMMARY:-}" ] && cp "$work/summary" "$SUMMARY"
+ratio() { # ratio A B: the medians of A over B, when both ran
+	[ -f "$work/qps.$1" ] && [ -f "$work/qps.$2" ] || return 0
+	awk -v a="$(median <"$work/qps.$1")" -v b="$(median <"$work/qps.$2")" -v ac="$(median <"$work/per.$1")" -v bc="$(median <"$work/per.$2")" -v n="$1 / $2" -v aim="$3" \
+		'BEGIN { printf "%-18s = %.2f (qps)  %.2f (per CPU-second)   %s\n", n, a/b, (bc > 0) ? ac/bc : 0, aim }'
+}
+ratio zoneapi file "aim >= 1.30"
+ratio zoneapi whoami "aim >= 0.85"
+ratio zoneapi knot ""
+ratio zoneapi nsd "(NSD serves from a forked child: its CPU-seconds are not read)"
+ratio zoneapi pdns ""

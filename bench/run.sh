@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# run.sh quick|full: the benchmark suite. Every scenario runs its servers
+# interleaved and pinned (see each script); every output goes to
+# bench/out/<date>/, with a PNG chart of QPS by server (gnuplot).
+#
+#   quick: QPS at 1,000 records (zoneapi, file, whoami), API writes against
+#          PowerDNS; a few minutes.
+#   full:  QPS at 1,000 and 100,000 records, exact hits, 20% NXDOMAIN and
+#          wildcards, against file, whoami, Knot, NSD and PowerDNS; API writes;
+#          QPS under 500 writes/s; RFC 2136 against dynupdate; about an hour.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-quick}
+out=bench/out/$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+./build.sh >/dev/null
+echo "results in $out"
+
+qps() { # qps RECORDS SECONDS QUERIES SERVERS
+	local f="$out/qps-$1-$3"
+	SERVERS="$4" SUMMARY="$f.summary" bench/qps.sh "$1" "$2" 3 "$3" | tee "$f.txt" | tail -8
+}
+
+case $mode in
+quick)
+	qps 1000 5 hit "zoneapi file whoami"
+	bench/api.sh 300 3 1000 | tee "$out/api.txt" | tail -4
+	;;
+full)
+	all="zoneapi file whoami knot nsd pdns"
+	for size in 1000 100000; do
+		for q in hit mix wild; do
+			qps "$size" 10 "$q" "$all"
+		done
+	done
+	bench/api.sh 1000 3 1000 | tee "$out/api.txt" | tail -4
+	bench/qps-writes.sh 100000 10 3 500 | tee "$out/qps-writes.txt" | tail -2
+	bench/updates.sh 500 3 10000 | tee "$out/updates.txt" | tail -2
+	;;
+*)
+	echo "usage: $0 quick|full" >&2
+	exit 2
+	;;
+esac
+
+if command -v gnuplot >/dev/null; then
+	for s in "$out"/qps-*-hit.summary; do
+		[ -f "$s" ] || continue
+		png="${s%.summary}.png"
+		gnuplot <<GP
+set terminal pngcairo size 800,450
+set output "$png"
+set title "Queries per second, $(basename "${s%.summary}"), server pinned to one core"
+set style data histograms
+set style fill solid 0.8
+set boxwidth 0.7
+set yrange [0:*]
+set grid ytics
+unset key
+plot "$s" using 2:xtic(1) linecolor rgb "#3b75af"
+GP
+		echo "chart: $png"
+	done
+else
+	echo "gnuplot is not installed (apt-get install gnuplot-nox): no charts"
+fi
