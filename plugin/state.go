@@ -17,6 +17,9 @@ import (
 
 var log = clog.NewWithPlugin(pluginName)
 
+// progressEvery is how often loading a large store says how far it got.
+const progressEvery = 2 * time.Second
+
 // state is one zone store and the zones it serves. It outlives a Corefile
 // reload: the new instance of the plugin acquires the state that the old
 // one holds, so zones are not re-read and nothing changes for queries.
@@ -140,7 +143,22 @@ func release(st *state) {
 // file and line and not served; the others are.
 func (st *state) load(opt store.Options) error {
 	start := time.Now()
-	loaded, err := store.LoadDir(st.dir, opt)
+	var progress store.Progress
+	done := make(chan struct{})
+	go func() { // a line every few seconds while a large store loads
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				log.Infof("loading %s: %d of %d zone files, %d records, %s", st.dir, progress.Done.Load(), progress.Files.Load(), progress.Records.Load(), time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	loaded, err := store.LoadDirProgress(st.dir, opt, &progress)
+	close(done)
 	if err != nil {
 		return fmt.Errorf("zone store %s: %w", st.dir, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/zone"
@@ -67,6 +68,17 @@ type Loaded struct {
 // outcomes in file name order. A bad file does not stop the others.
 // Temporary files left by an interrupted WriteFile are removed first.
 func LoadDir(dir string, opt Options) ([]Loaded, error) {
+	return LoadDirProgress(dir, opt, nil)
+}
+
+// Progress counts what LoadDirProgress has read so far; it is updated while
+// the store loads.
+type Progress struct {
+	Files, Done, Records atomic.Int64
+}
+
+// LoadDirProgress is LoadDir, reporting into p (when not nil) as it goes.
+func LoadDirProgress(dir string, opt Options, p *Progress) ([]Loaded, error) {
 	if err := CleanTemp(dir); err != nil {
 		return nil, err
 	}
@@ -75,6 +87,11 @@ func LoadDir(dir string, opt Options) ([]Loaded, error) {
 		return nil, err
 	}
 	sort.Strings(paths)
+	if p == nil {
+		p = &Progress{}
+	}
+	p.Files.Store(int64(len(paths)))
+	opt.Progress = p
 	out := make([]Loaded, len(paths))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -84,6 +101,7 @@ func LoadDir(dir string, opt Options) ([]Loaded, error) {
 			defer wg.Done()
 			for i := range work {
 				out[i] = load(paths[i], opt)
+				p.Done.Add(1)
 			}
 		}()
 	}

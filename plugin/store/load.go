@@ -35,8 +35,12 @@ type Warning = FileError
 
 // Options bound what a zone file may hold.
 type Options struct {
-	MaxRecords int // per zone; 0 is no limit
+	MaxRecords int       // per zone; 0 is no limit
+	Progress   *Progress // when set, counts the records as they are read
 }
+
+// progressStep is how many records Read counts before it reports them.
+const progressStep = 10000
 
 // ReadFile parses the zone file at path for origin and builds the zone. A
 // file that does not parse, or breaks a zone rule, is refused whole with the
@@ -63,7 +67,14 @@ func Read(r io.Reader, name, origin string, opt Options) (*zone.Zone, []Warning,
 	zp := dns.NewZoneParser(lines, origin, name)
 	zp.SetIncludeAllowed(false)
 	var warns []Warning
+	count := int64(0)
+	if opt.Progress != nil {
+		defer func() { opt.Progress.Records.Add(count % progressStep) }()
+	}
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if count++; opt.Progress != nil && count%progressStep == 0 {
+			opt.Progress.Records.Add(progressStep)
+		}
 		// The parser has consumed the newline that ends the record, so the
 		// record's last line is the one before.
 		line := lines.line - 1
