@@ -7,7 +7,8 @@
 #          PowerDNS; a few minutes.
 #   full:  QPS at 1,000 and 100,000 records, exact hits, 20% NXDOMAIN and
 #          wildcards, against file, whoami, Knot, NSD and PowerDNS; API writes;
-#          QPS under 500 writes/s; RFC 2136 against dynupdate; about an hour.
+#          QPS under 500 writes/s; RFC 2136 against dynupdate; startup and
+#          memory at 1,000,000 records; about an hour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-quick}
@@ -36,6 +37,7 @@ full)
 	bench/api.sh 1000 3 1000 | tee "$out/api.txt" | tail -4
 	bench/qps-writes.sh 100000 10 3 500 | tee "$out/qps-writes.txt" | tail -2
 	bench/updates.sh 500 3 10000 | tee "$out/updates.txt" | tail -2
+	bench/scale.sh 1000000 10000 | tee "$out/scale.txt"
 	;;
 *)
 	echo "usage: $0 quick|full" >&2
