@@ -61,6 +61,9 @@ func (st *state) persist(z, nz *zone.Zone, touched [][]byte) error {
 		st.journals[nz.Origin()] = j
 	}
 	if err := j.Append(e); err != nil {
+		if j.Bad() { // compaction writes the file from memory and starts a new journal
+			st.dirty[nz.Origin()] = time.Time{}
+		}
 		return err
 	}
 	st.dirty[nz.Origin()] = time.Now()

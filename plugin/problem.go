@@ -112,6 +112,8 @@ func problemFor(err error) *problem {
 			file: fileErr.File, line: fileErr.Line, hint: "Fix the line named and retry; the zone keeps being served as it was."}
 	}
 	switch {
+	case errors.Is(err, store.ErrJournalBad):
+		return &problem{status: http.StatusServiceUnavailable, code: "store-recovering", title: "Store recovering", detail: err.Error(), hint: "Retry in a second; the zone's file is being rewritten after a failed write."}
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		return &problem{status: http.StatusInsufficientStorage, code: "store-full", title: "Store full", detail: err.Error(), hint: "Free space on the store's file system and retry; nothing changed."}
 	case errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):

@@ -35,7 +35,14 @@ type Journal struct {
 	path    string
 	f       *os.File
 	entries int
+	size    int64 // bytes of whole, synced entries
+	bad     bool  // a failed append could not be undone
 }
+
+// ErrJournalBad is returned by Append once an append failed and could not
+// be taken back: the journal may end in an entry that was never
+// acknowledged, so it takes no more until compaction replaces it.
+var ErrJournalBad = errors.New("journal needs compaction after a failed write")
 
 // JournalPath returns the journal file of origin in dir.
 func JournalPath(dir, origin string) (string, error) {
@@ -74,6 +81,9 @@ func OpenJournal(dir, origin string) (*Journal, error) {
 		return nil, err
 	}
 	j := &Journal{path: path, f: f, entries: len(entries)}
+	if fi, err := f.Stat(); err == nil {
+		j.size = fi.Size()
+	}
 	if torn { // drop the torn tail before appending after it
 		if err := j.Keep(len(entries)); err != nil {
 			f.Close()
@@ -83,21 +93,38 @@ func OpenJournal(dir, origin string) (*Journal, error) {
 	return j, nil
 }
 
-// Append writes e and syncs it to disk.
+// Append writes e and syncs it to disk. When that fails (a full or
+// read-only disk), the entry is cut off again, so that the journal holds
+// only acknowledged changes; if even that fails, the journal is bad.
 func (j *Journal) Append(e Entry) error {
+	if j.bad {
+		return ErrJournalBad
+	}
 	line, err := encodeEntry(e)
 	if err != nil {
 		return err
 	}
 	if _, err := j.f.Write(line); err != nil {
-		return fmt.Errorf("journal %s: %w", j.path, err)
+		return j.undo(fmt.Errorf("journal %s: %w", j.path, err))
 	}
 	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("journal %s: sync: %w", j.path, err)
+		return j.undo(fmt.Errorf("journal %s: sync: %w", j.path, err))
 	}
 	j.entries++
+	j.size += int64(len(line))
 	return nil
 }
+
+// undo takes back a failed append and returns err.
+func (j *Journal) undo(err error) error {
+	if j.f.Truncate(j.size) != nil || j.f.Sync() != nil {
+		j.bad = true
+	}
+	return err
+}
+
+// Bad reports whether the journal needs compaction before it takes more.
+func (j *Journal) Bad() bool { return j.bad }
 
 // Len returns the number of entries in the journal.
 func (j *Journal) Len() int { return j.entries }
@@ -147,6 +174,9 @@ func (j *Journal) Keep(n int) error {
 		return fmt.Errorf("journal: %w", err)
 	}
 	j.entries = len(keep)
+	if fi, err := j.f.Stat(); err == nil {
+		j.size = fi.Size()
+	}
 	return nil
 }
 
