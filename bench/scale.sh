@@ -2,9 +2,10 @@
 # scale.sh [RECORDS] [ZONES]
 #
 # Startup time and memory with RECORDS records, first in one zone (zoneapi
-# against the stock file plugin), then spread over ZONES zones (zoneapi
-# against the stock auto plugin, which loads a directory of zone files).
-# Ready is when the last name answers; RSS is read two seconds later.
+# against the stock file plugin, and the time of an AXFR of it with kdig),
+# then spread over ZONES zones (zoneapi against the stock auto plugin, which
+# loads a directory of zone files). Ready is when the last name answers; RSS
+# is read two seconds later.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-1000000}
@@ -14,9 +15,9 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-measure() { # measure NAME COREFILE QNAME
+measure() { # measure NAME COREFILE QNAME [axfr]
 	printf '%s' "$2" >"$work/Corefile.$1"
-	local start end pid rss
+	local start end pid rss axfr=
 	start=$(date +%s.%N)
 	bin/coredns -conf "$work/Corefile.$1" >"$work/$1.log" 2>&1 &
 	pid=$!
@@ -27,16 +28,23 @@ measure() { # measure NAME COREFILE QNAME
 	end=$(date +%s.%N)
 	sleep 2
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+	if [ "${4:-}" = axfr ]; then
+		local t0 t1 n
+		t0=$(date +%s.%N)
+		n=$(kdig @127.0.0.1 -p "$port" example.org AXFR +noall +answer 2>/dev/null | grep -c . || true)
+		t1=$(date +%s.%N)
+		axfr=$(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "   AXFR of %d RRs %.1f s", n, b-a }')
+	fi
 	kill "$pid"; wait "$pid" 2>/dev/null || true
-	awk -v n="$1" -v s="$start" -v e="$end" -v r="$rss" -v c="$records" \
-		'BEGIN { printf "%-22s ready %6.1f s   RSS %6.0f MiB   %5.0f bytes per record\n", n, e-s, r/1024, r*1024/c }'
+	awk -v n="$1" -v s="$start" -v e="$end" -v r="$rss" -v c="$records" -v x="$axfr" \
+		'BEGIN { printf "%-22s ready %6.1f s   RSS %6.0f MiB   %5.0f bytes per record%s\n", n, e-s, r/1024, r*1024/c, x }'
 }
 
 python3 bench/genzone.py "$work/one" "$records" >/dev/null
 last=$((records - 1))
 echo "$records records in one zone:"
-measure zoneapi "$(printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/one/store {\n        listen 127.0.0.1:0\n    }\n}\n' "$port" "$work")" "host$last.example.org"
-measure file "$(printf 'example.org:%s {\n    bind 127.0.0.1\n    file %s/one/store/example.org.zone\n}\n' "$port" "$work")" "host$last.example.org"
+measure zoneapi "$(printf '.:%s {\n    bind 127.0.0.1\n    transfer {\n        to *\n    }\n    zoneapi %s/one/store {\n        listen 127.0.0.1:0\n    }\n}\n' "$port" "$work")" "host$last.example.org" axfr
+measure file "$(printf 'example.org:%s {\n    bind 127.0.0.1\n    transfer {\n        to *\n    }\n    file %s/one/store/example.org.zone\n}\n' "$port" "$work")" "host$last.example.org" axfr
 rm -rf "$work/one"
 
 python3 bench/genzones.py "$work/many" "$zones" "$records"
