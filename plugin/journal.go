@@ -50,7 +50,6 @@ func (st *state) zonePath(origin string) string {
 // changed at the touched names. st.mu is held.
 func (st *state) persist(z, nz *zone.Zone, touched [][]byte) error {
 	del, add := zone.Diff(z, nz, touched)
-	defer st.remember(z, nz, del, add)
 	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(del), Add: texts(add)}
 	j, ok := st.journals[nz.Origin()]
 	if !ok {
@@ -67,6 +66,7 @@ func (st *state) persist(z, nz *zone.Zone, touched [][]byte) error {
 		return err
 	}
 	st.dirty[nz.Origin()] = time.Now()
+	st.remember(z, nz, del, add) // only a change that happened goes to IXFR
 	return nil
 }
 

@@ -173,3 +173,22 @@ func TestRecreatedZoneGetsNoIXFRFromItsPredecessor(t *testing.T) {
 		t.Fatal("a re-created zone offers the old zone's differences")
 	}
 }
+
+func TestRefusedChangeIsNotInTheIXFRHistory(t *testing.T) {
+	st := newTestState(t)
+	z, _ := st.zones.Load().Get("example.org.")
+	st.dir = filepath.Join(st.dir, "missing") // the journal cannot be opened
+	rr, _ := dns.NewRR("x.example.org. 300 IN A 192.0.2.9")
+	if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err == nil {
+		t.Fatal("want a persistence error")
+	}
+	if _, ok := st.since("example.org.", z.Serial(), z.Serial()+1); ok {
+		t.Fatal("a change that failed to persist is offered as an IXFR difference")
+	}
+	st.histMu.Lock()
+	n := len(st.history["example.org."])
+	st.histMu.Unlock()
+	if n != 0 {
+		t.Fatalf("history holds %d differences, want 0", n)
+	}
+}
