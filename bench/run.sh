@@ -38,6 +38,7 @@ full)
 	bench/qps-writes.sh 100000 10 3 500 | tee "$out/qps-writes.txt" | tail -2
 	bench/updates.sh 500 3 10000 | tee "$out/updates.txt" | tail -2
 	bench/scale.sh 1000000 10000 | tee "$out/scale.txt"
+	bench/propagation.sh 40 10000 | tee "$out/propagation.txt"
 	;;
 *)
 	echo "usage: $0 quick|full" >&2
