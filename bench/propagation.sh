@@ -25,5 +25,5 @@ printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s/knot\nlog:\n  - target: st
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$aport/v1/health" && break; sleep 0.1; done
 knotd -c "$work/knot/knot.conf" >"$work/knot.log" 2>&1 &
 for _ in $(seq 200); do dig +short +time=1 +tries=1 @127.0.0.1 -p "$kport" example.org SOA 2>/dev/null | grep -q . && break; sleep 0.1; done
-read -r p50 p90 mx < <("$work/proplat" -api "http://127.0.0.1:$aport/v1" -secondary "127.0.0.1:$kport" -n "$changes")
+read -r p50 p90 mx < <("$work/proplat" -api "http://127.0.0.1:$aport/v1" -secondary "127.0.0.1:$kport" -n "$changes" -gap "${GAP:-300ms}")
 echo "records=$records changes=$changes: from the API's answer to Knot serving the change: p50 ${p50} ms, p90 ${p90} ms, max ${mx} ms"
