@@ -8,6 +8,7 @@
 # run, the medians and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 requests=${1:-1000}
 rounds=${2:-3}
 records=${3:-1000}
@@ -19,7 +20,6 @@ done
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/apiload" ./bench/apiload
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 python3 bench/genzone.py "$work" "$records" >/dev/null
 
 wait_http() { for _ in $(seq 100); do curl -sf -o /dev/null "$@" && return 0; sleep 0.1; done; echo "api.sh: $1 did not answer" >&2; return 1; }
@@ -79,7 +79,6 @@ PY
 	echo "$out"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "requests=$requests rounds=$rounds records=$records (server on CPU 0, client on CPU 1)"
 for r in $(seq "$rounds"); do
 	for s in zoneapi pdns; do

@@ -7,6 +7,7 @@
 # has it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 changes=${1:-20}
 records=${2:-10000}
 command -v knotd >/dev/null || { echo "propagation.sh: knotd is missing (apt-get install knot)" >&2; exit 1; }
@@ -15,7 +16,6 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/proplat" ./bench/proplat
 python3 bench/genzone.py "$work" "$records" >/dev/null
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 dport=$(freeport) aport=$(freeport) kport=$(freeport)
 printf '.:%s {\n    bind 127.0.0.1\n    transfer {\n        to *\n    }\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n        secondaries 127.0.0.1:%s\n    }\n}\n' "$dport" "$work" "$aport" "$kport" >"$work/Corefile"
 bin/coredns -conf "$work/Corefile" >"$work/coredns.log" 2>&1 &

@@ -7,6 +7,7 @@
 # server is pinned to CPU 0; dnsperf and the API client share CPU 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 records=${1:-100000}
 seconds=${2:-10}
 rounds=${3:-3}
@@ -18,14 +19,12 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzone.py "$work" "$records"
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 dport=$(freeport) aport=$(freeport)
 printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n    }\n}\n' "$dport" "$work" "$aport" >"$work/Corefile"
 taskset -c 0 bin/coredns -conf "$work/Corefile" >"$work/log" 2>&1 &
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$aport/v1/health" && break; sleep 0.1; done
 
 qps() { taskset -c 1 dnsperf -s 127.0.0.1 -p "$dport" -d "$work/queries-hit.txt" -l "$seconds" -c 4 -q 200 -t 2 2>&1 | awk '/Queries per second/ {print $4}'; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "records=$records seconds=$seconds rounds=$rounds writes/s=$wps"
 next=0

@@ -11,6 +11,7 @@
 # does not drift with the machine's clock speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 records=${1:-1000}
 seconds=${2:-10}
 rounds=${3:-3}
@@ -21,7 +22,7 @@ command -v dnsperf >/dev/null || { echo "qps.sh: dnsperf is not installed (apt-g
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 python3 bench/genzone.py "$work" "$records"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(freeport)
 
 corefile() {
 	case $1 in
@@ -79,7 +80,6 @@ run() {
 	echo "$qps $(awk -v a="$after" -v b="$before" -v hz="$hz" 'BEGIN {printf "%.2f", (a-b)/hz}') $lost"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 read -r -a servers <<<"${SERVERS:-zoneapi file whoami}"
 echo "records=$records queries=$queries seconds=$seconds rounds=$rounds ($(nproc) CPUs, server on CPU 0, dnsperf on CPU 1)"

@@ -8,12 +8,13 @@
 # is read two seconds later.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 records=${1:-1000000}
 zones=${2:-10000}
 [ -x bin/coredns ] || ./build.sh
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(freeport)
 
 measure() { # measure NAME COREFILE QNAME [axfr]
 	printf '%s' "$2" >"$work/Corefile.$1"

@@ -7,6 +7,7 @@
 # records, in the same binary. Interleaved; server on CPU 0, client on CPU 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 updates=${1:-1000}
 rounds=${2:-3}
 records=${3:-10000}
@@ -18,7 +19,6 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/updload" ./bench/updload
 python3 bench/genzone.py "$work" "$records" >/dev/null
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 tsig="    tsig {\n        secret $key $secret\n        require_opcode UPDATE\n    }\n"
 
 run() {
@@ -38,7 +38,6 @@ run() {
 	echo "$out"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "updates=$updates rounds=$rounds records=$records (server on CPU 0, client on CPU 1)"
 for r in $(seq "$rounds"); do
 	for s in zoneapi dynupdate; do

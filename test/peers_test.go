@@ -43,8 +43,18 @@ remote-control:
 // startKnot serves the zone files in dir (named ORIGIN.zone) with Knot.
 func startKnot(t testing.TB, dir string, origins ...string) *server {
 	t.Helper()
+	zones := ""
+	for _, o := range origins {
+		zones += fmt.Sprintf("  - domain: %q\n    file: %q\n", o, o+".zone")
+	}
+	return runKnot(t, dir, freePort(t), "", "    zonefile-sync: -1\n", zones, origins[0]+".")
+}
+
+// runKnot writes a Knot configuration in dir, with the given extra
+// top-level sections, template lines and zone list, and starts knotd on port.
+func runKnot(t testing.TB, dir string, port int, sections, template, zones, wait string) *server {
+	t.Helper()
 	knotd := needTool(t, "knotd")
-	port := freePort(t)
 	conf := fmt.Sprintf(`server:
   listen: 127.0.0.1@%d
   rundir: %q
@@ -53,19 +63,18 @@ log:
     any: warning
 database:
   storage: %q
-template:
+%stemplate:
   - id: default
     storage: %q
     journal-content: none
-    zonefile-sync: -1
-zone:
-`, port, dir, dir, dir)
-	for _, o := range origins {
-		conf += fmt.Sprintf("  - domain: %q\n    file: %q\n", o, o+".zone")
-	}
+%szone:
+%s`, port, dir, dir, sections, dir, template, zones)
 	path := filepath.Join(dir, "knot.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return start(t, "knot", fmt.Sprintf("127.0.0.1:%d", port), origins[0]+".", exec.Command(knotd, "-c", path))
+	return start(t, "knot", fmt.Sprintf("127.0.0.1:%d", port), wait, exec.Command(knotd, "-c", path))
 }
+
+// secondaryTemplate makes Knot keep a transferred zone in memory only.
+const secondaryTemplate = "    zonefile-sync: -1\n    zonefile-load: none\n"

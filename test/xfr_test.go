@@ -27,37 +27,9 @@ const primaryCorefile = `.:{PORT} {
 `
 
 func startKnotSecondary(t *testing.T, port int, primary string) *server {
-	dir := t.TempDir()
 	host, pport, _ := strings.Cut(primary, ":")
-	conf := fmt.Sprintf(`server:
-  listen: 127.0.0.1@%d
-  rundir: %q
-log:
-  - target: stderr
-    any: warning
-database:
-  storage: %q
-remote:
-  - id: primary
-    address: %s@%s
-acl:
-  - id: notify
-    address: %s
-    action: notify
-template:
-  - id: default
-    storage: %q
-    zonefile-sync: -1
-    zonefile-load: none
-    journal-content: none
-zone:
-  - domain: example.org
-    master: primary
-    acl: notify
-`, port, dir, dir, host, pport, host, dir)
-	path := filepath.Join(dir, "knot.conf")
-	os.WriteFile(path, []byte(conf), 0o644)
-	return start(t, "knot", fmt.Sprintf("127.0.0.1:%d", port), "example.org.", exec.Command(needTool(t, "knotd"), "-c", path))
+	sections := fmt.Sprintf("remote:\n  - id: primary\n    address: %s@%s\nacl:\n  - id: notify\n    address: %s\n    action: notify\n", host, pport, host)
+	return runKnot(t, t.TempDir(), port, sections, secondaryTemplate, "  - domain: example.org\n    master: primary\n    acl: notify\n", "example.org.")
 }
 
 func startNSDSecondary(t *testing.T, port int, primary string) *server {

@@ -2,9 +2,6 @@ package test
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,37 +71,9 @@ func TestTSIGProtectsTransfers(t *testing.T) {
 	}
 
 	// Knot with the key follows the primary.
-	kdir := t.TempDir()
-	port := freePort(t)
-	conf := fmt.Sprintf(`server:
-  listen: 127.0.0.1@%d
-  rundir: %q
-log:
-  - target: stderr
-    any: warning
-database:
-  storage: %q
-key:
-  - id: %s
-    algorithm: hmac-sha256
-    secret: %s
-remote:
-  - id: primary
-    address: 127.0.0.1@%s
-    key: %s
-template:
-  - id: default
-    storage: %q
-    zonefile-sync: -1
-    zonefile-load: none
-    journal-content: none
-zone:
-  - domain: example.org
-    master: primary
-`, port, kdir, kdir, tsigName, tsigSecret, portOf(primary.addr), tsigName, kdir)
-	path := filepath.Join(kdir, "knot.conf")
-	os.WriteFile(path, []byte(conf), 0o644)
-	knot := start(t, "knot", fmt.Sprintf("127.0.0.1:%d", port), "example.org.", exec.Command(needTool(t, "knotd"), "-c", path))
+	sections := fmt.Sprintf("key:\n  - id: %s\n    algorithm: hmac-sha256\n    secret: %s\nremote:\n  - id: primary\n    address: 127.0.0.1@%s\n    key: %s\n",
+		tsigName, tsigSecret, portOf(primary.addr), tsigName)
+	knot := runKnot(t, t.TempDir(), freePort(t), sections, secondaryTemplate, "  - domain: example.org\n    master: primary\n", "example.org.")
 	if soaSerial(t, knot.addr) != soaSerial(t, primary.addr) {
 		t.Fatal("Knot with the key does not serve the primary's serial")
 	}
