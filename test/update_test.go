@@ -2,6 +2,8 @@ package test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -142,6 +144,15 @@ func TestRFC2136UpdatesWithTSIG(t *testing.T) {
 	}
 
 	// The updates are in the API, the audit log, and, once compacted, the zone file.
+	resp, err := http.Get(e.base + "/zones/example.org/records?name=_acme-challenge&type=TXT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"value":"\"tok\""`) {
+		t.Errorf("the update is not in the API: %d %s", resp.StatusCode, body)
+	}
 	e.waitCompacted("example.org")
 	file := e.storeFile("example.org")
 	if !strings.Contains(file, "_acme-challenge\t60\tIN\tTXT\t\"tok\"") || !strings.Contains(file, "nx\t60\tIN\tA\t192.0.2.1") {
