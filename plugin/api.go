@@ -1,6 +1,7 @@
 package zoneapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -193,7 +194,7 @@ func (a *apiServer) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 			if int64(len(body)) > limit {
 				return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over the limit of %d bytes", limit))
 			}
-			req.Body = io.NopCloser(bytesReader(body))
+			req.Body = io.NopCloser(bytes.NewReader(body))
 			c.Set(bodyKey, body)
 		}
 		return next(c)
@@ -207,7 +208,7 @@ const bodyKey = "zoneapi.body"
 func restoreBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if b, ok := c.Get(bodyKey).([]byte); ok {
-			c.Request().Body = io.NopCloser(bytesReader(b))
+			c.Request().Body = io.NopCloser(bytes.NewReader(b))
 		}
 		return next(c)
 	}

@@ -52,10 +52,7 @@ func apiZone(z *zone.Zone, full bool) api.Zone {
 	count := z.Len()
 	out := api.Zone{Name: strings.TrimSuffix(z.Origin(), "."), Serial: &serial, RecordsCount: &count}
 	if full {
-		records := make([]api.DNSRecord, 0, z.Len())
-		for _, rr := range z.Records() {
-			records = append(records, toRecord(rr, z.Origin()))
-		}
+		records := toRecords(z.Records(), z.Origin())
 		out.Records = &records
 	}
 	return out

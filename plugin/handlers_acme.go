@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"strings"
 	"time"
 
@@ -34,14 +33,9 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) (
 	if err != nil {
 		return nil, err
 	}
-	var kbuf [256]byte
-	k, err := zone.AppendKey(kbuf[:0], strings.ToLower(name))
+	z, err := h.st.zoneFor(name)
 	if err != nil {
-		return nil, &fieldError{field: "fqdn", err: err}
-	}
-	z, ok := h.st.zones.Load().Match(k)
-	if !ok {
-		return nil, fmt.Errorf("no zone holds %s: %w", name, ErrZoneNotFound)
+		return nil, err
 	}
 	rr := &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: h.st.acmeTTL}, Txt: chunk(value)}
 	if err := mayWrite(ctx, z.Origin(), rr); err != nil {

@@ -3,8 +3,6 @@ package zoneapi
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/api"
@@ -22,13 +20,10 @@ func (h *handlers) PatchZone(ctx context.Context, req api.PatchZoneRequestObject
 		return nil, fmt.Errorf("%d changes, the limit is %d: %w", len(req.Body.Changes), max, errTooManyChanges)
 	}
 	dry := req.Body.DryRun != nil && *req.Body.DryRun
-	type target struct {
-		owner string
-		typ   uint16
-	}
-	var touched []target
 	var warnings []string
+	var txn *zone.Txn // its touched names, the serial bump's included, give the diff
 	old, nz, err := h.st.change(origin, req.Params.IfMatch, dry, func(z *zone.Zone, tx *zone.Txn) error {
+		txn = tx
 		for i, c := range req.Body.Changes {
 			owner, typ, err := rrsetTarget(origin, c.Name, c.Type)
 			if err != nil {
@@ -37,7 +32,6 @@ func (h *handlers) PatchZone(ctx context.Context, req api.PatchZoneRequestObject
 			if !tokenFrom(ctx).canWrite(origin, owner, typ) {
 				return &changeError{i, fmt.Errorf("token %s may not change %s %s: %w", tokenFrom(ctx).name, owner, dns.Type(typ), errForbidden)}
 			}
-			touched = append(touched, target{owner, typ})
 			w, err := applyChange(origin, owner, typ, c, tx)
 			if err != nil {
 				return &changeError{i, err}
@@ -51,18 +45,8 @@ func (h *handlers) PatchZone(ctx context.Context, req api.PatchZoneRequestObject
 	if err != nil {
 		return nil, err
 	}
-	added, removed := []api.DNSRecord{}, []api.DNSRecord{}
-	seen := map[target]bool{}
-	for _, t := range append(touched, target{origin, dns.TypeSOA}) {
-		key := target{strings.ToLower(t.owner), t.typ}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		a, r := diffRRset(old, nz, t.owner, t.typ)
-		added, removed = append(added, a...), append(removed, r...)
-	}
-	sort.SliceStable(added, func(i, j int) bool { return added[i].Name < added[j].Name })
+	del, add := zone.Diff(old, nz, txn.Touched())
+	added, removed := toRecords(add, origin), toRecords(del, origin)
 	if !dry {
 		audit(ctx, "patchZone", nz, fmt.Sprintf("%d changes, +%d -%d records", len(req.Body.Changes), len(added), len(removed)))
 	}
@@ -125,36 +109,6 @@ func applyChange(origin, owner string, typ uint16, c api.Change, tx *zone.Txn) (
 		return "", &fieldError{field: "op", err: fmt.Errorf("unknown op %q", c.Op)}
 	}
 	return "", nil
-}
-
-// diffRRset lists what the RRset at owner/typ gained and lost from a to b.
-func diffRRset(a, b *zone.Zone, owner string, typ uint16) (added, removed []api.DNSRecord) {
-	var before, after []dns.RR
-	if n, ok := a.Node(owner); ok {
-		before = n.Type(typ)
-	}
-	if n, ok := b.Node(owner); ok {
-		after = n.Type(typ)
-	}
-	in := func(rr dns.RR, set []dns.RR) bool {
-		for _, o := range set {
-			if dns.IsDuplicate(o, rr) && o.Header().Ttl == rr.Header().Ttl {
-				return true
-			}
-		}
-		return false
-	}
-	for _, rr := range after {
-		if !in(rr, before) {
-			added = append(added, toRecord(rr, b.Origin()))
-		}
-	}
-	for _, rr := range before {
-		if !in(rr, after) {
-			removed = append(removed, toRecord(rr, a.Origin()))
-		}
-	}
-	return added, removed
 }
 
 func trimDot(s string) string {

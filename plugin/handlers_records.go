@@ -241,13 +241,11 @@ func rrsetOf(z *zone.Zone, owner string, typ uint16) (api.RRset, bool) {
 		return api.RRset{}, false
 	}
 	rrs := n.Type(typ)
-	out := api.RRset{Name: relativeName(rrs[0].Header().Name, z.Origin()), Type: dns.Type(typ).String(), Ttl: int(rrs[0].Header().Ttl), Values: []string{}}
-	records := make([]api.DNSRecord, 0, len(rrs))
-	for _, rr := range rrs {
-		out.Values = append(out.Values, rdataText(rr))
-		records = append(records, toRecord(rr, z.Origin()))
+	records := toRecords(rrs, z.Origin())
+	out := api.RRset{Name: records[0].Name, Type: records[0].Type, Ttl: *records[0].Ttl, Values: make([]string, len(records)), Records: &records}
+	for i, r := range records {
+		out.Values[i] = r.Value
 	}
-	out.Records = &records
 	return out, true
 }
 

@@ -139,8 +139,9 @@ func (h *handlers) ReloadAllZones(ctx context.Context, _ api.ReloadAllZonesReque
 	for _, z := range h.st.zones.Load().Zones() {
 		if !onDisk[z.Origin()] {
 			h.st.mu.Lock()
-			set := h.st.zones.Load()
-			h.st.publish(set.Without(z.Origin()), -z.Len())
+			if cur, ok := h.st.zones.Load().Get(z.Origin()); ok {
+				h.st.drop(cur)
+			}
 			h.st.mu.Unlock()
 			out.Removed = append(out.Removed, trimDot(z.Origin()))
 		}

@@ -3,7 +3,6 @@ package zoneapi
 import (
 	"bytes"
 	"crypto/sha256"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -46,8 +45,7 @@ func (a *apiServer) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		if key == "" || (req.Method != http.MethodPost && req.Method != http.MethodPatch) {
 			return next(c)
 		}
-		body, _ := io.ReadAll(req.Body)
-		req.Body = io.NopCloser(bytes.NewReader(body))
+		body, _ := c.Get(bodyKey).([]byte) // limitBody read it already
 		sum := sha256.Sum256(body)
 		id := tokenFrom(req.Context()).name + "\x00" + req.Method + "\x00" + req.URL.Path + "\x00" + key
 
@@ -109,5 +107,3 @@ func (r *recorder) Write(b []byte) (int, error) {
 	r.buf.Write(b)
 	return r.ResponseWriter.Write(b)
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

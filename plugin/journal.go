@@ -54,7 +54,7 @@ func (st *state) persist(z, nz *zone.Zone, touched [][]byte) error {
 	j, ok := st.journals[nz.Origin()]
 	if !ok {
 		var err error
-		if j, err = store.OpenJournal(st.dir, nz.Origin()); err != nil {
+		if j, _, err = store.OpenJournal(st.dir, nz.Origin()); err != nil {
 			return err
 		}
 		st.journals[nz.Origin()] = j
@@ -185,12 +185,15 @@ func (st *state) compactor(stop <-chan struct{}, done chan<- struct{}) {
 func (st *state) replayJournals(zones []*zone.Zone) []*zone.Zone {
 	for i, z := range zones {
 		path, _ := store.JournalPath(st.dir, z.Origin())
-		entries, torn, err := store.ReadJournal(path)
+		if _, err := os.Stat(path); err != nil {
+			continue // no journal: the file is the zone
+		}
+		j, entries, err := store.OpenJournal(st.dir, z.Origin())
 		if err != nil {
 			log.Errorf("zone %s: %v; serving the file without it", z.Origin(), err)
 			continue
 		}
-		if torn {
+		if j.Repaired() {
 			log.Warningf("zone %s: the journal's last entry was cut short by a crash; it was never acknowledged", z.Origin())
 		}
 		nz, applied, err := replay(z, entries)
@@ -201,12 +204,8 @@ func (st *state) replayJournals(zones []*zone.Zone) []*zone.Zone {
 			log.Infof("zone %s: %d changes from the journal applied, serial %d", z.Origin(), applied, nz.Serial())
 			zones[i] = nz
 		}
-		if len(entries) > 0 || torn {
-			if j, err := store.OpenJournal(st.dir, z.Origin()); err == nil {
-				st.journals[z.Origin()] = j
-				st.dirty[z.Origin()] = time.Time{} // compact soon
-			}
-		}
+		st.journals[z.Origin()] = j
+		st.dirty[z.Origin()] = time.Time{} // compact soon
 	}
 	return zones
 }

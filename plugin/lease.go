@@ -3,12 +3,14 @@ package zoneapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -66,20 +68,9 @@ func (l *leases) save() error {
 	for _, x := range l.all {
 		list = append(list, x)
 	}
-	b, err := json.Marshal(list)
-	if err != nil {
-		return err
-	}
-	tmp := l.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	f, err := os.Open(tmp)
-	if err == nil {
-		f.Sync()
-		f.Close()
-	}
-	return os.Rename(tmp, l.path)
+	return store.WriteAtomic(filepath.Dir(l.path), filepath.Base(l.path), func(w io.Writer) error {
+		return json.NewEncoder(w).Encode(list)
+	})
 }
 
 func (l *leases) add(name, value string, until time.Time) error {
@@ -124,14 +115,7 @@ func (st *state) sweep(stop <-chan struct{}) {
 		}
 		for _, x := range st.leases.expired(time.Now()) {
 			rr := &dns.TXT{Hdr: dns.RR_Header{Name: x.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: chunk(x.Value)}
-			var kbuf [256]byte
-			k, err := zone.AppendKey(kbuf[:0], x.Name)
-			if err != nil {
-				st.leases.remove(x.Name, x.Value)
-				continue
-			}
-			z, ok := st.zones.Load().Match(k)
-			if ok {
+			if z, err := st.zoneFor(x.Name); err == nil {
 				_, nz, err := st.change(z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
 					if !tx.Delete(rr) {
 						return errNothingToDo

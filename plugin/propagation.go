@@ -110,18 +110,10 @@ func (h *handlers) GetPropagation(ctx context.Context, req api.GetPropagationReq
 			if ns.err != "" {
 				s.Error = ptr(ns.err)
 			}
-			m := new(dns.Msg).SetQuestion(z.Origin(), dns.TypeSOA)
-			r, _, err := (&dns.Client{Timeout: time.Second}).ExchangeContext(ctx, m, addr)
-			switch {
-			case err != nil:
-				s.Error = ptr("SOA query: " + err.Error())
-			case len(r.Answer) == 0:
-				s.Error = ptr("SOA query: " + dns.RcodeToString[r.Rcode] + " without an SOA")
-			default:
-				if soa, ok := r.Answer[0].(*dns.SOA); ok {
-					s.Serial = ptr(int64(soa.Serial))
-					s.InSync = soa.Serial == z.Serial()
-				}
+			if serial, err := secondarySerial(ctx, addr, z.Origin()); err != nil {
+				s.Error = ptr(err.Error())
+			} else {
+				s.Serial, s.InSync = ptr(int64(serial)), serial == z.Serial()
 			}
 			out.Secondaries[i] = s
 		}()
@@ -143,15 +135,8 @@ func (st *state) waitForSecondaries(ctx context.Context, origin string, serial u
 	for {
 		behind := ""
 		for _, addr := range st.secondaryList() {
-			m := new(dns.Msg).SetQuestion(origin, dns.TypeSOA)
-			r, _, err := (&dns.Client{Timeout: time.Second}).ExchangeContext(ctx, m, addr)
-			var got uint32
-			if err == nil && len(r.Answer) > 0 {
-				if soa, ok := r.Answer[0].(*dns.SOA); ok {
-					got = soa.Serial
-				}
-			}
-			if got != serial && !serialGreater(got, serial) {
+			got, err := secondarySerial(ctx, addr, origin)
+			if err != nil || (got != serial && !serialGreater(got, serial)) {
 				behind = fmt.Sprintf("%s serves %d, the change is %d", addr, got, serial)
 				break
 			}
@@ -164,4 +149,21 @@ func (st *state) waitForSecondaries(ctx context.Context, origin string, serial u
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// secondarySerial asks a secondary for the serial of origin it serves.
+func secondarySerial(ctx context.Context, addr, origin string) (uint32, error) {
+	m := new(dns.Msg).SetQuestion(origin, dns.TypeSOA)
+	r, _, err := (&dns.Client{Timeout: time.Second}).ExchangeContext(ctx, m, addr)
+	if err != nil {
+		return 0, fmt.Errorf("SOA query: %w", err)
+	}
+	if len(r.Answer) == 0 {
+		return 0, fmt.Errorf("SOA query: %s without an SOA", dns.RcodeToString[r.Rcode])
+	}
+	soa, ok := r.Answer[0].(*dns.SOA)
+	if !ok {
+		return 0, fmt.Errorf("SOA query: the answer is a %s", dns.Type(r.Answer[0].Header().Rrtype))
+	}
+	return soa.Serial, nil
 }

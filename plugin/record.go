@@ -143,11 +143,13 @@ func chunk(s string) []string {
 
 // recordID is a record's id: a hash of its owner (without case), type and
 // RDATA. It is the same after a restart, with no state to keep.
-func recordID(rr dns.RR) string {
+func recordID(rr dns.RR) string { return idOf(rr.Header(), rdataText(rr)) }
+
+// idOf is recordID of the RR with header hdr and RDATA text rdata.
+func idOf(hdr *dns.RR_Header, rdata string) string {
 	h := sha256.New()
-	hdr := rr.Header()
 	fmt.Fprintf(h, "%s\x00%d\x00", strings.ToLower(hdr.Name), hdr.Rrtype)
-	h.Write([]byte(rdataText(rr)))
+	h.Write([]byte(rdata))
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
@@ -174,7 +176,18 @@ func relativeName(owner, origin string) string {
 
 // toRecord is rr as the API shows it.
 func toRecord(rr dns.RR, origin string) api.DNSRecord {
-	id := recordID(rr)
-	ttl := int(rr.Header().Ttl)
-	return api.DNSRecord{Id: &id, Name: relativeName(rr.Header().Name, origin), Type: dns.Type(rr.Header().Rrtype).String(), Value: rdataText(rr), Ttl: &ttl}
+	h := rr.Header()
+	value := rdataText(rr) // once: the id hashes it too
+	id := idOf(h, value)
+	ttl := int(h.Ttl)
+	return api.DNSRecord{Id: &id, Name: relativeName(h.Name, origin), Type: dns.Type(h.Rrtype).String(), Value: value, Ttl: &ttl}
+}
+
+// toRecords is rrs as the API shows them; never nil.
+func toRecords(rrs []dns.RR, origin string) []api.DNSRecord {
+	out := make([]api.DNSRecord, 0, len(rrs))
+	for _, rr := range rrs {
+		out = append(out, toRecord(rr, origin))
+	}
+	return out
 }

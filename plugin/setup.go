@@ -116,122 +116,127 @@ func parse(c *caddy.Controller) (config, error) {
 }
 
 func parseProperty(c *caddy.Controller, cfg *config) error {
-	switch c.Val() {
+	var err error
+	switch prop := c.Val(); prop {
 	case "listen":
-		args := c.RemainingArgs()
-		if len(args) != 1 {
-			return c.ArgErr()
+		if cfg.listen, err = oneArg(c); err == nil {
+			if _, _, e := net.SplitHostPort(cfg.listen); e != nil {
+				err = c.Errf("listen: %v", e)
+			}
 		}
-		if _, _, err := net.SplitHostPort(args[0]); err != nil {
-			return c.Errf("listen: %v", err)
-		}
-		cfg.listen = args[0]
 	case "token":
-		t, err := parseToken(c, len(cfg.tokens)+1)
-		if err != nil {
-			return err
-		}
-		for _, o := range cfg.tokens {
-			if o.name == t.name {
-				return c.Errf("token %q is defined twice", t.name)
-			}
-			if o.digest == t.digest {
-				return c.Errf("tokens %s and %s have the same secret", o.name, t.name)
-			}
-		}
-		cfg.tokens = append(cfg.tokens, t)
-	case "acme_ttl":
-		args := c.RemainingArgs()
-		if len(args) != 1 {
-			return c.ArgErr()
-		}
-		n, err := strconv.ParseUint(args[0], 10, 31)
-		if err != nil {
-			return c.Errf("acme_ttl needs a TTL in seconds, got %q", args[0])
-		}
-		cfg.acmeTTL = uint32(n)
-	case "acme_wait":
-		args := c.RemainingArgs()
-		if len(args) > 1 {
-			return c.ArgErr()
-		}
-		cfg.acmeWait = true
-		if len(args) == 1 {
-			d, err := time.ParseDuration(args[0])
-			if err != nil || d <= 0 {
-				return c.Errf("acme_wait takes a duration such as 30s, got %q", args[0])
-			}
-			cfg.acmeWaitMax = d
-		}
-	case "acme_lease":
-		args := c.RemainingArgs()
-		if len(args) != 1 {
-			return c.ArgErr()
-		}
-		d, err := time.ParseDuration(args[0])
-		if err != nil || d <= 0 {
-			return c.Errf("acme_lease needs a duration such as 1h, got %q", args[0])
-		}
-		cfg.acmeLease = d
-	case "secondaries":
-		args := c.RemainingArgs()
-		if len(args) == 0 {
-			return c.ArgErr()
-		}
-		for _, a := range args {
-			if _, _, err := net.SplitHostPort(a); err != nil {
-				a = net.JoinHostPort(a, "53")
-			}
-			if _, _, err := net.SplitHostPort(a); err != nil {
-				return c.Errf("secondaries: %q is not an address", a)
-			}
-			cfg.secondaries = append(cfg.secondaries, a)
-		}
+		err = addToken(c, cfg)
 	case "update":
-		k, err := parseUpdateKey(c)
-		if err != nil {
-			return err
+		var k *token
+		if k, err = parseUpdateKey(c); err == nil {
+			cfg.updateKeys = append(cfg.updateKeys, k)
 		}
-		cfg.updateKeys = append(cfg.updateKeys, k)
-	case "max_changes", "max_zones":
-		prop := c.Val()
-		args := c.RemainingArgs()
-		if len(args) != 1 {
-			return c.ArgErr()
-		}
-		n, err := strconv.Atoi(args[0])
-		if err != nil || n <= 0 {
-			return c.Errf("%s needs a positive number, got %q", prop, args[0])
-		}
-		if prop == "max_changes" {
-			cfg.maxChanges = n
-		} else {
-			cfg.maxZones = n
-		}
-	case "max_body":
-		args := c.RemainingArgs()
-		if len(args) != 1 {
-			return c.ArgErr()
-		}
-		n, err := strconv.ParseInt(args[0], 10, 64)
-		if err != nil || n <= 0 {
-			return c.Errf("max_body needs a positive number of bytes, got %q", args[0])
-		}
-		cfg.maxBody = n
+	case "secondaries":
+		err = parseSecondaries(c, cfg)
 	case "fallthrough":
 		cfg.fall.SetZonesFromArgs(c.RemainingArgs())
-	case "max_records":
-		args := c.RemainingArgs()
-		if len(args) != 1 {
-			return c.ArgErr()
+	case "acme_ttl":
+		var n int64
+		if n, err = positive(c, prop); err == nil {
+			cfg.acmeTTL = uint32(min(n, 1<<31-1))
 		}
-		n, err := strconv.Atoi(args[0])
-		if err != nil || n <= 0 {
-			return c.Errf("max_records needs a positive number, got %q", args[0])
+	case "acme_lease":
+		var arg string
+		if arg, err = oneArg(c); err == nil {
+			cfg.acmeLease, err = duration(c, prop, arg)
 		}
-		cfg.maxRecords = n
+	case "acme_wait": // [DURATION]
+		cfg.acmeWait = true
+		switch args := c.RemainingArgs(); len(args) {
+		case 0:
+		case 1:
+			cfg.acmeWaitMax, err = duration(c, prop, args[0])
+		default:
+			err = c.ArgErr()
+		}
+	case "max_records", "max_changes", "max_zones", "max_body":
+		var n int64
+		if n, err = positive(c, prop); err == nil {
+			switch prop {
+			case "max_records":
+				cfg.maxRecords = int(n)
+			case "max_changes":
+				cfg.maxChanges = int(n)
+			case "max_zones":
+				cfg.maxZones = int(n)
+			case "max_body":
+				cfg.maxBody = n
+			}
+		}
 	default:
-		return c.Errf("unknown property %q", c.Val())
+		err = c.Errf("unknown property %q", prop)
+	}
+	return err
+}
+
+// oneArg returns the single argument of the current property.
+func oneArg(c *caddy.Controller) (string, error) {
+	args := c.RemainingArgs()
+	if len(args) != 1 || args[0] == "" {
+		return "", c.ArgErr()
+	}
+	return args[0], nil
+}
+
+// positive returns the single argument of prop as a positive number.
+func positive(c *caddy.Controller, prop string) (int64, error) {
+	arg, err := oneArg(c)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, c.Errf("%s needs a positive number, got %q", prop, arg)
+	}
+	return n, nil
+}
+
+// duration parses arg, an argument of prop, as a positive duration.
+func duration(c *caddy.Controller, prop, arg string) (time.Duration, error) {
+	d, err := time.ParseDuration(arg)
+	if err != nil || d <= 0 {
+		return 0, c.Errf("%s needs a duration such as 30s or 1h, got %q", prop, arg)
+	}
+	return d, nil
+}
+
+// addToken parses a token property and refuses a name or a secret used twice.
+func addToken(c *caddy.Controller, cfg *config) error {
+	t, err := parseToken(c, len(cfg.tokens)+1)
+	if err != nil {
+		return err
+	}
+	for _, o := range cfg.tokens {
+		if o.name == t.name {
+			return c.Errf("token %q is defined twice", t.name)
+		}
+		if o.digest == t.digest {
+			return c.Errf("tokens %s and %s have the same secret", o.name, t.name)
+		}
+	}
+	cfg.tokens = append(cfg.tokens, t)
+	return nil
+}
+
+// parseSecondaries reads `secondaries ADDRESS...`; a bare host is on port 53.
+func parseSecondaries(c *caddy.Controller, cfg *config) error {
+	args := c.RemainingArgs()
+	if len(args) == 0 {
+		return c.ArgErr()
+	}
+	for _, a := range args {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			a = net.JoinHostPort(a, "53")
+		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return c.Errf("secondaries: %q is not an address", a)
+		}
+		cfg.secondaries = append(cfg.secondaries, a)
 	}
 	return nil
 }

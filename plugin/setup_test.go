@@ -1,10 +1,12 @@
 package zoneapi
 
 import (
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/core/dnsserver"
@@ -12,6 +14,8 @@ import (
 
 func TestParse(t *testing.T) {
 	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "acme.token")
+	os.WriteFile(secretFile, []byte("from-a-file\n"), 0o600)
 	tests := []struct {
 		input   string
 		wantErr string
@@ -48,6 +52,34 @@ func TestParse(t *testing.T) {
 		{input: "zoneapi " + dir + " {\n token a\n token a\n}", wantErr: "same secret"},
 		{input: "zoneapi " + dir + " {\n token x {\n  secret a\n }\n token x {\n  secret b\n }\n}", wantErr: "defined twice"},
 		{input: "zoneapi " + dir + " {\n max_changes 0\n}", wantErr: "positive"},
+		{input: "zoneapi " + dir + " {\n token acme {\n  secret_file " + secretFile + "\n }\n}", check: func(t *testing.T, c config) {
+			if c.tokens[0].digest != sha256.Sum256([]byte("from-a-file")) {
+				t.Error("secret_file: the token's secret is not the file's trimmed contents")
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n token acme {\n  secret_file /nonexistent\n }\n}", wantErr: "secret_file"},
+		{input: "zoneapi " + dir + " {\n acme_ttl 30\n acme_lease 2h\n acme_wait 10s\n}", check: func(t *testing.T, c config) {
+			if c.acmeTTL != 30 || c.acmeLease != 2*time.Hour || !c.acmeWait || c.acmeWaitMax != 10*time.Second {
+				t.Errorf("acme: %+v", c)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n acme_wait\n}", check: func(t *testing.T, c config) {
+			if !c.acmeWait || c.acmeWaitMax != acmeWaitMax {
+				t.Errorf("acme_wait without a duration: %v %v", c.acmeWait, c.acmeWaitMax)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n acme_lease forever\n}", wantErr: "duration"},
+		{input: "zoneapi " + dir + " {\n update ddns-key {\n  names *.dyn.example.org\n  types A AAAA\n }\n update other.\n}", check: func(t *testing.T, c config) {
+			if len(c.updateKeys) != 2 || c.updateKeys[0].name != "ddns-key." || len(c.updateKeys[0].types) != 2 || !c.updateKeys[1].full() {
+				t.Errorf("update keys: %+v %+v", c.updateKeys[0], c.updateKeys[1])
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n update k {\n  secret s\n }\n}", wantErr: `unknown property "secret"`},
+		{input: "zoneapi " + dir + " {\n secondaries 192.0.2.1 [2001:db8::1]:5353\n}", check: func(t *testing.T, c config) {
+			if len(c.secondaries) != 2 || c.secondaries[0] != "192.0.2.1:53" || c.secondaries[1] != "[2001:db8::1]:5353" {
+				t.Errorf("secondaries: %v", c.secondaries)
+			}
+		}},
 		{input: "zoneapi " + dir + " {\n bogus 1\n}", wantErr: `unknown property "bogus"`},
 		{input: "zoneapi " + dir + " extra", wantErr: "Wrong argument count"},
 		{input: "zoneapi " + dir + " {\n listen nonsense\n}", wantErr: "listen"},

@@ -45,7 +45,7 @@ type state struct {
 	dirty    map[string]time.Time
 	written  map[string]fileStamp
 
-	stopCompactor chan struct{}
+	stop          chan struct{} // closed by the last release: the background goroutines end
 	compactorDone chan struct{}
 
 	// IXFR history and NOTIFY, see xfr.go and notify.go.
@@ -114,10 +114,10 @@ func acquire(cfg config) (*state, error) {
 	if err != nil {
 		log.Errorf("ACME leases: %v; challenge records present before the restart will not expire by themselves", err)
 	}
-	st.stopCompactor, st.compactorDone = make(chan struct{}), make(chan struct{})
-	go st.compactor(st.stopCompactor, st.compactorDone)
-	go st.notifier(st.stopCompactor)
-	go st.sweep(st.stopCompactor)
+	st.stop, st.compactorDone = make(chan struct{}), make(chan struct{})
+	go st.compactor(st.stop, st.compactorDone)
+	go st.notifier(st.stop)
+	go st.sweep(st.stop)
 	registry[cfg.dir] = st
 	return st, nil
 }
@@ -132,8 +132,8 @@ func release(st *state) {
 		if st.api != nil {
 			st.api.stop()
 		}
-		if st.stopCompactor != nil {
-			close(st.stopCompactor)
+		if st.stop != nil {
+			close(st.stop)
 			<-st.compactorDone
 		}
 	}
@@ -157,7 +157,8 @@ func (st *state) load(opt store.Options) error {
 			}
 		}
 	}()
-	loaded, err := store.LoadDirProgress(st.dir, opt, &progress)
+	opt.Progress = &progress
+	loaded, err := store.LoadDir(st.dir, opt)
 	close(done)
 	if err != nil {
 		return fmt.Errorf("zone store %s: %w", st.dir, err)

@@ -31,45 +31,54 @@ func parseToken(c *caddy.Controller, n int) (*token, error) {
 	if !c.NextArg() { // token SECRET
 		return &token{name: fmt.Sprintf("token%d", n), digest: sha256.Sum256([]byte(args[0]))}, nil
 	}
-	if c.Val() != "{" {
-		return nil, c.ArgErr()
-	}
 	t := &token{name: args[0]}
 	secret := ""
-	for c.Next() && c.Val() != "}" {
-		prop := c.Val()
-		vals := c.RemainingArgs()
+	err := parseBlock(c, "token "+t.name, func(prop string, vals []string) error {
 		switch prop {
 		case "read_only", "zones", "names", "types":
-			if err := parseScope(c, t, prop, vals); err != nil {
-				return nil, err
-			}
-		case "secret":
+			return parseScope(c, t, prop, vals)
+		case "secret", "secret_file":
 			if len(vals) != 1 || vals[0] == "" {
-				return nil, c.ArgErr()
+				return c.ArgErr()
 			}
-			secret = vals[0]
-		case "secret_file":
-			if len(vals) != 1 {
-				return nil, c.ArgErr()
+			if secret = vals[0]; prop == "secret_file" {
+				s, err := readSecretFile(vals[0])
+				if err != nil {
+					return c.Errf("token %s: secret_file: %v", t.name, err)
+				}
+				secret = s
 			}
-			s, err := readSecretFile(vals[0])
-			if err != nil {
-				return nil, c.Errf("token %s: secret_file: %v", t.name, err)
-			}
-			secret = s
-		default:
-			return nil, c.Errf("token %s: unknown property %q", t.name, prop)
+			return nil
 		}
-	}
-	if c.Val() != "}" {
-		return nil, c.Errf("token %s: missing }", t.name)
+		return c.Errf("token %s: unknown property %q", t.name, prop)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if secret == "" {
 		return nil, c.Errf("token %s: needs a secret or secret_file", t.name)
 	}
 	t.digest = sha256.Sum256([]byte(secret))
 	return t, nil
+}
+
+// parseBlock reads the { ... } block that follows a property's arguments
+// (the current token is its "{"), calling prop for each line. Caddy's
+// NextBlock does not nest, so the block is read line by line.
+func parseBlock(c *caddy.Controller, what string, prop func(name string, vals []string) error) error {
+	if c.Val() != "{" {
+		return c.ArgErr()
+	}
+	for c.Next() && c.Val() != "}" {
+		name := c.Val()
+		if err := prop(name, c.RemainingArgs()); err != nil {
+			return err
+		}
+	}
+	if c.Val() != "}" {
+		return c.Errf("%s: missing }", what)
+	}
+	return nil
 }
 
 // scopeOf parses the zones, names and types of a scoped token.
@@ -138,23 +147,11 @@ func parseUpdateKey(c *caddy.Controller) (*token, error) {
 	if !c.NextArg() {
 		return t, nil
 	}
-	if c.Val() != "{" {
-		return nil, c.ArgErr()
-	}
-	for c.Next() && c.Val() != "}" {
-		prop := c.Val()
-		vals := c.RemainingArgs()
-		switch prop {
-		case "zones", "names", "types":
-			if err := parseScope(c, t, prop, vals); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, c.Errf("update %s: unknown property %q", t.name, prop)
+	err := parseBlock(c, "update "+t.name, func(prop string, vals []string) error {
+		if prop == "zones" || prop == "names" || prop == "types" {
+			return parseScope(c, t, prop, vals)
 		}
-	}
-	if c.Val() != "}" {
-		return nil, c.Errf("update %s: missing }", t.name)
-	}
-	return t, nil
+		return c.Errf("update %s: unknown property %q", t.name, prop)
+	})
+	return t, err
 }

@@ -201,7 +201,7 @@ func sameRRset(a, b []dns.RR) bool {
 			return false
 		}
 	}
-	return len(a) > 0 || len(b) == 0
+	return true
 }
 
 // update applies one RR of the update section (§3.4.2) and reports whether
@@ -234,7 +234,7 @@ func update(tx *zone.Txn, origin string, rr dns.RR) bool {
 		if h.Rrtype == dns.TypeANY {
 			if apex { // everything but the SOA and NS (§3.4.2.3)
 				n := 0
-				for _, s := range rrsetTypes(tx, origin) {
+				for _, s := range tx.Types(origin) {
 					if s != dns.TypeSOA && s != dns.TypeNS {
 						n += tx.DeleteRRset(origin, s)
 					}
@@ -259,15 +259,4 @@ func update(tx *zone.Txn, origin string, rr dns.RR) bool {
 		return tx.Delete(del)
 	}
 	return false
-}
-
-// rrsetTypes lists the types at name in the zone being built.
-func rrsetTypes(tx *zone.Txn, name string) []uint16 {
-	var out []uint16
-	for t := range dns.TypeToString {
-		if len(tx.RRset(name, t)) > 0 {
-			out = append(out, t)
-		}
-	}
-	return out
 }

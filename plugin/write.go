@@ -115,6 +115,14 @@ func (st *state) remove(origin string) error {
 	if err := store.RemoveFile(st.dir, origin); err != nil {
 		return err
 	}
+	st.drop(z)
+	return nil
+}
+
+// drop stops serving z and forgets all that goes with it: its journal, its
+// compaction, its file stamp, its IXFR history. st.mu is held.
+func (st *state) drop(z *zone.Zone) {
+	origin := z.Origin()
 	if j, ok := st.journals[origin]; ok {
 		j.Remove()
 		delete(st.journals, origin)
@@ -122,6 +130,19 @@ func (st *state) remove(origin string) error {
 	delete(st.dirty, origin)
 	delete(st.written, origin)
 	st.forget(origin)
-	st.publish(set.Without(origin), -z.Len())
-	return nil
+	st.publish(st.zones.Load().Without(origin), -z.Len())
+}
+
+// zoneFor returns the zone that holds name: the one with the longest origin
+// at or above it.
+func (st *state) zoneFor(name string) (*zone.Zone, error) {
+	k, err := zone.Key(dns.Fqdn(name))
+	if err != nil {
+		return nil, &fieldError{field: "fqdn", err: err}
+	}
+	z, ok := st.zones.Load().Match(k)
+	if !ok {
+		return nil, fmt.Errorf("no zone holds %s: %w", name, ErrZoneNotFound)
+	}
+	return z, nil
 }

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/zone"
@@ -67,18 +66,8 @@ type Loaded struct {
 // LoadDir reads every *.zone file in dir, several at a time, and returns the
 // outcomes in file name order. A bad file does not stop the others.
 // Temporary files left by an interrupted WriteFile are removed first.
+// When opt.Progress is set, it counts the files and records as they load.
 func LoadDir(dir string, opt Options) ([]Loaded, error) {
-	return LoadDirProgress(dir, opt, nil)
-}
-
-// Progress counts what LoadDirProgress has read so far; it is updated while
-// the store loads.
-type Progress struct {
-	Files, Done, Records atomic.Int64
-}
-
-// LoadDirProgress is LoadDir, reporting into p (when not nil) as it goes.
-func LoadDirProgress(dir string, opt Options, p *Progress) ([]Loaded, error) {
 	if err := CleanTemp(dir); err != nil {
 		return nil, err
 	}
@@ -87,11 +76,10 @@ func LoadDirProgress(dir string, opt Options, p *Progress) ([]Loaded, error) {
 		return nil, err
 	}
 	sort.Strings(paths)
-	if p == nil {
-		p = &Progress{}
+	if opt.Progress == nil {
+		opt.Progress = &Progress{}
 	}
-	p.Files.Store(int64(len(paths)))
-	opt.Progress = p
+	opt.Progress.Files.Store(int64(len(paths)))
 	out := make([]Loaded, len(paths))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -101,7 +89,7 @@ func LoadDirProgress(dir string, opt Options, p *Progress) ([]Loaded, error) {
 			defer wg.Done()
 			for i := range work {
 				out[i] = load(paths[i], opt)
-				p.Done.Add(1)
+				opt.Progress.Done.Add(1)
 			}
 		}()
 	}
@@ -124,10 +112,10 @@ func load(path string, opt Options) Loaded {
 	return l
 }
 
-// CleanTemp removes the temporary files that an interrupted WriteFile left.
+// CleanTemp removes the temporary files that an interrupted WriteAtomic left.
 // They were never renamed into place, so nothing acknowledged is in them.
 func CleanTemp(dir string) error {
-	tmps, err := filepath.Glob(filepath.Join(dir, ".*"+Ext+tmpMarker+"*"))
+	tmps, err := filepath.Glob(filepath.Join(dir, ".*"+tmpMarker+"*"))
 	if err != nil {
 		return err
 	}

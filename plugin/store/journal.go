@@ -32,12 +32,16 @@ type Entry struct {
 // by a crash is recognized and ignored; it was never acknowledged, because an
 // entry is acknowledged only once Append has synced it.
 type Journal struct {
-	path    string
-	f       *os.File
-	entries int
-	size    int64 // bytes of whole, synced entries
-	bad     bool  // a failed append could not be undone
+	path     string
+	f        *os.File
+	entries  int
+	size     int64 // bytes of whole, synced entries
+	bad      bool  // a failed append could not be undone
+	repaired bool  // OpenJournal cut off a torn last entry
 }
+
+// Repaired reports whether opening cut off an entry torn by a crash.
+func (j *Journal) Repaired() bool { return j.repaired }
 
 // ErrJournalBad is returned by Append once an append failed and could not
 // be taken back: the journal may end in an entry that was never
@@ -54,43 +58,42 @@ func JournalPath(dir, origin string) (string, error) {
 }
 
 // OpenJournal opens (creating if needed) the journal of origin in dir for
-// appending.
-func OpenJournal(dir, origin string) (*Journal, error) {
+// appending, and returns the entries it holds. A last entry cut short by a
+// crash is cut off, as a failed Append would be; Repaired says so.
+func OpenJournal(dir, origin string) (*Journal, []Entry, error) {
 	path, err := JournalPath(dir, origin)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Only the journal directory is made: a store that is gone stays gone.
 	if err := os.Mkdir(filepath.Dir(path), 0o755); err != nil && !os.IsExist(err) {
-		return nil, fmt.Errorf("journal: %w", err)
+		return nil, nil, fmt.Errorf("journal: %w", err)
 	}
 	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+		return nil, nil, fmt.Errorf("journal: %w", err)
 	}
 	if os.IsNotExist(statErr) {
 		if err := syncDir(filepath.Dir(path)); err != nil {
 			f.Close()
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	entries, torn, err := ReadJournal(path)
+	entries, whole, torn, err := readEntries(path)
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	j := &Journal{path: path, f: f, entries: len(entries)}
-	if fi, err := f.Stat(); err == nil {
-		j.size = fi.Size()
-	}
-	if torn { // drop the torn tail before appending after it
-		if err := j.Keep(len(entries)); err != nil {
+	j := &Journal{path: path, f: f, entries: len(entries), size: whole}
+	if torn {
+		if err := j.truncate(); err != nil {
 			f.Close()
-			return nil, err
+			return nil, nil, fmt.Errorf("journal %s: cutting off a torn entry: %w", path, err)
 		}
+		j.repaired = true
 	}
-	return j, nil
+	return j, entries, nil
 }
 
 // Append writes e and syncs it to disk. When that fails (a full or
@@ -117,10 +120,18 @@ func (j *Journal) Append(e Entry) error {
 
 // undo takes back a failed append and returns err.
 func (j *Journal) undo(err error) error {
-	if j.f.Truncate(j.size) != nil || j.f.Sync() != nil {
+	if j.truncate() != nil {
 		j.bad = true
 	}
 	return err
+}
+
+// truncate cuts the file back to its whole entries, durably.
+func (j *Journal) truncate() error {
+	if err := j.f.Truncate(j.size); err != nil {
+		return err
+	}
+	return j.f.Sync()
 }
 
 // Bad reports whether the journal needs compaction before it takes more.
@@ -131,54 +142,6 @@ func (j *Journal) Len() int { return j.entries }
 
 // Close closes the journal file.
 func (j *Journal) Close() error { return j.f.Close() }
-
-// Keep replaces the journal with only its last n entries: the ones not yet
-// in the zone file. It writes them to a new file and renames it over the
-// journal, so that a crash leaves the old journal or the new one.
-func (j *Journal) Keep(n int) error {
-	entries, _, err := ReadJournal(j.path)
-	if err != nil {
-		return err
-	}
-	if n > len(entries) {
-		n = len(entries)
-	}
-	keep := entries[len(entries)-n:]
-	tmp := j.path + tmpMarker
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	for _, e := range keep {
-		line, _ := encodeEntry(e)
-		if _, err := f.Write(line); err != nil {
-			f.Close()
-			os.Remove(tmp)
-			return fmt.Errorf("journal: %w", err)
-		}
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("journal: %w", err)
-	}
-	f.Close()
-	if err := os.Rename(tmp, j.path); err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	if err := syncDir(filepath.Dir(j.path)); err != nil {
-		return err
-	}
-	j.f.Close()
-	if j.f, err = os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	j.entries = len(keep)
-	if fi, err := j.f.Stat(); err == nil {
-		j.size = fi.Size()
-	}
-	return nil
-}
 
 // Remove deletes the journal.
 func (j *Journal) Remove() error {
@@ -205,30 +168,38 @@ var ErrJournalCorrupt = errors.New("journal is corrupt")
 // is empty. A last line cut short by a crash is dropped and reported as
 // torn; a bad line before the last is an error.
 func ReadJournal(path string) (entries []Entry, torn bool, err error) {
+	entries, _, torn, err = readEntries(path)
+	return entries, torn, err
+}
+
+// readEntries is ReadJournal that also returns the length of the whole
+// entries, where a torn one begins.
+func readEntries(path string) (entries []Entry, whole int64, torn bool, err error) {
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		return nil, false, nil
+		return nil, 0, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("journal: %w", err)
+		return nil, 0, false, fmt.Errorf("journal: %w", err)
 	}
 	defer f.Close()
 	r := bufio.NewReader(f)
 	for n := 1; ; n++ {
 		line, err := r.ReadBytes('\n')
 		if err == io.EOF && len(line) == 0 {
-			return entries, false, nil
+			return entries, whole, false, nil
 		}
 		e, ok := decodeEntry(line)
 		if !ok {
 			if _, peekErr := r.Peek(1); peekErr == io.EOF {
-				return entries, true, nil // the last line: a torn append
+				return entries, whole, true, nil // the last line: a torn append
 			}
-			return entries, false, fmt.Errorf("%s:%d: %w", path, n, ErrJournalCorrupt)
+			return entries, whole, false, fmt.Errorf("%s:%d: %w", path, n, ErrJournalCorrupt)
 		}
 		entries = append(entries, e)
+		whole += int64(len(line))
 		if err == io.EOF {
-			return entries, false, nil
+			return entries, whole, false, nil
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/zone"
@@ -32,6 +33,12 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // Warning is a problem that did not stop a file from loading.
 type Warning = FileError
+
+// Progress counts what LoadDir has read so far; it is updated while the
+// store loads.
+type Progress struct {
+	Files, Done, Records atomic.Int64
+}
 
 // Options bound what a zone file may hold.
 type Options struct {

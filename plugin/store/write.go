@@ -57,33 +57,41 @@ func relative(owner, origin string) string {
 	return rel
 }
 
-// WriteFile writes z to its file in dir atomically: a temporary file in the
-// same directory, fsync, rename over the old file, fsync of the directory.
-// A reader, or a restart after a crash, sees the old file or the new one,
-// never a mix.
+// WriteFile writes z to its file in dir atomically (see WriteAtomic).
 func WriteFile(dir string, z *zone.Zone) error {
 	name, err := FileName(z.Origin())
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+name+tmpMarker+"*")
-	if err != nil {
+	if err := WriteAtomic(dir, name, func(w io.Writer) error { return Format(w, z) }); err != nil {
 		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
 	}
+	return nil
+}
+
+// WriteAtomic writes dir/name with write: to a temporary file in the same
+// directory, fsync, rename over the old file, fsync of the directory. A
+// reader, or a restart after a crash, sees the old file or the new one,
+// never a mix; CleanTemp removes what an interrupted write left.
+func WriteAtomic(dir, name string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(dir, "."+name+tmpMarker+"*")
+	if err != nil {
+		return err
+	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := Format(tmp, z); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write zone %s: sync: %w", z.Origin(), err)
+		return fmt.Errorf("sync: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
+		return err
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
+		return err
 	}
 	return syncDir(dir)
 }

@@ -1,6 +1,10 @@
 package zone
 
-import "github.com/miekg/dns"
+import (
+	"strings"
+
+	"github.com/miekg/dns"
+)
 
 // additional appends the in-zone A and AAAA RRs of the names that the RRs
 // in rrs point at: name servers, mail exchangers and service targets
@@ -41,29 +45,9 @@ func additionalTarget(rr dns.RR) string {
 // seenTarget reports whether an RR in rrs already points at target.
 func seenTarget(rrs []dns.RR, target string) bool {
 	for _, rr := range rrs {
-		if t := additionalTarget(rr); t != "" && equalFold(t, target) {
+		if t := additionalTarget(rr); t != "" && strings.EqualFold(t, target) {
 			return true
 		}
 	}
 	return false
-}
-
-// equalFold compares two names ignoring ASCII case.
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		ca, cb := a[i], b[i]
-		if ca >= 'A' && ca <= 'Z' {
-			ca += 'a' - 'A'
-		}
-		if cb >= 'A' && cb <= 'Z' {
-			cb += 'a' - 'A'
-		}
-		if ca != cb {
-			return false
-		}
-	}
-	return true
 }

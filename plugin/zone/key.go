@@ -107,20 +107,3 @@ func parentKey(k []byte) []byte {
 	}
 	return k[:i+1]
 }
-
-// lastLabel returns the last label of key k (the leftmost label of the name), still encoded.
-func lastLabel(k []byte) []byte {
-	p := parentKey(k)
-	return k[len(p) : len(k)-1]
-}
-
-// nextLabelEnd returns the length of the key of the shortest ancestor of k
-// (or k itself) whose key is longer than from.
-func nextLabelEnd(k []byte, from int) int {
-	for i := from; i < len(k); i++ {
-		if k[i] == keyEnd {
-			return i + 1
-		}
-	}
-	return len(k)
-}

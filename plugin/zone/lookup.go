@@ -1,6 +1,8 @@
 package zone
 
 import (
+	"strings"
+
 	"github.com/miekg/dns"
 )
 
@@ -187,7 +189,7 @@ func owned(rrs []dns.RR, qname, owner string, wild bool) []dns.RR {
 // it again would loop.
 func inChain(answer []dns.RR, name string) bool {
 	for _, rr := range answer {
-		if equalFold(rr.Header().Name, name) {
+		if strings.EqualFold(rr.Header().Name, name) {
 			return true
 		}
 	}

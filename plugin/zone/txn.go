@@ -21,7 +21,8 @@ type Txn struct {
 	count  int
 	limit  int
 
-	// touched holds the keys of the names this Txn changed, for Diff.
+	// touched holds the keys of the names this Txn changed, for Diff; nil
+	// when the Txn builds a zone from nothing, as loading a file does.
 	touched map[string]struct{}
 
 	// owned holds the nodes this Txn created. They are not reachable from any
@@ -41,7 +42,8 @@ func New(origin string) (*Txn, error) {
 
 // Txn starts a Txn that changes z.
 func (z *Zone) Txn() *Txn {
-	return &Txn{origin: z.origin, key: z.key, tx: z.tree.Txn(), cuts: z.cuts.Txn(), soa: z.soa, count: z.count, owned: map[*Node]struct{}{}}
+	return &Txn{origin: z.origin, key: z.key, tx: z.tree.Txn(), cuts: z.cuts.Txn(), soa: z.soa, count: z.count,
+		owned: map[*Node]struct{}{}, touched: map[string]struct{}{}}
 }
 
 // SetLimit makes Add fail with ErrTooManyRRs once the zone would hold more
@@ -51,8 +53,22 @@ func (t *Txn) SetLimit(n int) { t.limit = n }
 // Origin returns the origin of the zone being built.
 func (t *Txn) Origin() string { return t.origin }
 
-// Len returns the number of RRs in the zone being built.
-func (t *Txn) Len() int { return t.count }
+// Types returns the types of the RRsets at name in the zone being built.
+func (t *Txn) Types(name string) []uint16 {
+	k, err := Key(name)
+	if err != nil {
+		return nil
+	}
+	n, ok := t.tx.Get(k)
+	if !ok {
+		return nil
+	}
+	types := make([]uint16, len(n.Sets))
+	for i, s := range n.Sets {
+		types[i] = s.Type
+	}
+	return types
+}
 
 // RRset returns the RRs of type typ at name in the zone being built.
 func (t *Txn) RRset(name string, typ uint16) []dns.RR {
@@ -266,10 +282,9 @@ func (t *Txn) del(k []byte) {
 }
 
 func (t *Txn) touch(k []byte) {
-	if t.touched == nil {
-		t.touched = map[string]struct{}{}
+	if t.touched != nil {
+		t.touched[string(k)] = struct{}{}
 	}
-	t.touched[string(k)] = struct{}{}
 }
 
 // Touched returns the keys of the names the Txn changed, in canonical order.

@@ -62,16 +62,8 @@ func (t *Txn) DeleteRRset(name string, typ uint16) int {
 // DeleteName removes every RRset at name (but the apex SOA) and returns how
 // many RRs it removed.
 func (t *Txn) DeleteName(name string) int {
-	_, n, ok := t.lookup(name)
-	if !ok {
-		return 0
-	}
 	removed := 0
-	types := make([]uint16, 0, len(n.Sets))
-	for _, s := range n.Sets {
-		types = append(types, s.Type)
-	}
-	for _, typ := range types {
+	for _, typ := range t.Types(name) {
 		removed += t.DeleteRRset(name, typ)
 	}
 	return removed

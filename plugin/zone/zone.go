@@ -38,9 +38,6 @@ type RRset struct {
 	RRs  []dns.RR
 }
 
-// TTL returns the RRset's TTL.
-func (s RRset) TTL() uint32 { return s.RRs[0].Header().Ttl }
-
 // Origin returns the zone's origin, lower-case and fully qualified.
 func (z *Zone) Origin() string { return z.origin }
 

@@ -547,7 +547,7 @@ type ClientInterface interface {
 	// Creates a zone and its file in the store. An SOA in `records` sets the
 	// zone's SOA; without one, a default SOA is made
 	// (`ns1.<zone> hostmaster.<zone> <today>00 7200 3600 1209600 300`, TTL 3600),
-	// with an NS record for `ns1.<zone>` when `records` has no apex NS.
+	// and, when `records` has no apex NS either, an NS record for `ns1.<zone>`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -559,7 +559,7 @@ type ClientInterface interface {
 	// Creates a zone and its file in the store. An SOA in `records` sets the
 	// zone's SOA; without one, a default SOA is made
 	// (`ns1.<zone> hostmaster.<zone> <today>00 7200 3600 1209600 300`, TTL 3600),
-	// with an NS record for `ns1.<zone>` when `records` has no apex NS.
+	// and, when `records` has no apex NS either, an NS record for `ns1.<zone>`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -683,8 +683,10 @@ type ClientInterface interface {
 	//
 	// Reads, validates and serves the zone's file as edited out of band. An
 	// invalid file is refused with its line, and the zone keeps being served
-	// as it was. A serial not above the one served is bumped above it, and the
-	// answer says so, because secondaries must never see a serial go backwards.
+	// as it was. A file whose records differ from the served zone's but whose
+	// serial is not above it gets a serial above it (in memory and in the
+	// file), and the answer says so, because secondaries must never see a
+	// serial go backwards; a file with the same records changes nothing.
 	//
 	// Corresponds with POST /zones/{zoneName}/reload (the `ReloadZone` operationId).
 	ReloadZone(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -891,7 +893,7 @@ func (c *Client) ListZones(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Creates a zone and its file in the store. An SOA in `records` sets the
 // zone's SOA; without one, a default SOA is made
 // (`ns1.<zone> hostmaster.<zone> <today>00 7200 3600 1209600 300`, TTL 3600),
-// with an NS record for `ns1.<zone>` when `records` has no apex NS.
+// and, when `records` has no apex NS either, an NS record for `ns1.<zone>`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -913,7 +915,7 @@ func (c *Client) CreateZoneWithBody(ctx context.Context, params *CreateZoneParam
 // Creates a zone and its file in the store. An SOA in `records` sets the
 // zone's SOA; without one, a default SOA is made
 // (`ns1.<zone> hostmaster.<zone> <today>00 7200 3600 1209600 300`, TTL 3600),
-// with an NS record for `ns1.<zone>` when `records` has no apex NS.
+// and, when `records` has no apex NS either, an NS record for `ns1.<zone>`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1177,8 +1179,10 @@ func (c *Client) UpdateRecord(ctx context.Context, zoneName ZoneName, recordId R
 //
 // Reads, validates and serves the zone's file as edited out of band. An
 // invalid file is refused with its line, and the zone keeps being served
-// as it was. A serial not above the one served is bumped above it, and the
-// answer says so, because secondaries must never see a serial go backwards.
+// as it was. A file whose records differ from the served zone's but whose
+// serial is not above it gets a serial above it (in memory and in the
+// file), and the answer says so, because secondaries must never see a
+// serial go backwards; a file with the same records changes nothing.
 //
 // Corresponds with POST /zones/{zoneName}/reload (the `ReloadZone` operationId).
 func (c *Client) ReloadZone(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2576,7 +2580,7 @@ type ClientWithResponsesInterface interface {
 	// Creates a zone and its file in the store. An SOA in `records` sets the
 	// zone's SOA; without one, a default SOA is made
 	// (`ns1.<zone> hostmaster.<zone> <today>00 7200 3600 1209600 300`, TTL 3600),
-	// with an NS record for `ns1.<zone>` when `records` has no apex NS.
+	// and, when `records` has no apex NS either, an NS record for `ns1.<zone>`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2588,7 +2592,7 @@ type ClientWithResponsesInterface interface {
 	// Creates a zone and its file in the store. An SOA in `records` sets the
 	// zone's SOA; without one, a default SOA is made
 	// (`ns1.<zone> hostmaster.<zone> <today>00 7200 3600 1209600 300`, TTL 3600),
-	// with an NS record for `ns1.<zone>` when `records` has no apex NS.
+	// and, when `records` has no apex NS either, an NS record for `ns1.<zone>`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2726,8 +2730,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Reads, validates and serves the zone's file as edited out of band. An
 	// invalid file is refused with its line, and the zone keeps being served
-	// as it was. A serial not above the one served is bumped above it, and the
-	// answer says so, because secondaries must never see a serial go backwards.
+	// as it was. A file whose records differ from the served zone's but whose
+	// serial is not above it gets a serial above it (in memory and in the
+	// file), and the answer says so, because secondaries must never see a
+	// serial go backwards; a file with the same records changes nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4848,7 +4854,7 @@ func (c *ClientWithResponses) ListZonesWithResponse(ctx context.Context, reqEdit
 // Creates a zone and its file in the store. An SOA in `records` sets the
 // zone's SOA; without one, a default SOA is made
 // (`ns1.<zone> hostmaster.<zone> <today>00 7200 3600 1209600 300`, TTL 3600),
-// with an NS record for `ns1.<zone>` when `records` has no apex NS.
+// and, when `records` has no apex NS either, an NS record for `ns1.<zone>`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4866,7 +4872,7 @@ func (c *ClientWithResponses) CreateZoneWithBodyWithResponse(ctx context.Context
 // Creates a zone and its file in the store. An SOA in `records` sets the
 // zone's SOA; without one, a default SOA is made
 // (`ns1.<zone> hostmaster.<zone> <today>00 7200 3600 1209600 300`, TTL 3600),
-// with an NS record for `ns1.<zone>` when `records` has no apex NS.
+// and, when `records` has no apex NS either, an NS record for `ns1.<zone>`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5088,8 +5094,10 @@ func (c *ClientWithResponses) UpdateRecordWithResponse(ctx context.Context, zone
 //
 // Reads, validates and serves the zone's file as edited out of band. An
 // invalid file is refused with its line, and the zone keeps being served
-// as it was. A serial not above the one served is bumped above it, and the
-// answer says so, because secondaries must never see a serial go backwards.
+// as it was. A file whose records differ from the served zone's but whose
+// serial is not above it gets a serial above it (in memory and in the
+// file), and the answer says so, because secondaries must never see a
+// serial go backwards; a file with the same records changes nothing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
