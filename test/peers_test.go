@@ -11,8 +11,18 @@ import (
 // startNSD serves the zone files in dir (named ORIGIN.zone) with NSD.
 func startNSD(t testing.TB, dir string, origins ...string) *server {
 	t.Helper()
+	zones := ""
+	for _, o := range origins {
+		zones += fmt.Sprintf("zone:\n  name: %q\n  zonefile: %q\n", o, o+".zone")
+	}
+	return runNSD(t, dir, freePort(t), zones, origins[0]+".")
+}
+
+// runNSD writes an NSD configuration in dir with the given zone sections and
+// starts nsd on port, waiting until it answers for the zone wait.
+func runNSD(t testing.TB, dir string, port int, zones, wait string) *server {
+	t.Helper()
 	nsd := needTool(t, "nsd")
-	port := freePort(t)
 	conf := fmt.Sprintf(`server:
   ip-address: 127.0.0.1@%d
   zonesdir: %q
@@ -29,15 +39,12 @@ func startNSD(t testing.TB, dir string, origins ...string) *server {
   refuse-any: no
 remote-control:
   control-enable: no
-`, port, dir, filepath.Join(dir, "nsd.pid"), filepath.Join(dir, "zone.list"), filepath.Join(dir, "xfrd.state"), dir)
-	for _, o := range origins {
-		conf += fmt.Sprintf("zone:\n  name: %q\n  zonefile: %q\n", o, o+".zone")
-	}
+%s`, port, dir, filepath.Join(dir, "nsd.pid"), filepath.Join(dir, "zone.list"), filepath.Join(dir, "xfrd.state"), dir, zones)
 	path := filepath.Join(dir, "nsd.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return start(t, "nsd", fmt.Sprintf("127.0.0.1:%d", port), origins[0]+".", exec.Command(nsd, "-d", "-c", path))
+	return start(t, "nsd", fmt.Sprintf("127.0.0.1:%d", port), wait, exec.Command(nsd, "-d", "-c", path))
 }
 
 // startKnot serves the zone files in dir (named ORIGIN.zone) with Knot.

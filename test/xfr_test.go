@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,31 +30,9 @@ func startKnotSecondary(t *testing.T, port int, primary string) *server {
 }
 
 func startNSDSecondary(t *testing.T, port int, primary string) *server {
-	dir := t.TempDir()
 	host, pport, _ := strings.Cut(primary, ":")
-	conf := fmt.Sprintf(`server:
-  ip-address: 127.0.0.1@%d
-  zonesdir: %q
-  username: ""
-  chroot: ""
-  pidfile: %q
-  database: ""
-  zonelistfile: %q
-  xfrdfile: %q
-  xfrdir: %q
-  verbosity: 1
-  server-count: 1
-remote-control:
-  control-enable: no
-zone:
-  name: "example.org"
-  zonefile: "example.org.zone"
-  request-xfr: %s@%s NOKEY
-  allow-notify: %s NOKEY
-`, port, dir, filepath.Join(dir, "nsd.pid"), filepath.Join(dir, "zone.list"), filepath.Join(dir, "xfrd.state"), dir, host, pport, host)
-	path := filepath.Join(dir, "nsd.conf")
-	os.WriteFile(path, []byte(conf), 0o644)
-	return start(t, "nsd", fmt.Sprintf("127.0.0.1:%d", port), "example.org.", exec.Command(needTool(t, "nsd"), "-d", "-c", path))
+	zone := fmt.Sprintf("zone:\n  name: \"example.org\"\n  zonefile: \"example.org.zone\"\n  request-xfr: %s@%s NOKEY\n  allow-notify: %s NOKEY\n", host, pport, host)
+	return runNSD(t, t.TempDir(), port, zone, "example.org.")
 }
 
 func soaSerial(t *testing.T, addr string) uint32 {
