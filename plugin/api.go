@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,6 +114,7 @@ func newAPIServer(st *state) (*apiServer, error) {
 		ErrorHandler: func(c echo.Context, he *echo.HTTPError) error { return he },
 	}))
 	e.Use(restoreBody)
+	e.Use(changeReason)
 	e.Use(a.idempotent)
 	// Handler errors go back to Echo, whose error handler makes problems.
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(&handlers{st: st}, nil), "/v1")
@@ -218,4 +220,16 @@ func jsonEncode(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// changeReason puts the X-Change-Reason header (its length and characters
+// checked by the spec) into the request's context, for the audit line and
+// the commit message.
+func changeReason(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := strings.TrimSpace(c.Request().Header.Get("X-Change-Reason")); r != "" {
+			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), reasonKey{}, r)))
+		}
+		return next(c)
+	}
 }

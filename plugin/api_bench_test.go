@@ -28,7 +28,7 @@ func BenchmarkUpsertDurable(b *testing.B) {
 			}
 			os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(zf.String()), 0o644)
 			st := newState(dir, 0)
-			if err := st.load(store.Options{}); err != nil {
+			if _, err := st.load(store.Options{}); err != nil {
 				b.Fatal(err)
 			}
 			stop, done := make(chan struct{}), make(chan struct{})

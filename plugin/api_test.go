@@ -29,7 +29,7 @@ func newTestAPI(t *testing.T) (*state, *httptest.Server) {
 		t.Fatal(err)
 	}
 	st := newState(dir, 0)
-	if err := st.load(store.Options{}); err != nil {
+	if _, err := st.load(store.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	a, err := newAPIServer(st)

@@ -94,7 +94,7 @@ func (h *handlers) CreateZone(ctx context.Context, req api.CreateZoneRequestObje
 	if err != nil {
 		return nil, err
 	}
-	if err := h.st.create(z); err != nil {
+	if err := h.st.create(whyOf(ctx, "createZone"), z); err != nil {
 		return nil, err
 	}
 	audit(ctx, "createZone", z, fmt.Sprintf("%d records", z.Len()))
@@ -152,7 +152,7 @@ func (h *handlers) DeleteZone(ctx context.Context, req api.DeleteZoneRequestObje
 	if m := req.Params.IfMatch; m != nil && *m != "*" && *m != etag(z) {
 		return nil, fmt.Errorf("If-Match is %s but the zone is at %s: %w", *m, etag(z), errPrecondition)
 	}
-	if err := h.st.remove(z.Origin()); err != nil {
+	if err := h.st.remove(whyOf(ctx, "deleteZone"), z.Origin()); err != nil {
 		return nil, err
 	}
 	audit(ctx, "deleteZone", z, "")
@@ -202,5 +202,8 @@ func (e *changeError) Unwrap() error { return e.err }
 
 // audit writes the one log line of a change.
 func audit(ctx context.Context, op string, z *zone.Zone, what string) {
+	if r, ok := ctx.Value(reasonKey{}).(string); ok {
+		what += fmt.Sprintf(" reason=%q", r)
+	}
 	log.Infof("audit token=%s op=%s zone=%s serial=%d %s", tokenFrom(ctx).name, op, z.Origin(), z.Serial(), what)
 }

@@ -42,7 +42,7 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) (
 		return nil, err
 	}
 	op := "acmeCleanup"
-	_, nz, err := h.st.change(z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
+	_, nz, err := h.st.change(whyOf(ctx, op), z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
 		if present {
 			return upsert(tx, rr)
 		}

@@ -22,7 +22,7 @@ func (h *handlers) PatchZone(ctx context.Context, req api.PatchZoneRequestObject
 	dry := req.Body.DryRun != nil && *req.Body.DryRun
 	var warnings []string
 	var txn *zone.Txn // its touched names, the serial bump's included, give the diff
-	old, nz, err := h.st.change(origin, req.Params.IfMatch, dry, func(z *zone.Zone, tx *zone.Txn) error {
+	old, nz, err := h.st.change(whyOf(ctx, "patchZone"), origin, req.Params.IfMatch, dry, func(z *zone.Zone, tx *zone.Txn) error {
 		txn = tx
 		for i, c := range req.Body.Changes {
 			owner, typ, err := rrsetTarget(origin, c.Name, c.Type)

@@ -98,7 +98,7 @@ func (h *handlers) UpsertRecord(ctx context.Context, req api.UpsertRecordRequest
 	if err != nil {
 		return nil, err
 	}
-	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+	_, nz, err := h.st.change(whyOf(ctx, "upsertRecord"), origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
 		if r.Id != nil {
 			return replaceByID(ctx, z, tx, *r.Id, rr)
 		}
@@ -162,12 +162,12 @@ func stored(z *zone.Zone, rr dns.RR) api.DNSRecord {
 }
 
 // deleteByID is the body of deleteRecord and deleteRecordById.
-func (h *handlers) deleteByID(ctx context.Context, zoneName, id string, ifMatch *string) error {
+func (h *handlers) deleteByID(ctx context.Context, op, zoneName, id string, ifMatch *string) error {
 	origin, err := originOf(zoneName)
 	if err != nil {
 		return err
 	}
-	_, nz, err := h.st.change(origin, ifMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+	_, nz, err := h.st.change(whyOf(ctx, op), origin, ifMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
 		old, ok := findRecord(z, id)
 		if !ok {
 			return fmt.Errorf("record %s is not in %s: %w", id, origin, errNotFound)
@@ -184,13 +184,13 @@ func (h *handlers) deleteByID(ctx context.Context, zoneName, id string, ifMatch 
 	if err != nil {
 		return err
 	}
-	audit(ctx, "deleteRecord", nz, "id "+id)
+	audit(ctx, op, nz, "id "+id)
 	return nil
 }
 
 // DeleteRecord implements api.StrictServerInterface.
 func (h *handlers) DeleteRecord(ctx context.Context, req api.DeleteRecordRequestObject) (api.DeleteRecordResponseObject, error) {
-	if err := h.deleteByID(ctx, req.ZoneName, req.Params.RecordId, req.Params.IfMatch); err != nil {
+	if err := h.deleteByID(ctx, "deleteRecord", req.ZoneName, req.Params.RecordId, req.Params.IfMatch); err != nil {
 		return nil, err
 	}
 	return api.DeleteRecord204Response{}, nil
@@ -198,7 +198,7 @@ func (h *handlers) DeleteRecord(ctx context.Context, req api.DeleteRecordRequest
 
 // DeleteRecordById implements api.StrictServerInterface.
 func (h *handlers) DeleteRecordById(ctx context.Context, req api.DeleteRecordByIdRequestObject) (api.DeleteRecordByIdResponseObject, error) {
-	if err := h.deleteByID(ctx, req.ZoneName, req.RecordId, req.Params.IfMatch); err != nil {
+	if err := h.deleteByID(ctx, "deleteRecordById", req.ZoneName, req.RecordId, req.Params.IfMatch); err != nil {
 		return nil, err
 	}
 	return api.DeleteRecordById204Response{}, nil
@@ -224,7 +224,7 @@ func (h *handlers) UpdateRecord(ctx context.Context, req api.UpdateRecordRequest
 	if err != nil {
 		return nil, err
 	}
-	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+	_, nz, err := h.st.change(whyOf(ctx, "updateRecord"), origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
 		return replaceByID(ctx, z, tx, req.RecordId, rr)
 	})
 	if err != nil {

@@ -1,9 +1,11 @@
 package zoneapi
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,7 +25,7 @@ func (h *handlers) ReloadZone(ctx context.Context, req api.ReloadZoneRequestObje
 		return nil, fmt.Errorf("token %s may not reload %s: %w", tokenFrom(ctx).name, origin, errForbidden)
 	}
 	name, _ := store.FileName(origin)
-	res, err := h.st.reload(origin, filepath.Join(h.st.dir, name))
+	res, err := h.st.reload(whyOf(ctx, "reloadZone"), origin, filepath.Join(h.st.dir, name))
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +41,7 @@ func (h *handlers) ReloadZone(ctx context.Context, req api.ReloadZoneRequestObje
 // Changes still in the journal are written to the file first, unless the
 // file was edited out of band since zoneapi last wrote it: then the file is
 // the truth and those changes are dropped, with a warning in the log.
-func (st *state) reload(origin, path string) (api.ReloadResult, error) {
+func (st *state) reload(w why, origin, path string) (api.ReloadResult, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if j, ok := st.journals[origin]; ok && j.Len() > 0 {
@@ -54,7 +56,11 @@ func (st *state) reload(origin, path string) (api.ReloadResult, error) {
 			delete(st.dirty, origin)
 		}
 	}
-	fresh, _, err := store.ReadFile(path, origin, store.Options{MaxRecords: st.maxRecords})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return api.ReloadResult{}, &store.FileError{File: path, Err: err}
+	}
+	fresh, _, err := store.Read(bytes.NewReader(data), path, origin, store.Options{MaxRecords: st.maxRecords})
 	if err != nil {
 		return api.ReloadResult{}, err
 	}
@@ -78,6 +84,7 @@ func (st *state) reload(origin, path string) (api.ReloadResult, error) {
 		if err := store.WriteFile(st.dir, fresh); err != nil {
 			return res, err
 		}
+		data = nil // the file is now as zoneapi writes it
 		st.written[origin] = stampOf(path)
 		res.SerialBumped, res.FileSerial, res.Serial = true, &fileSerial, int64(fresh.Serial())
 	}
@@ -88,6 +95,7 @@ func (st *state) reload(origin, path string) (api.ReloadResult, error) {
 	st.publish(set.With(fresh), delta)
 	st.forget(origin)
 	st.changed(origin)
+	st.commitChange(w, cur, fresh, -1, -1, data)
 	return res, nil
 }
 
@@ -129,7 +137,7 @@ func (h *handlers) ReloadAllZones(ctx context.Context, _ api.ReloadAllZonesReque
 			continue
 		}
 		onDisk[origin] = true
-		res, err := h.st.reload(origin, p)
+		res, err := h.st.reload(whyOf(ctx, "reloadAllZones"), origin, p)
 		if err != nil {
 			out.Errors = append(out.Errors, problemFor(err).body())
 			continue
@@ -140,7 +148,7 @@ func (h *handlers) ReloadAllZones(ctx context.Context, _ api.ReloadAllZonesReque
 		if !onDisk[z.Origin()] {
 			h.st.mu.Lock()
 			if cur, ok := h.st.zones.Load().Get(z.Origin()); ok {
-				h.st.drop(cur)
+				h.st.drop(whyOf(ctx, "reloadAllZones"), cur)
 			}
 			h.st.mu.Unlock()
 			out.Removed = append(out.Removed, trimDot(z.Origin()))
@@ -168,31 +176,14 @@ func (h *handlers) ImportZone(ctx context.Context, req api.ImportZoneRequestObje
 		return nil, err
 	}
 	if _, exists := h.st.zones.Load().Get(origin); !exists {
-		if err := h.st.create(fresh); err != nil {
+		if err := h.st.create(whyOf(ctx, "importZone"), fresh); err != nil {
 			return nil, err
 		}
 		audit(ctx, "importZone", fresh, fmt.Sprintf("created, %d records", fresh.Len()))
 		return api.ImportZone200JSONResponse{Body: apiZone(fresh, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(fresh))}}, nil
 	}
-	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
-		z.Walk(func(n *zone.Node) bool {
-			if n.Name != "" {
-				tx.DeleteName(n.Name)
-			}
-			return true
-		})
-		for _, rr := range fresh.Records() {
-			if rr.Header().Rrtype == dns.TypeSOA {
-				if err := tx.ReplaceRRset(origin, dns.TypeSOA, []dns.RR{dns.Copy(rr)}); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := tx.Add(dns.Copy(rr)); err != nil {
-				return err
-			}
-		}
-		return nil
+	_, nz, err := h.st.change(whyOf(ctx, "importZone"), origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+		return replaceAll(z, tx, fresh)
 	})
 	if err != nil {
 		return nil, err

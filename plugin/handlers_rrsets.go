@@ -36,7 +36,7 @@ func (h *handlers) ReplaceRRset(ctx context.Context, req api.ReplaceRRsetRequest
 	if err != nil {
 		return nil, err
 	}
-	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
+	_, nz, err := h.st.change(whyOf(ctx, "replaceRRset"), origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
 		return tx.ReplaceRRset(owner, typ, rrs)
 	})
 	if err != nil {
@@ -76,7 +76,7 @@ func (h *handlers) DeleteRRset(ctx context.Context, req api.DeleteRRsetRequestOb
 	if typ == dns.TypeSOA {
 		return nil, zone.ErrNoSOA
 	}
-	_, nz, err := h.st.change(origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
+	_, nz, err := h.st.change(whyOf(ctx, "deleteRRset"), origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
 		if tx.DeleteRRset(owner, typ) == 0 {
 			return fmt.Errorf("%s has no %s RRset: %w", owner, dns.Type(typ), errNotFound)
 		}

@@ -47,15 +47,15 @@ func (st *state) zonePath(origin string) string {
 }
 
 // persist makes the change from z to nz durable: one journal entry of what
-// changed at the touched names. st.mu is held.
-func (st *state) persist(z, nz *zone.Zone, touched [][]byte) error {
-	del, add := zone.Diff(z, nz, touched)
-	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(del), Add: texts(add)}
+// changed at the touched names. It returns the number of records added and
+// removed, the SOA aside. st.mu is held.
+func (st *state) persist(z, nz *zone.Zone, touched [][]byte) (add, del int, err error) {
+	removed, added := zone.Diff(z, nz, touched)
+	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(removed), Add: texts(added)}
 	j, ok := st.journals[nz.Origin()]
 	if !ok {
-		var err error
 		if j, _, err = store.OpenJournal(st.dir, nz.Origin()); err != nil {
-			return err
+			return 0, 0, err
 		}
 		st.journals[nz.Origin()] = j
 	}
@@ -63,11 +63,21 @@ func (st *state) persist(z, nz *zone.Zone, touched [][]byte) error {
 		if j.Bad() { // compaction writes the file from memory and starts a new journal
 			st.dirty[nz.Origin()] = time.Time{}
 		}
-		return err
+		return 0, 0, err
 	}
 	st.dirty[nz.Origin()] = time.Now()
-	st.remember(z, nz, del, add) // only a change that happened goes to IXFR
-	return nil
+	st.remember(z, nz, removed, added) // only a change that happened goes to IXFR
+	return countNonSOA(added), countNonSOA(removed), nil
+}
+
+func countNonSOA(rrs []dns.RR) int {
+	n := 0
+	for _, rr := range rrs {
+		if rr.Header().Rrtype != dns.TypeSOA {
+			n++
+		}
+	}
+	return n
 }
 
 func texts(rrs []dns.RR) []string {
@@ -181,8 +191,10 @@ func (st *state) compactor(stop <-chan struct{}, done chan<- struct{}) {
 	}
 }
 
-// replayJournals applies the journals of the loaded zones, at startup.
-func (st *state) replayJournals(zones []*zone.Zone) []*zone.Zone {
+// replayJournals applies the journals of the loaded zones, at startup, and
+// returns the number of entries applied to each zone.
+func (st *state) replayJournals(zones []*zone.Zone) ([]*zone.Zone, map[string]int) {
+	replayed := map[string]int{}
 	for i, z := range zones {
 		path, _ := store.JournalPath(st.dir, z.Origin())
 		if _, err := os.Stat(path); err != nil {
@@ -203,9 +215,10 @@ func (st *state) replayJournals(zones []*zone.Zone) []*zone.Zone {
 		if applied > 0 {
 			log.Infof("zone %s: %d changes from the journal applied, serial %d", z.Origin(), applied, nz.Serial())
 			zones[i] = nz
+			replayed[z.Origin()] = applied
 		}
 		st.journals[z.Origin()] = j
 		st.dirty[z.Origin()] = time.Time{} // compact soon
 	}
-	return zones
+	return zones, replayed
 }

@@ -15,7 +15,7 @@ import (
 func addA(t *testing.T, st *state, name, ip string) {
 	t.Helper()
 	rr, _ := dns.NewRR(name + " 300 IN A " + ip)
-	if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+	if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -24,7 +24,7 @@ func addA(t *testing.T, st *state, name, ip string) {
 func restart(t *testing.T, dir string) *state {
 	t.Helper()
 	st := newState(dir, 0)
-	if err := st.load(store.Options{}); err != nil {
+	if _, err := st.load(store.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -127,7 +127,7 @@ func TestReloadWithChangesNotYetInTheFile(t *testing.T) {
 	file := filepath.Join(st.dir, "example.org.zone")
 	addA(t, st, "a.example.org.", "198.51.100.1")
 	// The file is as zoneapi left it: reloading keeps the change.
-	if _, err := st.reload("example.org.", file); err != nil {
+	if _, err := st.reload(why{op: "test"}, "example.org.", file); err != nil {
 		t.Fatal(err)
 	}
 	if served(st, "a.example.org.") != 1 {
@@ -138,7 +138,7 @@ func TestReloadWithChangesNotYetInTheFile(t *testing.T) {
 	text, _ := os.ReadFile(file)
 	time.Sleep(10 * time.Millisecond)
 	os.WriteFile(file, append(text, "edited 300 IN A 198.51.100.3\n"...), 0o644)
-	if _, err := st.reload("example.org.", file); err != nil {
+	if _, err := st.reload(why{op: "test"}, "example.org.", file); err != nil {
 		t.Fatal(err)
 	}
 	if served(st, "edited.example.org.") != 1 || served(st, "b.example.org.") != 0 {

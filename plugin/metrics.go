@@ -67,3 +67,41 @@ var (
 		Help:      "Changes refused because the store could not be written.",
 	})
 )
+
+var (
+	gitDuration = promauto.NewHistogram(prometheus.HistogramOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "git_commit_duration_seconds",
+		Help:      "Time to make the Git commit of one change, in the background.",
+		Buckets:   prometheus.ExponentialBuckets(0.0001, 2, 18),
+	})
+
+	gitPending = promauto.NewGauge(prometheus.GaugeOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "git_pending_commits",
+		Help:      "Applied changes waiting for their Git commit.",
+	})
+
+	gitFailures = promauto.NewCounter(prometheus.CounterOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "git_commit_failures_total",
+		Help:      "Git commits that failed and are retried.",
+	})
+
+	gitPullErrors = promauto.NewCounter(prometheus.CounterOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "git_pull_errors_total",
+		Help:      "GitOps pulls refused or failed: fetch errors, invalid zone files, divergence.",
+	})
+
+	gitPulls = promauto.NewCounter(prometheus.CounterOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "git_pulls_applied_total",
+		Help:      "GitOps pulls that changed the served zones.",
+	})
+)

@@ -19,7 +19,7 @@ func TestReadyOnceTheStoreIsLoaded(t *testing.T) {
 	if za.Ready() {
 		t.Fatal("ready before the store is read")
 	}
-	if err := st.load(store.Options{}); err != nil {
+	if _, err := st.load(store.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !za.Ready() {

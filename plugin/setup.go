@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coredns/caddy"
@@ -12,6 +13,7 @@ import (
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/transfer"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/miekg/dns"
 )
 
@@ -69,6 +71,7 @@ type config struct {
 	acmeLease   time.Duration
 	acmeWait    bool
 	acmeWaitMax time.Duration
+	git         *gitConfig // nil: no Git history
 }
 
 const (
@@ -133,6 +136,8 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 		}
 	case "secondaries":
 		err = parseSecondaries(c, cfg)
+	case "git":
+		cfg.git, err = parseGit(c)
 	case "fallthrough":
 		cfg.fall.SetZonesFromArgs(c.RemainingArgs())
 	case "acme_ttl":
@@ -252,4 +257,78 @@ func isLoopback(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// gitConfig is the git property:
+//
+//	git {
+//	    branch NAME
+//	    author NAME EMAIL
+//	    remote URL
+//	    pull INTERVAL
+//	    push
+//	}
+type gitConfig struct {
+	branch      string
+	authorName  string
+	authorEmail string
+	remote      string        // GitOps: the repository to pull from and push to
+	pull        time.Duration // 0: no pulling
+	push        bool
+}
+
+func parseGit(c *caddy.Controller) (*gitConfig, error) {
+	g := &gitConfig{branch: "main", authorName: "zoneapi", authorEmail: "zoneapi@localhost"}
+	if len(c.RemainingArgs()) != 0 {
+		return nil, c.ArgErr()
+	}
+	if !c.NextArg() {
+		return g, nil
+	}
+	err := parseBlock(c, "git", func(prop string, vals []string) error {
+		switch prop {
+		case "branch":
+			if len(vals) != 1 {
+				return c.ArgErr()
+			}
+			if err := plumbing.NewBranchReferenceName(vals[0]).Validate(); err != nil || strings.HasPrefix(vals[0], "-") {
+				return c.Errf("git: branch %q is not a valid branch name", vals[0])
+			}
+			g.branch = vals[0]
+		case "author":
+			if len(vals) != 2 || vals[0] == "" || !strings.Contains(vals[1], "@") {
+				return c.Errf("git: author needs a name and an email address, e.g. author \"DNS bot\" dns@example.org")
+			}
+			g.authorName, g.authorEmail = vals[0], strings.Trim(vals[1], "<>")
+		case "remote":
+			if len(vals) != 1 || vals[0] == "" {
+				return c.ArgErr()
+			}
+			g.remote = vals[0]
+		case "pull":
+			if len(vals) != 1 {
+				return c.ArgErr()
+			}
+			d, err := duration(c, "git pull", vals[0])
+			if err != nil {
+				return err
+			}
+			g.pull = d
+		case "push":
+			if len(vals) != 0 {
+				return c.ArgErr()
+			}
+			g.push = true
+		default:
+			return c.Errf("git: unknown property %q", prop)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if (g.pull > 0 || g.push) && g.remote == "" {
+		return nil, c.Errf("git: pull and push need a remote")
+	}
+	return g, nil
 }

@@ -48,6 +48,9 @@ type state struct {
 	stop          chan struct{} // closed by the last release: the background goroutines end
 	compactorDone chan struct{}
 
+	git    *committer // nil without the git property, see git.go
+	gitops *gitops    // nil without a remote, see gitops.go
+
 	// IXFR history and NOTIFY, see xfr.go and notify.go.
 	histMu   sync.Mutex
 	history  map[string][]diff
@@ -106,8 +109,14 @@ func acquire(cfg config) (*state, error) {
 		return st, nil
 	}
 	st := newState(cfg.dir, cfg.maxRecords)
-	if err := st.load(store.Options{MaxRecords: cfg.maxRecords}); err != nil {
+	replayed, err := st.load(store.Options{MaxRecords: cfg.maxRecords})
+	if err != nil {
 		return nil, err
+	}
+	if cfg.git != nil {
+		if err := st.openHistory(cfg.git, replayed); err != nil {
+			return nil, err
+		}
 	}
 	leases, err := loadLeases(cfg.dir)
 	st.leases = leases
@@ -118,6 +127,11 @@ func acquire(cfg config) (*state, error) {
 	go st.compactor(st.stop, st.compactorDone)
 	go st.notifier(st.stop)
 	go st.sweep(st.stop)
+	if cfg.git != nil {
+		if err := st.startGitOps(cfg.git); err != nil {
+			return nil, err
+		}
+	}
 	registry[cfg.dir] = st
 	return st, nil
 }
@@ -136,12 +150,16 @@ func release(st *state) {
 			close(st.stop)
 			<-st.compactorDone
 		}
+		if st.git != nil {
+			st.git.close()
+		}
 	}
 }
 
-// load reads every zone file of the store. A bad file is logged with its
-// file and line and not served; the others are.
-func (st *state) load(opt store.Options) error {
+// load reads every zone file of the store and applies their journals. A
+// bad file is logged with its file and line and not served; the others
+// are. It returns the number of journal entries applied to each zone.
+func (st *state) load(opt store.Options) (map[string]int, error) {
 	start := time.Now()
 	var progress store.Progress
 	done := make(chan struct{})
@@ -161,7 +179,7 @@ func (st *state) load(opt store.Options) error {
 	loaded, err := store.LoadDir(st.dir, opt)
 	close(done)
 	if err != nil {
-		return fmt.Errorf("zone store %s: %w", st.dir, err)
+		return nil, fmt.Errorf("zone store %s: %w", st.dir, err)
 	}
 	zones := make([]*zone.Zone, 0, len(loaded))
 	records := 0
@@ -178,7 +196,7 @@ func (st *state) load(opt store.Options) error {
 		st.written[l.Zone.Origin()] = stampOf(l.Path)
 	}
 	st.mu.Lock()
-	zones = st.replayJournals(zones)
+	zones, replayed := st.replayJournals(zones)
 	st.mu.Unlock()
 	for _, z := range zones {
 		records += z.Len()
@@ -188,7 +206,7 @@ func (st *state) load(opt store.Options) error {
 	st.publish(set, records)
 	st.ready.Store(true)
 	log.Infof("loaded %d of %d zones, %d records, from %s in %s", len(zones), len(loaded), records, st.dir, time.Since(start).Round(time.Millisecond))
-	return nil
+	return replayed, nil
 }
 
 // publish makes set the snapshot that queries see; recordsDelta is the

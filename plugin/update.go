@@ -50,7 +50,7 @@ func (za *Zoneapi) serveUpdate(ctx context.Context, w dns.ResponseWriter, r *dns
 		return reply(dns.RcodeRefused)
 	}
 	applied := 0
-	_, nz, err := za.state.change(origin, nil, false, func(z *zone.Zone, tx *zone.Txn) error {
+	_, nz, err := za.state.change(why{op: "update", token: keyName}, origin, nil, false, func(z *zone.Zone, tx *zone.Txn) error {
 		if err := checkPrerequisites(z, origin, r.Answer); err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ var (
 // persist is never seen. Writers are serialized; readers never wait.
 // ifMatch, when set, must be the zone's current ETag. A dry run stops before
 // writing and returns the zone it would publish.
-func (st *state) change(origin string, ifMatch *string, dryRun bool, fn func(z *zone.Zone, tx *zone.Txn) error) (old, nz *zone.Zone, err error) {
+func (st *state) change(w why, origin string, ifMatch *string, dryRun bool, fn func(z *zone.Zone, tx *zone.Txn) error) (old, nz *zone.Zone, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	set := st.zones.Load()
@@ -54,12 +54,14 @@ func (st *state) change(origin string, ifMatch *string, dryRun bool, fn func(z *
 	if dryRun {
 		return z, nz, nil
 	}
-	if err := st.persist(z, nz, tx.Touched()); err != nil {
+	add, del, err := st.persist(z, nz, tx.Touched())
+	if err != nil {
 		persistFailures.Inc()
 		return z, nil, err
 	}
 	st.publish(set.With(nz), nz.Len()-z.Len())
 	st.changed(origin)
+	st.commitChange(w, z, nz, add, del, nil)
 	return z, nz, nil
 }
 
@@ -83,7 +85,7 @@ func bumpSerial(tx *zone.Txn, cur uint32) error {
 func etag(z *zone.Zone) string { return fmt.Sprintf("%q", fmt.Sprint(z.Serial())) }
 
 // create adds a new zone to the store and publishes it.
-func (st *state) create(z *zone.Zone) error {
+func (st *state) create(w why, z *zone.Zone) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	set := st.zones.Load()
@@ -100,11 +102,12 @@ func (st *state) create(z *zone.Zone) error {
 	st.forget(z.Origin()) // a zone created again does not continue the old one's history
 	st.publish(set.With(z), z.Len())
 	st.changed(z.Origin())
+	st.commitChange(w, nil, z, z.Len()-1, 0, nil)
 	return nil
 }
 
 // remove deletes a zone from the store, then stops serving it.
-func (st *state) remove(origin string) error {
+func (st *state) remove(w why, origin string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	set := st.zones.Load()
@@ -115,13 +118,14 @@ func (st *state) remove(origin string) error {
 	if err := store.RemoveFile(st.dir, origin); err != nil {
 		return err
 	}
-	st.drop(z)
+	st.drop(w, z)
 	return nil
 }
 
 // drop stops serving z and forgets all that goes with it: its journal, its
-// compaction, its file stamp, its IXFR history. st.mu is held.
-func (st *state) drop(z *zone.Zone) {
+// compaction, its file stamp, its IXFR history; its file is gone, and
+// the commit of its removal is queued. st.mu is held.
+func (st *state) drop(w why, z *zone.Zone) {
 	origin := z.Origin()
 	if j, ok := st.journals[origin]; ok {
 		j.Remove()
@@ -131,6 +135,7 @@ func (st *state) drop(z *zone.Zone) {
 	delete(st.written, origin)
 	st.forget(origin)
 	st.publish(st.zones.Load().Without(origin), -z.Len())
+	st.commitChange(w, z, nil, 0, z.Len()-1, nil)
 }
 
 // zoneFor returns the zone that holds name: the one with the longest origin

@@ -20,7 +20,7 @@ func newTestState(t *testing.T) *state {
 		t.Fatal(err)
 	}
 	st := newState(dir, 0)
-	if err := st.load(store.Options{}); err != nil {
+	if _, err := st.load(store.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -30,7 +30,7 @@ func TestUpdatePersistsBeforePublishing(t *testing.T) {
 	st := newTestState(t)
 	za := &Zoneapi{state: st}
 	rr, _ := dns.NewRR("new.example.org. 300 IN A 192.0.2.200")
-	if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+	if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
 		t.Fatal(err)
 	}
 	resp, _ := serve(t, za, new(dns.Msg).SetQuestion("new.example.org.", dns.TypeA))
@@ -47,7 +47,7 @@ func TestRefusedUpdateChangesNothing(t *testing.T) {
 	before, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
 	snapshot := st.zones.Load()
 	bad, _ := dns.NewRR("www.example.org. 300 IN CNAME elsewhere.example.org.")
-	_, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(bad) })
+	_, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(bad) })
 	if !errors.Is(err, zone.ErrCNAMEConflict) {
 		t.Fatalf("want a CNAME conflict, got %v", err)
 	}
@@ -55,7 +55,7 @@ func TestRefusedUpdateChangesNothing(t *testing.T) {
 	if string(before) != string(after) || st.zones.Load() != snapshot {
 		t.Fatal("a refused change touched the store or the served zones")
 	}
-	if _, _, err := st.change("example.com.", nil, false, func(_ *zone.Zone, _ *zone.Txn) error { return nil }); !errors.Is(err, ErrZoneNotFound) {
+	if _, _, err := st.change(why{op: "test"}, "example.com.", nil, false, func(_ *zone.Zone, _ *zone.Txn) error { return nil }); !errors.Is(err, ErrZoneNotFound) {
 		t.Fatalf("unknown zone: %v", err)
 	}
 }
@@ -65,7 +65,7 @@ func TestFailedPersistIsNotPublished(t *testing.T) {
 	snapshot := st.zones.Load()
 	st.dir = filepath.Join(st.dir, "missing") // writes now fail
 	rr, _ := dns.NewRR("new.example.org. 300 IN A 192.0.2.200")
-	if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err == nil {
+	if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err == nil {
 		t.Fatal("want a persistence error")
 	}
 	if st.zones.Load() != snapshot {
@@ -82,7 +82,7 @@ func TestConcurrentUpdatesAreSerialized(t *testing.T) {
 			defer wg.Done()
 			for j := range 10 {
 				rr, _ := dns.NewRR(dns.Fqdn(strings.Repeat("x", i+1)+".example.org.") + " 300 IN TXT " + string(rune('a'+j)))
-				if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+				if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
 					t.Error(err)
 				}
 			}
@@ -104,16 +104,16 @@ func TestCreateAndRemoveZone(t *testing.T) {
 	soa, _ := dns.NewRR("example.net. 3600 IN SOA ns1.example.net. h.example.net. 1 2 3 4 5")
 	tx.Add(soa)
 	z, _ := tx.Commit()
-	if err := st.create(z); err != nil {
+	if err := st.create(why{op: "test"}, z); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.create(z); !errors.Is(err, ErrZoneExists) {
+	if err := st.create(why{op: "test"}, z); !errors.Is(err, ErrZoneExists) {
 		t.Fatalf("second create: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(st.dir, "example.net.zone")); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.remove("example.net."); err != nil {
+	if err := st.remove(why{op: "test"}, "example.net."); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(st.dir, "example.net.zone")); !os.IsNotExist(err) {
@@ -154,7 +154,7 @@ func TestRecreatedZoneGetsNoIXFRFromItsPredecessor(t *testing.T) {
 	st := newTestState(t)
 	addA := func(name string) {
 		rr, _ := dns.NewRR(name + " 300 IN A 192.0.2.9")
-		if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
+		if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -163,10 +163,10 @@ func TestRecreatedZoneGetsNoIXFRFromItsPredecessor(t *testing.T) {
 	if _, ok := st.since("example.org.", 2024010101, z.Serial()); !ok {
 		t.Fatal("no IXFR history after a change")
 	}
-	if err := st.remove("example.org."); err != nil {
+	if err := st.remove(why{op: "test"}, "example.org."); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.create(z); err != nil {
+	if err := st.create(why{op: "test"}, z); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := st.since("example.org.", 2024010101, z.Serial()); ok {
@@ -179,7 +179,7 @@ func TestRefusedChangeIsNotInTheIXFRHistory(t *testing.T) {
 	z, _ := st.zones.Load().Get("example.org.")
 	st.dir = filepath.Join(st.dir, "missing") // the journal cannot be opened
 	rr, _ := dns.NewRR("x.example.org. 300 IN A 192.0.2.9")
-	if _, _, err := st.change("example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err == nil {
+	if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err == nil {
 		t.Fatal("want a persistence error")
 	}
 	if _, ok := st.since("example.org.", z.Serial(), z.Serial()+1); ok {

@@ -123,6 +123,43 @@ type DNSRecord struct {
 	Value string `json:"value"`
 }
 
+// GitRemoteStatus defines model for GitRemoteStatus.
+type GitRemoteStatus struct {
+	// Ahead Commits on the server's branch that the remote does not have.
+	Ahead *int `json:"ahead,omitempty"`
+
+	// Behind Commits on the remote that the server has not applied.
+	Behind *int `json:"behind,omitempty"`
+
+	// Error Why the last pull or push was refused or failed; null when it succeeded.
+	Error *string `json:"error,omitempty"`
+
+	// ErrorCode `fetch-failed`, `invalid-zone-file`, `diverged`, `push-failed`.
+	ErrorCode *string `json:"error_code,omitempty"`
+
+	// LastAppliedAt When a pull last changed the served zones.
+	LastAppliedAt       *time.Time `json:"last_applied_at,omitempty"`
+	LastPullAt          *time.Time `json:"last_pull_at,omitempty"`
+	PullIntervalSeconds *int       `json:"pull_interval_seconds,omitempty"`
+	Push                bool       `json:"push"`
+	RemoteHead          *string    `json:"remote_head,omitempty"`
+	Url                 string     `json:"url"`
+}
+
+// GitStatus defines model for GitStatus.
+type GitStatus struct {
+	Branch  *string `json:"branch,omitempty"`
+	Enabled bool    `json:"enabled"`
+
+	// Head The branch's commit.
+	Head            *string `json:"head,omitempty"`
+	LastCommitError *string `json:"last_commit_error,omitempty"`
+
+	// PendingCommits Applied changes whose commit is still being made.
+	PendingCommits int              `json:"pending_commits"`
+	Remote         *GitRemoteStatus `json:"remote,omitempty"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Status HealthStatus `json:"status"`
@@ -216,6 +253,54 @@ type ReloadResult struct {
 	Zone         string `json:"zone"`
 }
 
+// Revision defines model for Revision.
+type Revision struct {
+	Author string `json:"author"`
+
+	// Id The commit id.
+	Id string `json:"id"`
+
+	// Message The commit message after the subject line.
+	Message string `json:"message"`
+
+	// Operation The operation that made the change (the `Operation:` trailer); null for commits made outside zoneapi.
+	Operation *string `json:"operation,omitempty"`
+
+	// Parent The first parent's commit id; null for the first commit.
+	Parent *string `json:"parent,omitempty"`
+
+	// Reason The `X-Change-Reason` given with the change.
+	Reason *string `json:"reason,omitempty"`
+
+	// Serial The zone's serial after the change.
+	Serial  *int64    `json:"serial,omitempty"`
+	Subject string    `json:"subject"`
+	Time    time.Time `json:"time"`
+
+	// Token The name of the token or TSIG key that made the change.
+	Token *string `json:"token,omitempty"`
+}
+
+// RevisionDiff defines model for RevisionDiff.
+type RevisionDiff struct {
+	Added []DNSRecord `json:"added"`
+
+	// Patch The unified diff of the zone's file.
+	Patch    string      `json:"patch"`
+	Removed  []DNSRecord `json:"removed"`
+	Revision Revision    `json:"revision"`
+}
+
+// RevisionId Examples: 3f2a9c1e5b7d4f608a2c4e6b8d0f1a3c5e7b9d1f
+type RevisionId = string
+
+// RevisionList defines model for RevisionList.
+type RevisionList struct {
+	// Next The `before` of the next page; null after the last.
+	Next      *string    `json:"next"`
+	Revisions []Revision `json:"revisions"`
+}
+
 // SecondaryStatus defines model for SecondaryStatus.
 type SecondaryStatus struct {
 	Address string `json:"address"`
@@ -247,6 +332,9 @@ type ZonePatch struct {
 	DryRun  *bool    `json:"dry_run,omitempty"`
 }
 
+// ChangeReason defines model for ChangeReason.
+type ChangeReason = string
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -265,6 +353,9 @@ type Conflict = Problem
 // Forbidden An RFC 9457 problem detail.
 type Forbidden = Problem
 
+// HistoryDisabled An RFC 9457 problem detail.
+type HistoryDisabled = Problem
+
 // InsufficientStorage An RFC 9457 problem detail.
 type InsufficientStorage = Problem
 
@@ -273,6 +364,9 @@ type NotFound = Problem
 
 // PreconditionFailed An RFC 9457 problem detail.
 type PreconditionFailed = Problem
+
+// PullRefused An RFC 9457 problem detail.
+type PullRefused = Problem
 
 // StoreUnavailable An RFC 9457 problem detail.
 type StoreUnavailable = Problem
@@ -297,16 +391,34 @@ type AcmePresentParams struct {
 	Wait *bool `form:"wait,omitempty" json:"wait,omitempty"`
 }
 
+// PullGitParams defines parameters for PullGit.
+type PullGitParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// ReloadAllZonesParams defines parameters for ReloadAllZones.
+type ReloadAllZonesParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
 // CreateZoneParams defines parameters for CreateZone.
 type CreateZoneParams struct {
 	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // DeleteZoneParams defines parameters for DeleteZone.
 type DeleteZoneParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // PatchZoneParams defines parameters for PatchZone.
@@ -316,6 +428,9 @@ type PatchZoneParams struct {
 
 	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // DeleteRecordParams defines parameters for DeleteRecord.
@@ -324,6 +439,9 @@ type DeleteRecordParams struct {
 
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // GetZoneRecordsParams defines parameters for GetZoneRecords.
@@ -342,36 +460,81 @@ type UpsertRecordParams struct {
 
 	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // DeleteRecordByIdParams defines parameters for DeleteRecordById.
 type DeleteRecordByIdParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // UpdateRecordParams defines parameters for UpdateRecord.
 type UpdateRecordParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// ReloadZoneParams defines parameters for ReloadZone.
+type ReloadZoneParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// ListZoneRevisionsParams defines parameters for ListZoneRevisions.
+type ListZoneRevisionsParams struct {
+	// Limit The most revisions to return.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Before Start from this revision (a commit id, from `next`), not the newest.
+	Before *RevisionId `form:"before,omitempty" json:"before,omitempty"`
+}
+
+// RevertZoneParams defines parameters for RevertZone.
+type RevertZoneParams struct {
+	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // DeleteRRsetParams defines parameters for DeleteRRset.
 type DeleteRRsetParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // ReplaceRRsetParams defines parameters for ReplaceRRset.
 type ReplaceRRsetParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // ImportZoneParams defines parameters for ImportZone.
 type ImportZoneParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // AcmeCleanupJSONRequestBody defines body for AcmeCleanup for application/json ContentType.
@@ -403,6 +566,12 @@ type ServerInterface interface {
 	// AcmePresent Publish an ACME DNS-01 challenge (lego httpreq)
 	// (POST /acme/httpreq/present)
 	AcmePresent(ctx echo.Context, params AcmePresentParams) error
+	// GetGitStatus The state of the store's Git history and GitOps
+	// (GET /git)
+	GetGitStatus(ctx echo.Context) error
+	// PullGit Pull from the remote now
+	// (POST /git/pull)
+	PullGit(ctx echo.Context, params PullGitParams) error
 	// GetHealth Liveness of the API
 	// (GET /health)
 	GetHealth(ctx echo.Context) error
@@ -411,7 +580,7 @@ type ServerInterface interface {
 	GetOpenAPI(ctx echo.Context) error
 	// ReloadAllZones Re-read every zone file in the store
 	// (POST /reload)
-	ReloadAllZones(ctx echo.Context) error
+	ReloadAllZones(ctx echo.Context, params ReloadAllZonesParams) error
 	// ListZones List the zones
 	// (GET /zones)
 	ListZones(ctx echo.Context) error
@@ -450,7 +619,16 @@ type ServerInterface interface {
 	UpdateRecord(ctx echo.Context, zoneName ZoneName, recordId RecordId, params UpdateRecordParams) error
 	// ReloadZone Re-read the zone's file from the store
 	// (POST /zones/{zoneName}/reload)
-	ReloadZone(ctx echo.Context, zoneName ZoneName) error
+	ReloadZone(ctx echo.Context, zoneName ZoneName, params ReloadZoneParams) error
+	// ListZoneRevisions List the revisions that changed the zone
+	// (GET /zones/{zoneName}/revisions)
+	ListZoneRevisions(ctx echo.Context, zoneName ZoneName, params ListZoneRevisionsParams) error
+	// GetZoneRevision Show what a revision changed in the zone
+	// (GET /zones/{zoneName}/revisions/{revisionId})
+	GetZoneRevision(ctx echo.Context, zoneName ZoneName, revisionId RevisionId) error
+	// RevertZone Restore the zone as it was at a revision
+	// (POST /zones/{zoneName}/revisions/{revisionId}/revert)
+	RevertZone(ctx echo.Context, zoneName ZoneName, revisionId RevisionId, params RevertZoneParams) error
 	// DeleteRRset Delete one RRset
 	// (DELETE /zones/{zoneName}/rrsets/{name}/{type})
 	DeleteRRset(ctx echo.Context, zoneName ZoneName, name string, pType RRType, params DeleteRRsetParams) error
@@ -500,6 +678,44 @@ func (w *ServerInterfaceWrapper) AcmePresent(ctx echo.Context) error {
 	return err
 }
 
+// GetGitStatus converts echo context to params.
+func (w *ServerInterfaceWrapper) GetGitStatus(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetGitStatus(ctx)
+	return err
+}
+
+// PullGit converts echo context to params.
+func (w *ServerInterfaceWrapper) PullGit(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PullGitParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PullGit(ctx, params)
+	return err
+}
+
 // GetHealth converts echo context to params.
 func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	var err error
@@ -522,8 +738,28 @@ func (w *ServerInterfaceWrapper) GetOpenAPI(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) ReloadAllZones(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReloadAllZonesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ReloadAllZones(ctx)
+	err = w.Handler.ReloadAllZones(ctx, params)
 	return err
 }
 
@@ -558,6 +794,21 @@ func (w *ServerInterfaceWrapper) CreateZone(ctx echo.Context) error {
 		}
 
 		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -594,6 +845,21 @@ func (w *ServerInterfaceWrapper) DeleteZone(ctx echo.Context) error {
 		}
 
 		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -662,6 +928,21 @@ func (w *ServerInterfaceWrapper) PatchZone(ctx echo.Context) error {
 
 		params.IdempotencyKey = &IdempotencyKey
 	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PatchZone(ctx, zoneName, params)
@@ -719,6 +1000,21 @@ func (w *ServerInterfaceWrapper) DeleteRecord(ctx echo.Context) error {
 		}
 
 		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -803,6 +1099,21 @@ func (w *ServerInterfaceWrapper) UpsertRecord(ctx echo.Context) error {
 
 		params.IdempotencyKey = &IdempotencyKey
 	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpsertRecord(ctx, zoneName, params)
@@ -846,6 +1157,21 @@ func (w *ServerInterfaceWrapper) DeleteRecordById(ctx echo.Context) error {
 		}
 
 		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -915,6 +1241,21 @@ func (w *ServerInterfaceWrapper) UpdateRecord(ctx echo.Context) error {
 
 		params.IfMatch = &IfMatch
 	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateRecord(ctx, zoneName, recordId, params)
@@ -932,8 +1273,158 @@ func (w *ServerInterfaceWrapper) ReloadZone(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReloadZoneParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ReloadZone(ctx, zoneName)
+	err = w.Handler.ReloadZone(ctx, zoneName, params)
+	return err
+}
+
+// ListZoneRevisions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListZoneRevisions(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListZoneRevisionsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", ctx.QueryParams(), &params.Before, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter before: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListZoneRevisions(ctx, zoneName, params)
+	return err
+}
+
+// GetZoneRevision converts echo context to params.
+func (w *ServerInterfaceWrapper) GetZoneRevision(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// ------------- Path parameter "revisionId" -------------
+	var revisionId RevisionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "revisionId", ctx.Param("revisionId"), &revisionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter revisionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetZoneRevision(ctx, zoneName, revisionId)
+	return err
+}
+
+// RevertZone converts echo context to params.
+func (w *ServerInterfaceWrapper) RevertZone(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// ------------- Path parameter "revisionId" -------------
+	var revisionId RevisionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "revisionId", ctx.Param("revisionId"), &revisionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter revisionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevertZoneParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevertZone(ctx, zoneName, revisionId, params)
 	return err
 }
 
@@ -982,6 +1473,21 @@ func (w *ServerInterfaceWrapper) DeleteRRset(ctx echo.Context) error {
 		}
 
 		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1067,6 +1573,21 @@ func (w *ServerInterfaceWrapper) ReplaceRRset(ctx echo.Context) error {
 
 		params.IfMatch = &IfMatch
 	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ReplaceRRset(ctx, zoneName, name, pType, params)
@@ -1118,6 +1639,21 @@ func (w *ServerInterfaceWrapper) ImportZone(ctx echo.Context) error {
 		}
 
 		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1193,6 +1729,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/reload", wrapper.ReloadAllZones, options.OperationMiddlewares["reloadAllZones"]...)
 	router.POST(options.BaseURL+"/acme/httpreq/present", wrapper.AcmePresent, options.OperationMiddlewares["acmePresent"]...)
 	router.POST(options.BaseURL+"/acme/httpreq/cleanup", wrapper.AcmeCleanup, options.OperationMiddlewares["acmeCleanup"]...)
+	router.GET(options.BaseURL+"/zones/:zoneName/revisions", wrapper.ListZoneRevisions, options.OperationMiddlewares["listZoneRevisions"]...)
+	router.GET(options.BaseURL+"/zones/:zoneName/revisions/:revisionId", wrapper.GetZoneRevision, options.OperationMiddlewares["getZoneRevision"]...)
+	router.POST(options.BaseURL+"/zones/:zoneName/revisions/:revisionId/revert", wrapper.RevertZone, options.OperationMiddlewares["revertZone"]...)
+	router.GET(options.BaseURL+"/git", wrapper.GetGitStatus, options.OperationMiddlewares["getGitStatus"]...)
+	router.POST(options.BaseURL+"/git/pull", wrapper.PullGit, options.OperationMiddlewares["pullGit"]...)
 	router.GET(options.BaseURL+"/health", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPI, options.OperationMiddlewares["getOpenAPI"]...)
 
@@ -1204,11 +1745,15 @@ type ConflictApplicationProblemPlusJSONResponse Problem
 
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
+type HistoryDisabledApplicationProblemPlusJSONResponse Problem
+
 type InsufficientStorageApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
+
+type PullRefusedApplicationProblemPlusJSONResponse Problem
 
 type StoreUnavailableApplicationProblemPlusJSONResponse Problem
 
@@ -1491,6 +2036,129 @@ func (response AcmePresent507ApplicationProblemPlusJSONResponse) VisitAcmePresen
 	return err
 }
 
+type GetGitStatusRequestObject struct {
+}
+
+type GetGitStatusResponseObject interface {
+	VisitGetGitStatusResponse(w http.ResponseWriter) error
+}
+
+type GetGitStatus200JSONResponse GitStatus
+
+func (response GetGitStatus200JSONResponse) VisitGetGitStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGitStatus401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetGitStatus401ApplicationProblemPlusJSONResponse) VisitGetGitStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGitStatus403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetGitStatus403ApplicationProblemPlusJSONResponse) VisitGetGitStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PullGitRequestObject struct {
+	Params PullGitParams
+}
+
+type PullGitResponseObject interface {
+	VisitPullGitResponse(w http.ResponseWriter) error
+}
+
+type PullGit200JSONResponse GitStatus
+
+func (response PullGit200JSONResponse) VisitPullGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PullGit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PullGit401ApplicationProblemPlusJSONResponse) VisitPullGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PullGit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PullGit403ApplicationProblemPlusJSONResponse) VisitPullGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PullGit409ApplicationProblemPlusJSONResponse struct {
+	PullRefusedApplicationProblemPlusJSONResponse
+}
+
+func (response PullGit409ApplicationProblemPlusJSONResponse) VisitPullGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -1540,6 +2208,7 @@ func (response GetOpenAPI200ApplicationyamlResponse) VisitGetOpenAPIResponse(w h
 }
 
 type ReloadAllZonesRequestObject struct {
+	Params ReloadAllZonesParams
 }
 
 type ReloadAllZonesResponseObject interface {
@@ -3155,6 +3824,7 @@ func (response UpdateRecord507ApplicationProblemPlusJSONResponse) VisitUpdateRec
 
 type ReloadZoneRequestObject struct {
 	ZoneName ZoneName `json:"zoneName"`
+	Params   ReloadZoneParams
 }
 
 type ReloadZoneResponseObject interface {
@@ -3286,6 +3956,390 @@ type ReloadZone507ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ReloadZone507ApplicationProblemPlusJSONResponse) VisitReloadZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(507)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListZoneRevisionsRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+	Params   ListZoneRevisionsParams
+}
+
+type ListZoneRevisionsResponseObject interface {
+	VisitListZoneRevisionsResponse(w http.ResponseWriter) error
+}
+
+type ListZoneRevisions200JSONResponse RevisionList
+
+func (response ListZoneRevisions200JSONResponse) VisitListZoneRevisionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListZoneRevisions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListZoneRevisions400ApplicationProblemPlusJSONResponse) VisitListZoneRevisionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListZoneRevisions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListZoneRevisions401ApplicationProblemPlusJSONResponse) VisitListZoneRevisionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListZoneRevisions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListZoneRevisions403ApplicationProblemPlusJSONResponse) VisitListZoneRevisionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListZoneRevisions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListZoneRevisions404ApplicationProblemPlusJSONResponse) VisitListZoneRevisionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListZoneRevisions409ApplicationProblemPlusJSONResponse struct {
+	HistoryDisabledApplicationProblemPlusJSONResponse
+}
+
+func (response ListZoneRevisions409ApplicationProblemPlusJSONResponse) VisitListZoneRevisionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneRevisionRequestObject struct {
+	ZoneName   ZoneName   `json:"zoneName"`
+	RevisionId RevisionId `json:"revisionId"`
+}
+
+type GetZoneRevisionResponseObject interface {
+	VisitGetZoneRevisionResponse(w http.ResponseWriter) error
+}
+
+type GetZoneRevision200JSONResponse RevisionDiff
+
+func (response GetZoneRevision200JSONResponse) VisitGetZoneRevisionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneRevision400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneRevision400ApplicationProblemPlusJSONResponse) VisitGetZoneRevisionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneRevision401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneRevision401ApplicationProblemPlusJSONResponse) VisitGetZoneRevisionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneRevision403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneRevision403ApplicationProblemPlusJSONResponse) VisitGetZoneRevisionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneRevision404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneRevision404ApplicationProblemPlusJSONResponse) VisitGetZoneRevisionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneRevision409ApplicationProblemPlusJSONResponse struct {
+	HistoryDisabledApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneRevision409ApplicationProblemPlusJSONResponse) VisitGetZoneRevisionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZoneRequestObject struct {
+	ZoneName   ZoneName   `json:"zoneName"`
+	RevisionId RevisionId `json:"revisionId"`
+	Params     RevertZoneParams
+}
+
+type RevertZoneResponseObject interface {
+	VisitRevertZoneResponse(w http.ResponseWriter) error
+}
+
+type RevertZone200ResponseHeaders struct {
+	ETag *string
+}
+
+type RevertZone200JSONResponse struct {
+	Body    ChangeResult
+	Headers RevertZone200ResponseHeaders
+}
+
+func (response RevertZone200JSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone400ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone401ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone403ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone404ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone409ApplicationProblemPlusJSONResponse struct {
+	HistoryDisabledApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone409ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone412ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone422ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone503ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevertZone507ApplicationProblemPlusJSONResponse struct {
+	InsufficientStorageApplicationProblemPlusJSONResponse
+}
+
+func (response RevertZone507ApplicationProblemPlusJSONResponse) VisitRevertZoneResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4024,6 +5078,12 @@ type StrictServerInterface interface {
 	// AcmePresent Publish an ACME DNS-01 challenge (lego httpreq)
 	// (POST /acme/httpreq/present)
 	AcmePresent(ctx context.Context, request AcmePresentRequestObject) (AcmePresentResponseObject, error)
+	// GetGitStatus The state of the store's Git history and GitOps
+	// (GET /git)
+	GetGitStatus(ctx context.Context, request GetGitStatusRequestObject) (GetGitStatusResponseObject, error)
+	// PullGit Pull from the remote now
+	// (POST /git/pull)
+	PullGit(ctx context.Context, request PullGitRequestObject) (PullGitResponseObject, error)
 	// GetHealth Liveness of the API
 	// (GET /health)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -4072,6 +5132,15 @@ type StrictServerInterface interface {
 	// ReloadZone Re-read the zone's file from the store
 	// (POST /zones/{zoneName}/reload)
 	ReloadZone(ctx context.Context, request ReloadZoneRequestObject) (ReloadZoneResponseObject, error)
+	// ListZoneRevisions List the revisions that changed the zone
+	// (GET /zones/{zoneName}/revisions)
+	ListZoneRevisions(ctx context.Context, request ListZoneRevisionsRequestObject) (ListZoneRevisionsResponseObject, error)
+	// GetZoneRevision Show what a revision changed in the zone
+	// (GET /zones/{zoneName}/revisions/{revisionId})
+	GetZoneRevision(ctx context.Context, request GetZoneRevisionRequestObject) (GetZoneRevisionResponseObject, error)
+	// RevertZone Restore the zone as it was at a revision
+	// (POST /zones/{zoneName}/revisions/{revisionId}/revert)
+	RevertZone(ctx context.Context, request RevertZoneRequestObject) (RevertZoneResponseObject, error)
 	// DeleteRRset Delete one RRset
 	// (DELETE /zones/{zoneName}/rrsets/{name}/{type})
 	DeleteRRset(ctx context.Context, request DeleteRRsetRequestObject) (DeleteRRsetResponseObject, error)
@@ -4195,6 +5264,54 @@ func (sh *strictHandler) AcmePresent(ctx echo.Context, params AcmePresentParams)
 	return nil
 }
 
+// GetGitStatus operation middleware
+func (sh *strictHandler) GetGitStatus(ctx echo.Context) error {
+	var request GetGitStatusRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetGitStatus(ctx.Request().Context(), request.(GetGitStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetGitStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetGitStatusResponseObject); ok {
+		return validResponse.VisitGetGitStatusResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PullGit operation middleware
+func (sh *strictHandler) PullGit(ctx echo.Context, params PullGitParams) error {
+	var request PullGitRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PullGit(ctx.Request().Context(), request.(PullGitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PullGit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PullGitResponseObject); ok {
+		return validResponse.VisitPullGitResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	var request GetHealthRequestObject
@@ -4242,8 +5359,10 @@ func (sh *strictHandler) GetOpenAPI(ctx echo.Context) error {
 }
 
 // ReloadAllZones operation middleware
-func (sh *strictHandler) ReloadAllZones(ctx echo.Context) error {
+func (sh *strictHandler) ReloadAllZones(ctx echo.Context, params ReloadAllZonesParams) error {
 	var request ReloadAllZonesRequestObject
+
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.ReloadAllZones(ctx.Request().Context(), request.(ReloadAllZonesRequestObject))
@@ -4665,10 +5784,11 @@ func (sh *strictHandler) UpdateRecord(ctx echo.Context, zoneName ZoneName, recor
 }
 
 // ReloadZone operation middleware
-func (sh *strictHandler) ReloadZone(ctx echo.Context, zoneName ZoneName) error {
+func (sh *strictHandler) ReloadZone(ctx echo.Context, zoneName ZoneName, params ReloadZoneParams) error {
 	var request ReloadZoneRequestObject
 
 	request.ZoneName = zoneName
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.ReloadZone(ctx.Request().Context(), request.(ReloadZoneRequestObject))
@@ -4683,6 +5803,85 @@ func (sh *strictHandler) ReloadZone(ctx echo.Context, zoneName ZoneName) error {
 		return err
 	} else if validResponse, ok := response.(ReloadZoneResponseObject); ok {
 		return validResponse.VisitReloadZoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListZoneRevisions operation middleware
+func (sh *strictHandler) ListZoneRevisions(ctx echo.Context, zoneName ZoneName, params ListZoneRevisionsParams) error {
+	var request ListZoneRevisionsRequestObject
+
+	request.ZoneName = zoneName
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListZoneRevisions(ctx.Request().Context(), request.(ListZoneRevisionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListZoneRevisions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListZoneRevisionsResponseObject); ok {
+		return validResponse.VisitListZoneRevisionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetZoneRevision operation middleware
+func (sh *strictHandler) GetZoneRevision(ctx echo.Context, zoneName ZoneName, revisionId RevisionId) error {
+	var request GetZoneRevisionRequestObject
+
+	request.ZoneName = zoneName
+	request.RevisionId = revisionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetZoneRevision(ctx.Request().Context(), request.(GetZoneRevisionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetZoneRevision")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetZoneRevisionResponseObject); ok {
+		return validResponse.VisitGetZoneRevisionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevertZone operation middleware
+func (sh *strictHandler) RevertZone(ctx echo.Context, zoneName ZoneName, revisionId RevisionId, params RevertZoneParams) error {
+	var request RevertZoneRequestObject
+
+	request.ZoneName = zoneName
+	request.RevisionId = revisionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevertZone(ctx.Request().Context(), request.(RevertZoneRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevertZone")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevertZoneResponseObject); ok {
+		return validResponse.VisitRevertZoneResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

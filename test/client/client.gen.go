@@ -126,6 +126,43 @@ type DNSRecord struct {
 	Value string `json:"value"`
 }
 
+// GitRemoteStatus defines model for GitRemoteStatus.
+type GitRemoteStatus struct {
+	// Ahead Commits on the server's branch that the remote does not have.
+	Ahead *int `json:"ahead,omitempty"`
+
+	// Behind Commits on the remote that the server has not applied.
+	Behind *int `json:"behind,omitempty"`
+
+	// Error Why the last pull or push was refused or failed; null when it succeeded.
+	Error *string `json:"error,omitempty"`
+
+	// ErrorCode `fetch-failed`, `invalid-zone-file`, `diverged`, `push-failed`.
+	ErrorCode *string `json:"error_code,omitempty"`
+
+	// LastAppliedAt When a pull last changed the served zones.
+	LastAppliedAt       *time.Time `json:"last_applied_at,omitempty"`
+	LastPullAt          *time.Time `json:"last_pull_at,omitempty"`
+	PullIntervalSeconds *int       `json:"pull_interval_seconds,omitempty"`
+	Push                bool       `json:"push"`
+	RemoteHead          *string    `json:"remote_head,omitempty"`
+	Url                 string     `json:"url"`
+}
+
+// GitStatus defines model for GitStatus.
+type GitStatus struct {
+	Branch  *string `json:"branch,omitempty"`
+	Enabled bool    `json:"enabled"`
+
+	// Head The branch's commit.
+	Head            *string `json:"head,omitempty"`
+	LastCommitError *string `json:"last_commit_error,omitempty"`
+
+	// PendingCommits Applied changes whose commit is still being made.
+	PendingCommits int              `json:"pending_commits"`
+	Remote         *GitRemoteStatus `json:"remote,omitempty"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Status HealthStatus `json:"status"`
@@ -219,6 +256,54 @@ type ReloadResult struct {
 	Zone         string `json:"zone"`
 }
 
+// Revision defines model for Revision.
+type Revision struct {
+	Author string `json:"author"`
+
+	// Id The commit id.
+	Id string `json:"id"`
+
+	// Message The commit message after the subject line.
+	Message string `json:"message"`
+
+	// Operation The operation that made the change (the `Operation:` trailer); null for commits made outside zoneapi.
+	Operation *string `json:"operation,omitempty"`
+
+	// Parent The first parent's commit id; null for the first commit.
+	Parent *string `json:"parent,omitempty"`
+
+	// Reason The `X-Change-Reason` given with the change.
+	Reason *string `json:"reason,omitempty"`
+
+	// Serial The zone's serial after the change.
+	Serial  *int64    `json:"serial,omitempty"`
+	Subject string    `json:"subject"`
+	Time    time.Time `json:"time"`
+
+	// Token The name of the token or TSIG key that made the change.
+	Token *string `json:"token,omitempty"`
+}
+
+// RevisionDiff defines model for RevisionDiff.
+type RevisionDiff struct {
+	Added []DNSRecord `json:"added"`
+
+	// Patch The unified diff of the zone's file.
+	Patch    string      `json:"patch"`
+	Removed  []DNSRecord `json:"removed"`
+	Revision Revision    `json:"revision"`
+}
+
+// RevisionId Examples: 3f2a9c1e5b7d4f608a2c4e6b8d0f1a3c5e7b9d1f
+type RevisionId = string
+
+// RevisionList defines model for RevisionList.
+type RevisionList struct {
+	// Next The `before` of the next page; null after the last.
+	Next      *string    `json:"next"`
+	Revisions []Revision `json:"revisions"`
+}
+
 // SecondaryStatus defines model for SecondaryStatus.
 type SecondaryStatus struct {
 	Address string `json:"address"`
@@ -250,6 +335,9 @@ type ZonePatch struct {
 	DryRun  *bool    `json:"dry_run,omitempty"`
 }
 
+// ChangeReason defines model for ChangeReason.
+type ChangeReason = string
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -268,6 +356,9 @@ type Conflict = Problem
 // Forbidden An RFC 9457 problem detail.
 type Forbidden = Problem
 
+// HistoryDisabled An RFC 9457 problem detail.
+type HistoryDisabled = Problem
+
 // InsufficientStorage An RFC 9457 problem detail.
 type InsufficientStorage = Problem
 
@@ -276,6 +367,9 @@ type NotFound = Problem
 
 // PreconditionFailed An RFC 9457 problem detail.
 type PreconditionFailed = Problem
+
+// PullRefused An RFC 9457 problem detail.
+type PullRefused = Problem
 
 // StoreUnavailable An RFC 9457 problem detail.
 type StoreUnavailable = Problem
@@ -300,16 +394,34 @@ type AcmePresentParams struct {
 	Wait *bool `form:"wait,omitempty" json:"wait,omitempty"`
 }
 
+// PullGitParams defines parameters for PullGit.
+type PullGitParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// ReloadAllZonesParams defines parameters for ReloadAllZones.
+type ReloadAllZonesParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
 // CreateZoneParams defines parameters for CreateZone.
 type CreateZoneParams struct {
 	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // DeleteZoneParams defines parameters for DeleteZone.
 type DeleteZoneParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // PatchZoneParams defines parameters for PatchZone.
@@ -319,6 +431,9 @@ type PatchZoneParams struct {
 
 	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // DeleteRecordParams defines parameters for DeleteRecord.
@@ -327,6 +442,9 @@ type DeleteRecordParams struct {
 
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // GetZoneRecordsParams defines parameters for GetZoneRecords.
@@ -345,36 +463,81 @@ type UpsertRecordParams struct {
 
 	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // DeleteRecordByIdParams defines parameters for DeleteRecordById.
 type DeleteRecordByIdParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // UpdateRecordParams defines parameters for UpdateRecord.
 type UpdateRecordParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// ReloadZoneParams defines parameters for ReloadZone.
+type ReloadZoneParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// ListZoneRevisionsParams defines parameters for ListZoneRevisions.
+type ListZoneRevisionsParams struct {
+	// Limit The most revisions to return.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Before Start from this revision (a commit id, from `next`), not the newest.
+	Before *RevisionId `form:"before,omitempty" json:"before,omitempty"`
+}
+
+// RevertZoneParams defines parameters for RevertZone.
+type RevertZoneParams struct {
+	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IdempotencyKey A retry with the same key and token returns the first answer without applying twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // DeleteRRsetParams defines parameters for DeleteRRset.
 type DeleteRRsetParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // ReplaceRRsetParams defines parameters for ReplaceRRset.
 type ReplaceRRsetParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // ImportZoneParams defines parameters for ImportZone.
 type ImportZoneParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
 // AcmeCleanupJSONRequestBody defines body for AcmeCleanup for application/json ContentType.
@@ -516,6 +679,26 @@ type ClientInterface interface {
 	// Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
 	AcmePresent(ctx context.Context, params *AcmePresentParams, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetGitStatus The state of the store's Git history and GitOps
+	//
+	// The branch and its head, the changes not yet committed and, with a
+	// `remote`, the last pull: when, which commit, and the error that refused
+	// it (an invalid zone file, a divergence, a fetch that failed).
+	//
+	// Corresponds with GET /git (the `GetGitStatus` operationId).
+	GetGitStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PullGit Pull from the remote now
+	//
+	// Fetches the remote branch and applies it as the periodic pull does (for
+	// a push webhook): fast-forward, or a merge when the server's own commits
+	// touched other zones; every changed zone file is validated, then all are
+	// served at once. A refused pull changes nothing and answers 409 with the
+	// reason; the status says the same.
+	//
+	// Corresponds with POST /git/pull (the `PullGit` operationId).
+	PullGit(ctx context.Context, params *PullGitParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetHealth Liveness of the API
 	//
 	// Corresponds with GET /health (the `GetHealth` operationId).
@@ -533,7 +716,7 @@ type ClientInterface interface {
 	// leaves its zone as it was and is listed in `errors`.
 	//
 	// Corresponds with POST /reload (the `ReloadAllZones` operationId).
-	ReloadAllZones(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReloadAllZones(ctx context.Context, params *ReloadAllZonesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListZones List the zones
 	//
@@ -689,7 +872,36 @@ type ClientInterface interface {
 	// serial go backwards; a file with the same records changes nothing.
 	//
 	// Corresponds with POST /zones/{zoneName}/reload (the `ReloadZone` operationId).
-	ReloadZone(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReloadZone(ctx context.Context, zoneName ZoneName, params *ReloadZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListZoneRevisions List the revisions that changed the zone
+	//
+	// The commits that changed the zone's file, newest first, following the
+	// branch's first parents. A page holds at most `limit` revisions; `next`,
+	// when not null, is the `before` of the next page. Needs the `git`
+	// property (409 `history-disabled` otherwise).
+	//
+	// Corresponds with GET /zones/{zoneName}/revisions (the `ListZoneRevisions` operationId).
+	ListZoneRevisions(ctx context.Context, zoneName ZoneName, params *ListZoneRevisionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetZoneRevision Show what a revision changed in the zone
+	//
+	// The revision, the records it added and removed in the zone, and the
+	// unified diff of the zone's file.
+	//
+	// Corresponds with GET /zones/{zoneName}/revisions/{revisionId} (the `GetZoneRevision` operationId).
+	GetZoneRevision(ctx context.Context, zoneName ZoneName, revisionId RevisionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevertZone Restore the zone as it was at a revision
+	//
+	// Makes the zone's records what they were right after the revision, as a
+	// new change: it is validated like any write, gets a serial above the
+	// current one (never the old serial: secondaries must not see it go
+	// backwards), and is a new commit. A revision where the zone did not
+	// exist is refused (422 `revision-without-zone`).
+	//
+	// Corresponds with POST /zones/{zoneName}/revisions/{revisionId}/revert (the `RevertZone` operationId).
+	RevertZone(ctx context.Context, zoneName ZoneName, revisionId RevisionId, params *RevertZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteRRset Delete one RRset
 	//
@@ -822,6 +1034,46 @@ func (c *Client) AcmePresent(ctx context.Context, params *AcmePresentParams, bod
 	return c.Client.Do(req)
 }
 
+// GetGitStatus The state of the store's Git history and GitOps
+//
+// The branch and its head, the changes not yet committed and, with a
+// `remote`, the last pull: when, which commit, and the error that refused
+// it (an invalid zone file, a divergence, a fetch that failed).
+//
+// Corresponds with GET /git (the `GetGitStatus` operationId).
+func (c *Client) GetGitStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetGitStatusRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PullGit Pull from the remote now
+//
+// Fetches the remote branch and applies it as the periodic pull does (for
+// a push webhook): fast-forward, or a merge when the server's own commits
+// touched other zones; every changed zone file is validated, then all are
+// served at once. A refused pull changes nothing and answers 409 with the
+// reason; the status says the same.
+//
+// Corresponds with POST /git/pull (the `PullGit` operationId).
+func (c *Client) PullGit(ctx context.Context, params *PullGitParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPullGitRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetHealth Liveness of the API
 //
 // Corresponds with GET /health (the `GetHealth` operationId).
@@ -859,8 +1111,8 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 // leaves its zone as it was and is listed in `errors`.
 //
 // Corresponds with POST /reload (the `ReloadAllZones` operationId).
-func (c *Client) ReloadAllZones(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReloadAllZonesRequest(c.Server)
+func (c *Client) ReloadAllZones(ctx context.Context, params *ReloadAllZonesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReloadAllZonesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1185,8 +1437,67 @@ func (c *Client) UpdateRecord(ctx context.Context, zoneName ZoneName, recordId R
 // serial go backwards; a file with the same records changes nothing.
 //
 // Corresponds with POST /zones/{zoneName}/reload (the `ReloadZone` operationId).
-func (c *Client) ReloadZone(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReloadZoneRequest(c.Server, zoneName)
+func (c *Client) ReloadZone(ctx context.Context, zoneName ZoneName, params *ReloadZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReloadZoneRequest(c.Server, zoneName, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListZoneRevisions List the revisions that changed the zone
+//
+// The commits that changed the zone's file, newest first, following the
+// branch's first parents. A page holds at most `limit` revisions; `next`,
+// when not null, is the `before` of the next page. Needs the `git`
+// property (409 `history-disabled` otherwise).
+//
+// Corresponds with GET /zones/{zoneName}/revisions (the `ListZoneRevisions` operationId).
+func (c *Client) ListZoneRevisions(ctx context.Context, zoneName ZoneName, params *ListZoneRevisionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListZoneRevisionsRequest(c.Server, zoneName, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetZoneRevision Show what a revision changed in the zone
+//
+// The revision, the records it added and removed in the zone, and the
+// unified diff of the zone's file.
+//
+// Corresponds with GET /zones/{zoneName}/revisions/{revisionId} (the `GetZoneRevision` operationId).
+func (c *Client) GetZoneRevision(ctx context.Context, zoneName ZoneName, revisionId RevisionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetZoneRevisionRequest(c.Server, zoneName, revisionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevertZone Restore the zone as it was at a revision
+//
+// Makes the zone's records what they were right after the revision, as a
+// new change: it is validated like any write, gets a serial above the
+// current one (never the old serial: secondaries must not see it go
+// backwards), and is a new commit. A revision where the zone did not
+// exist is refused (422 `revision-without-zone`).
+//
+// Corresponds with POST /zones/{zoneName}/revisions/{revisionId}/revert (the `RevertZone` operationId).
+func (c *Client) RevertZone(ctx context.Context, zoneName ZoneName, revisionId RevisionId, params *RevertZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevertZoneRequest(c.Server, zoneName, revisionId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1410,6 +1721,75 @@ func NewAcmePresentRequestWithBody(server string, params *AcmePresentParams, con
 	return req, nil
 }
 
+// NewGetGitStatusRequest constructs an http.Request for the GetGitStatus method
+func NewGetGitStatusRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/git")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPullGitRequest constructs an http.Request for the PullGit method
+func NewPullGitRequest(server string, params *PullGitParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/git/pull")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetHealthRequest constructs an http.Request for the GetHealth method
 func NewGetHealthRequest(server string) (*http.Request, error) {
 	var err error
@@ -1465,7 +1845,7 @@ func NewGetOpenAPIRequest(server string) (*http.Request, error) {
 }
 
 // NewReloadAllZonesRequest constructs an http.Request for the ReloadAllZones method
-func NewReloadAllZonesRequest(server string) (*http.Request, error) {
+func NewReloadAllZonesRequest(server string, params *ReloadAllZonesParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -1486,6 +1866,21 @@ func NewReloadAllZonesRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -1568,6 +1963,17 @@ func NewCreateZoneRequestWithBody(server string, params *CreateZoneParams, conte
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.XChangeReason != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -1615,6 +2021,17 @@ func NewDeleteZoneRequest(server string, zoneName ZoneName, params *DeleteZonePa
 			}
 
 			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.XChangeReason != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam1)
 		}
 
 	}
@@ -1724,6 +2141,17 @@ func NewPatchZoneRequestWithBody(server string, zoneName ZoneName, params *Patch
 			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
+		if params.XChangeReason != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam2)
+		}
+
 	}
 
 	return req, nil
@@ -1828,6 +2256,17 @@ func NewDeleteRecordRequest(server string, zoneName ZoneName, params *DeleteReco
 			}
 
 			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.XChangeReason != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam1)
 		}
 
 	}
@@ -1976,6 +2415,17 @@ func NewUpsertRecordRequestWithBody(server string, zoneName ZoneName, params *Up
 			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
+		if params.XChangeReason != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam2)
+		}
+
 	}
 
 	return req, nil
@@ -2030,6 +2480,17 @@ func NewDeleteRecordByIdRequest(server string, zoneName ZoneName, recordId Recor
 			}
 
 			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.XChangeReason != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam1)
 		}
 
 	}
@@ -2142,13 +2603,24 @@ func NewUpdateRecordRequestWithBody(server string, zoneName ZoneName, recordId R
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+		if params.XChangeReason != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam1)
+		}
+
 	}
 
 	return req, nil
 }
 
 // NewReloadZoneRequest constructs an http.Request for the ReloadZone method
-func NewReloadZoneRequest(server string, zoneName ZoneName) (*http.Request, error) {
+func NewReloadZoneRequest(server string, zoneName ZoneName, params *ReloadZoneParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2176,6 +2648,213 @@ func NewReloadZoneRequest(server string, zoneName ZoneName) (*http.Request, erro
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListZoneRevisionsRequest constructs an http.Request for the ListZoneRevisions method
+func NewListZoneRevisionsRequest(server string, zoneName ZoneName, params *ListZoneRevisionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/revisions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Before != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before", *params.Before, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetZoneRevisionRequest constructs an http.Request for the GetZoneRevision method
+func NewGetZoneRevisionRequest(server string, zoneName ZoneName, revisionId RevisionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "revisionId", revisionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/revisions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRevertZoneRequest constructs an http.Request for the RevertZone method
+func NewRevertZoneRequest(server string, zoneName ZoneName, revisionId RevisionId, params *RevertZoneParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "revisionId", revisionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/revisions/%s/revert", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+		if params.XChangeReason != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam2)
+		}
+
 	}
 
 	return req, nil
@@ -2237,6 +2916,17 @@ func NewDeleteRRsetRequest(server string, zoneName ZoneName, name string, pType 
 			}
 
 			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.XChangeReason != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam1)
 		}
 
 	}
@@ -2363,6 +3053,17 @@ func NewReplaceRRsetRequestWithBody(server string, zoneName ZoneName, name strin
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+		if params.XChangeReason != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -2446,6 +3147,17 @@ func NewImportZoneRequestWithBody(server string, zoneName ZoneName, params *Impo
 			}
 
 			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.XChangeReason != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam1)
 		}
 
 	}
@@ -2541,6 +3253,30 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /acme/httpreq/present (the `AcmePresent` operationId).
 	AcmePresentWithResponse(ctx context.Context, params *AcmePresentParams, body AcmePresentJSONRequestBody, reqEditors ...RequestEditorFn) (*AcmePresentResponse, error)
 
+	// GetGitStatusWithResponse The state of the store's Git history and GitOps
+	//
+	// The branch and its head, the changes not yet committed and, with a
+	// `remote`, the last pull: when, which commit, and the error that refused
+	// it (an invalid zone file, a divergence, a fetch that failed).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /git (the `GetGitStatus` operationId).
+	GetGitStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetGitStatusResponse, error)
+
+	// PullGitWithResponse Pull from the remote now
+	//
+	// Fetches the remote branch and applies it as the periodic pull does (for
+	// a push webhook): fast-forward, or a merge when the server's own commits
+	// touched other zones; every changed zone file is validated, then all are
+	// served at once. A refused pull changes nothing and answers 409 with the
+	// reason; the status says the same.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /git/pull (the `PullGit` operationId).
+	PullGitWithResponse(ctx context.Context, params *PullGitParams, reqEditors ...RequestEditorFn) (*PullGitResponse, error)
+
 	// GetHealthWithResponse Liveness of the API
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -2564,7 +3300,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /reload (the `ReloadAllZones` operationId).
-	ReloadAllZonesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReloadAllZonesResponse, error)
+	ReloadAllZonesWithResponse(ctx context.Context, params *ReloadAllZonesParams, reqEditors ...RequestEditorFn) (*ReloadAllZonesResponse, error)
 
 	// ListZonesWithResponse List the zones
 	//
@@ -2738,7 +3474,42 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /zones/{zoneName}/reload (the `ReloadZone` operationId).
-	ReloadZoneWithResponse(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*ReloadZoneResponse, error)
+	ReloadZoneWithResponse(ctx context.Context, zoneName ZoneName, params *ReloadZoneParams, reqEditors ...RequestEditorFn) (*ReloadZoneResponse, error)
+
+	// ListZoneRevisionsWithResponse List the revisions that changed the zone
+	//
+	// The commits that changed the zone's file, newest first, following the
+	// branch's first parents. A page holds at most `limit` revisions; `next`,
+	// when not null, is the `before` of the next page. Needs the `git`
+	// property (409 `history-disabled` otherwise).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /zones/{zoneName}/revisions (the `ListZoneRevisions` operationId).
+	ListZoneRevisionsWithResponse(ctx context.Context, zoneName ZoneName, params *ListZoneRevisionsParams, reqEditors ...RequestEditorFn) (*ListZoneRevisionsResponse, error)
+
+	// GetZoneRevisionWithResponse Show what a revision changed in the zone
+	//
+	// The revision, the records it added and removed in the zone, and the
+	// unified diff of the zone's file.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /zones/{zoneName}/revisions/{revisionId} (the `GetZoneRevision` operationId).
+	GetZoneRevisionWithResponse(ctx context.Context, zoneName ZoneName, revisionId RevisionId, reqEditors ...RequestEditorFn) (*GetZoneRevisionResponse, error)
+
+	// RevertZoneWithResponse Restore the zone as it was at a revision
+	//
+	// Makes the zone's records what they were right after the revision, as a
+	// new change: it is validated like any write, gets a serial above the
+	// current one (never the old serial: secondaries must not see it go
+	// backwards), and is a new commit. A revision where the zone did not
+	// exist is refused (422 `revision-without-zone`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /zones/{zoneName}/revisions/{revisionId}/revert (the `RevertZone` operationId).
+	RevertZoneWithResponse(ctx context.Context, zoneName ZoneName, revisionId RevisionId, params *RevertZoneParams, reqEditors ...RequestEditorFn) (*RevertZoneResponse, error)
 
 	// DeleteRRsetWithResponse Delete one RRset
 	//
@@ -2960,6 +3731,123 @@ func (r AcmePresentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AcmePresentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetGitStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GitStatus
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetGitStatusResponse) GetJSON200() *GitStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetGitStatusResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetGitStatusResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetGitStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetGitStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetGitStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetGitStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PullGitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GitStatus
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *PullRefused
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PullGitResponse) GetJSON200() *GitStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PullGitResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PullGitResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PullGitResponse) GetApplicationproblemJSON409() *PullRefused {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r PullGitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PullGitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PullGitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PullGitResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4259,6 +5147,269 @@ func (r ReloadZoneResponse) ContentType() string {
 	return ""
 }
 
+type ListZoneRevisionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RevisionList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *HistoryDisabled
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListZoneRevisionsResponse) GetJSON200() *RevisionList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListZoneRevisionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListZoneRevisionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListZoneRevisionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListZoneRevisionsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ListZoneRevisionsResponse) GetApplicationproblemJSON409() *HistoryDisabled {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r ListZoneRevisionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListZoneRevisionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListZoneRevisionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListZoneRevisionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetZoneRevisionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RevisionDiff
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *HistoryDisabled
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetZoneRevisionResponse) GetJSON200() *RevisionDiff {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetZoneRevisionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetZoneRevisionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetZoneRevisionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetZoneRevisionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetZoneRevisionResponse) GetApplicationproblemJSON409() *HistoryDisabled {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r GetZoneRevisionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetZoneRevisionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetZoneRevisionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetZoneRevisionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevertZoneResponse200Headers the declared response headers of an HTTP 200 response for RevertZone
+type RevertZoneResponse200Headers struct {
+	ETag *string
+}
+
+type RevertZoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangeResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *HistoryDisabled
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *InsufficientStorage
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RevertZoneResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RevertZoneResponse) GetJSON200() *ChangeResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON409() *HistoryDisabled {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r RevertZoneResponse) GetApplicationproblemJSON507() *InsufficientStorage {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r RevertZoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevertZoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevertZoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevertZoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteRRsetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4791,6 +5942,42 @@ func (c *ClientWithResponses) AcmePresentWithResponse(ctx context.Context, param
 	return ParseAcmePresentResponse(rsp)
 }
 
+// GetGitStatusWithResponse The state of the store's Git history and GitOps
+//
+// The branch and its head, the changes not yet committed and, with a
+// `remote`, the last pull: when, which commit, and the error that refused
+// it (an invalid zone file, a divergence, a fetch that failed).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /git (the `GetGitStatus` operationId).
+func (c *ClientWithResponses) GetGitStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetGitStatusResponse, error) {
+	rsp, err := c.GetGitStatus(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetGitStatusResponse(rsp)
+}
+
+// PullGitWithResponse Pull from the remote now
+//
+// Fetches the remote branch and applies it as the periodic pull does (for
+// a push webhook): fast-forward, or a merge when the server's own commits
+// touched other zones; every changed zone file is validated, then all are
+// served at once. A refused pull changes nothing and answers 409 with the
+// reason; the status says the same.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /git/pull (the `PullGit` operationId).
+func (c *ClientWithResponses) PullGitWithResponse(ctx context.Context, params *PullGitParams, reqEditors ...RequestEditorFn) (*PullGitResponse, error) {
+	rsp, err := c.PullGit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePullGitResponse(rsp)
+}
+
 // GetHealthWithResponse Liveness of the API
 //
 // Returns a wrapper object for the known response body format(s).
@@ -4826,8 +6013,8 @@ func (c *ClientWithResponses) GetOpenAPIWithResponse(ctx context.Context, reqEdi
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /reload (the `ReloadAllZones` operationId).
-func (c *ClientWithResponses) ReloadAllZonesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReloadAllZonesResponse, error) {
-	rsp, err := c.ReloadAllZones(ctx, reqEditors...)
+func (c *ClientWithResponses) ReloadAllZonesWithResponse(ctx context.Context, params *ReloadAllZonesParams, reqEditors ...RequestEditorFn) (*ReloadAllZonesResponse, error) {
+	rsp, err := c.ReloadAllZones(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5102,12 +6289,65 @@ func (c *ClientWithResponses) UpdateRecordWithResponse(ctx context.Context, zone
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /zones/{zoneName}/reload (the `ReloadZone` operationId).
-func (c *ClientWithResponses) ReloadZoneWithResponse(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*ReloadZoneResponse, error) {
-	rsp, err := c.ReloadZone(ctx, zoneName, reqEditors...)
+func (c *ClientWithResponses) ReloadZoneWithResponse(ctx context.Context, zoneName ZoneName, params *ReloadZoneParams, reqEditors ...RequestEditorFn) (*ReloadZoneResponse, error) {
+	rsp, err := c.ReloadZone(ctx, zoneName, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseReloadZoneResponse(rsp)
+}
+
+// ListZoneRevisionsWithResponse List the revisions that changed the zone
+//
+// The commits that changed the zone's file, newest first, following the
+// branch's first parents. A page holds at most `limit` revisions; `next`,
+// when not null, is the `before` of the next page. Needs the `git`
+// property (409 `history-disabled` otherwise).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /zones/{zoneName}/revisions (the `ListZoneRevisions` operationId).
+func (c *ClientWithResponses) ListZoneRevisionsWithResponse(ctx context.Context, zoneName ZoneName, params *ListZoneRevisionsParams, reqEditors ...RequestEditorFn) (*ListZoneRevisionsResponse, error) {
+	rsp, err := c.ListZoneRevisions(ctx, zoneName, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListZoneRevisionsResponse(rsp)
+}
+
+// GetZoneRevisionWithResponse Show what a revision changed in the zone
+//
+// The revision, the records it added and removed in the zone, and the
+// unified diff of the zone's file.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /zones/{zoneName}/revisions/{revisionId} (the `GetZoneRevision` operationId).
+func (c *ClientWithResponses) GetZoneRevisionWithResponse(ctx context.Context, zoneName ZoneName, revisionId RevisionId, reqEditors ...RequestEditorFn) (*GetZoneRevisionResponse, error) {
+	rsp, err := c.GetZoneRevision(ctx, zoneName, revisionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetZoneRevisionResponse(rsp)
+}
+
+// RevertZoneWithResponse Restore the zone as it was at a revision
+//
+// Makes the zone's records what they were right after the revision, as a
+// new change: it is validated like any write, gets a serial above the
+// current one (never the old serial: secondaries must not see it go
+// backwards), and is a new commit. A revision where the zone did not
+// exist is refused (422 `revision-without-zone`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /zones/{zoneName}/revisions/{revisionId}/revert (the `RevertZone` operationId).
+func (c *ClientWithResponses) RevertZoneWithResponse(ctx context.Context, zoneName ZoneName, revisionId RevisionId, params *RevertZoneParams, reqEditors ...RequestEditorFn) (*RevertZoneResponse, error) {
+	rsp, err := c.RevertZone(ctx, zoneName, revisionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevertZoneResponse(rsp)
 }
 
 // DeleteRRsetWithResponse Delete one RRset
@@ -5341,6 +6581,93 @@ func ParseAcmePresentResponse(rsp *http.Response) (*AcmePresentResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetGitStatusResponse parses an HTTP response from a GetGitStatusWithResponse call
+func ParseGetGitStatusResponse(rsp *http.Response) (*GetGitStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetGitStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GitStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePullGitResponse parses an HTTP response from a PullGitWithResponse call
+func ParsePullGitResponse(rsp *http.Response) (*PullGitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PullGitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GitStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PullRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	}
 
@@ -6452,6 +7779,230 @@ func ParseReloadZoneResponse(rsp *http.Response) (*ReloadZoneResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers202 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListZoneRevisionsResponse parses an HTTP response from a ListZoneRevisionsWithResponse call
+func ParseListZoneRevisionsResponse(rsp *http.Response) (*ListZoneRevisionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListZoneRevisionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RevisionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest HistoryDisabled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetZoneRevisionResponse parses an HTTP response from a GetZoneRevisionWithResponse call
+func ParseGetZoneRevisionResponse(rsp *http.Response) (*GetZoneRevisionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetZoneRevisionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RevisionDiff
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest HistoryDisabled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevertZoneResponse parses an HTTP response from a RevertZoneWithResponse call
+func ParseRevertZoneResponse(rsp *http.Response) (*RevertZoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevertZoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangeResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest HistoryDisabled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest InsufficientStorage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RevertZoneResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
