@@ -215,8 +215,10 @@ func (st *state) merge(w why, remote plumbing.Hash) (bool, error) {
 		var conflicts []string
 		for _, name := range changedNames(base, local) {
 			if entryOf(base, name) != entryOf(target, name) && entryOf(local, name) != entryOf(target, name) {
-				conflicts = append(conflicts, name)
-				continue
+				if strings.HasSuffix(name, store.Ext) {
+					conflicts = append(conflicts, name)
+				}
+				continue // a file that is not a zone (.gitignore, a README): the remote's wins
 			}
 			if e, ok := local[name]; ok {
 				target[name] = e

@@ -42,6 +42,9 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) (
 		return nil, err
 	}
 	op := "acmeCleanup"
+	if present {
+		op = "acmePresent"
+	}
 	_, nz, err := h.st.change(whyOf(ctx, op), z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
 		if present {
 			return upsert(tx, rr)
@@ -53,7 +56,6 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) (
 		return nil, err
 	}
 	if present {
-		op = "acmePresent"
 		err = h.st.leases.add(name, value, time.Now().Add(h.st.acmeLease))
 	} else {
 		err = h.st.leases.remove(name, value)

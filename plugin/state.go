@@ -114,8 +114,10 @@ func acquire(cfg config) (*state, error) {
 		return nil, err
 	}
 	if cfg.git != nil {
+		// A history that cannot be opened does not stop DNS: the zones are
+		// served, and the log and getGitStatus say that there is no history.
 		if err := st.openHistory(cfg.git, replayed); err != nil {
-			return nil, err
+			log.Errorf("git: %v; serving without a Git history", err)
 		}
 	}
 	leases, err := loadLeases(cfg.dir)
@@ -127,9 +129,9 @@ func acquire(cfg config) (*state, error) {
 	go st.compactor(st.stop, st.compactorDone)
 	go st.notifier(st.stop)
 	go st.sweep(st.stop)
-	if cfg.git != nil {
+	if cfg.git != nil && st.git != nil {
 		if err := st.startGitOps(cfg.git); err != nil {
-			return nil, err
+			log.Errorf("git: %v; not pulling or pushing", err)
 		}
 	}
 	registry[cfg.dir] = st

@@ -20,7 +20,7 @@ func ptr[T any](v T) *T { return &v }
 // the generated client against bin/coredns, checks each effect over DNS and
 // in the store, and every response against openapi.yaml.
 func TestEveryOperationOverHTTP(t *testing.T) {
-	e := startAPI(t, "", "store/example.org.zone")
+	e := startAPI(t, "        git\n", "store/example.org.zone")
 	ctx := context.Background()
 
 	// createZone, with records and a default SOA.
@@ -159,14 +159,14 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	edited := editSerial(t, e.storeFile("example.org"), "1")
 	edited = strings.Replace(edited, "imported\t", "edited\t", 1)
 	writeFile(t, e.dir+"/example.org.zone", edited)
-	rl, _ := e.c.ReloadZoneWithResponse(ctx, "example.org")
+	rl, _ := e.c.ReloadZoneWithResponse(ctx, "example.org", &client.ReloadZoneParams{})
 	if rl.StatusCode() != 202 || !rl.JSON202.SerialBumped || *rl.JSON202.FileSerial != 1 {
 		t.Errorf("reloadZone: %s", rl.Body)
 	}
 	if len(e.dig("edited.example.org.", dns.TypeA)) != 1 {
 		t.Errorf("reloaded zone not served")
 	}
-	ra, _ := e.c.ReloadAllZonesWithResponse(ctx)
+	ra, _ := e.c.ReloadAllZonesWithResponse(ctx, &client.ReloadAllZonesParams{})
 	if ra.StatusCode() != 202 || len(ra.JSON202.Reloaded) != 2 {
 		t.Errorf("reloadAllZones: %s", ra.Body)
 	}
@@ -184,6 +184,50 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	// getPropagation: no secondaries are configured here.
 	if r, _ := e.c.GetPropagationWithResponse(ctx, "example.org"); r.StatusCode() != 200 || len(r.JSON200.Secondaries) != 0 {
 		t.Errorf("getPropagation: %s", r.Body)
+	}
+
+	// The history: one revision per change to example.org (11) and the
+	// startup commit; the stale If-Match, the dry run, the idempotent retry
+	// and the reload that changed nothing made none.
+	e.waitCommitted()
+	if r, _ := e.c.GetGitStatusWithResponse(ctx); r.StatusCode() != 200 || !r.JSON200.Enabled || r.JSON200.PendingCommits != 0 || r.JSON200.Remote != nil {
+		t.Errorf("getGitStatus: %s", r.Body)
+	}
+	lr, _ := e.c.ListZoneRevisionsWithResponse(ctx, "example.org", &client.ListZoneRevisionsParams{Limit: ptr(100)})
+	if lr.StatusCode() != 200 || len(lr.JSON200.Revisions) != 12 || lr.JSON200.Next != nil {
+		t.Fatalf("listZoneRevisions: want 12 revisions, got %s", lr.Body)
+	}
+	revs := lr.JSON200.Revisions
+	var ops []string
+	for _, r := range revs {
+		ops = append(ops, *r.Operation)
+	}
+	if want := "acmeCleanup acmePresent reloadZone importZone deleteRecord deleteRRset patchZone replaceRRset updateRecord upsertRecord upsertRecord startup"; strings.Join(ops, " ") != want {
+		t.Errorf("revisions, newest first:\n got %s\nwant %s", strings.Join(ops, " "), want)
+	}
+	first := revs[len(revs)-2] // the first upsert: the TXT record with TTL 120
+	rv, _ := e.c.GetZoneRevisionWithResponse(ctx, "example.org", first.Id)
+	if rv.StatusCode() != 200 || len(rv.JSON200.Added) != 2 || rv.JSON200.Added[1].Value != `"hello world; with a semicolon"` || !strings.Contains(rv.JSON200.Patch, "+note\t120\tIN\tTXT") {
+		t.Errorf("getZoneRevision: %s", rv.Body)
+	}
+	serial := *revs[0].Serial
+	rz, _ := e.c.RevertZoneWithResponse(ctx, "example.org", first.Id, &client.RevertZoneParams{XChangeReason: ptr("back to the first upsert")})
+	if rz.StatusCode() != 200 || rz.JSON200.Serial <= serial {
+		t.Fatalf("revertZone: %s", rz.Body)
+	}
+	if got := e.dig("note.example.org.", dns.TypeTXT); len(got) != 1 || got[0] != `"hello world; with a semicolon"` {
+		t.Errorf("reverted TXT over DNS: %v", got)
+	}
+	if got := e.dig("www.example.org.", dns.TypeA); len(got) != 1 || got[0] != "192.0.2.80" {
+		t.Errorf("reverted www over DNS: %v", got)
+	}
+	e.waitCommitted()
+	lr, _ = e.c.ListZoneRevisionsWithResponse(ctx, "example.org", &client.ListZoneRevisionsParams{Limit: ptr(1)})
+	if r := lr.JSON200.Revisions[0]; *r.Operation != "revertZone" || *r.Reason != "back to the first upsert" || *r.Serial != rz.JSON200.Serial || lr.JSON200.Next == nil {
+		t.Errorf("the revert's revision: %s", lr.Body)
+	}
+	if r, _ := e.c.PullGitWithResponse(ctx, &client.PullGitParams{}); r.StatusCode() != http.StatusConflict || r.ApplicationproblemJSON409.Code != "no-remote" {
+		t.Errorf("pullGit without a remote: %d %s", r.StatusCode(), r.Body)
 	}
 
 	// deleteZone, health, the document.

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -79,4 +80,20 @@ func (e *apiEnv) storeSnapshot() string {
 		}
 	}
 	return b.String()
+}
+
+// waitCommitted waits until every applied change has its Git commit.
+func (e *apiEnv) waitCommitted() {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, err := e.c.GetGitStatusWithResponse(context.Background())
+		if err == nil && r.JSON200 != nil && r.JSON200.PendingCommits == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("changes still waiting for their commit: %v", r)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -18,7 +18,9 @@ import (
 // TestKill9LosesNoAcknowledgedChange runs parallel writers against
 // bin/coredns, kills it with SIGKILL at a random moment, restarts it on the
 // same store, and checks that every change that was acknowledged is there
-// and that every zone file parses, in our loader and in nsd-checkzone.
+// and that every zone file parses, in our loader and in nsd-checkzone. The
+// store has a Git history: at the end it passes git fsck, and its HEAD
+// holds every acknowledged change too.
 func TestKill9LosesNoAcknowledgedChange(t *testing.T) {
 	checkzone := needTool(t, "nsd-checkzone")
 	dir := copyZones(t, "api/example.org.zone")
@@ -28,7 +30,7 @@ func TestKill9LosesNoAcknowledgedChange(t *testing.T) {
 	const cycles = 6
 	for cycle := range cycles {
 		port := freePort(t)
-		s := startCoreDNS(t, fmt.Sprintf(apiCorefile, dir, port, ""), "example.org.")
+		s := startCoreDNS(t, fmt.Sprintf(apiCorefile, dir, port, "        git\n"), "example.org.")
 		base := fmt.Sprintf("http://127.0.0.1:%d/v1", port)
 		waitHealthy(t, base)
 
@@ -87,13 +89,20 @@ func TestKill9LosesNoAcknowledgedChange(t *testing.T) {
 	}
 	// A last start: everything is there.
 	port := freePort(t)
-	startCoreDNS(t, fmt.Sprintf(apiCorefile, dir, port, ""), "example.org.")
+	startCoreDNS(t, fmt.Sprintf(apiCorefile, dir, port, "        git\n"), "example.org.")
 	base := fmt.Sprintf("http://127.0.0.1:%d/v1", port)
 	waitHealthy(t, base)
 	names := recordNames(t, base)
 	for name := range acked {
 		if !names[name] {
 			t.Fatalf("acknowledged record %s is lost", name)
+		}
+	}
+	git(t, dir, "fsck", "--strict")
+	head := git(t, dir, "show", "HEAD:example.org.zone")
+	for name := range acked {
+		if !strings.Contains(head, "\n"+name+"\t") {
+			t.Fatalf("acknowledged record %s is not in the Git history's HEAD", name)
 		}
 	}
 	if len(acked) < 100 {

@@ -33,6 +33,7 @@ const updateCorefile = `.:{PORT} {
             names _acme-challenge.*
             types TXT
         }
+        git
     }
 }
 `
@@ -160,5 +161,21 @@ func TestRFC2136UpdatesWithTSIG(t *testing.T) {
 	}
 	if !strings.Contains(s.log.String(), "audit token=acme-key. op=update zone=example.org.") {
 		t.Errorf("no audit line for the updates:\n%s", s.log.String())
+	}
+	// And in Git: one commit per applied update, with its key; the refused
+	// ones made none.
+	var last string
+	eventually(t, 5*time.Second, "the updates are not all committed", func() bool {
+		last = git(t, dir, "log", "-1", "--format=%B", "--", "example.org.zone")
+		return strings.Contains(last, "Token: acme-key.")
+	})
+	if !strings.Contains(last, "Operation: update") || !strings.Contains(git(t, dir, "show", "HEAD:example.org.zone"), "_acme-challenge\t60\tIN\tTXT\t\"tok\"") {
+		t.Errorf("the last update's commit:\n%s", last)
+	}
+	// nsupdate and knsupdate each sent 8 updates that applied (the 5 whose
+	// prerequisites failed changed nothing), the ACME key 1; with the
+	// startup commit: 18.
+	if n := strings.Count(git(t, dir, "log", "--format=%s", "--", "example.org.zone"), "\n"); n != 18 {
+		t.Errorf("want 18 commits of example.org.zone, got %d:\n%s", n, git(t, dir, "log", "--format=%s"))
 	}
 }

@@ -253,20 +253,12 @@ func (r *Repo) setBranch(h plumbing.Hash) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp := path + ".lock"
-	if err := os.WriteFile(tmp, []byte(h.String()+"\n"), 0o644); err != nil {
-		return fmt.Errorf("git %s: %w", r.dir, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("git %s: %w", r.dir, err)
-	}
-	return nil
+	return r.writeAtomic(path, []byte(h.String()+"\n"))
 }
 
 // WriteIndex makes the index match HEAD, so that `git status` in the store
 // shows what differs from the last commit (stat data is left empty: git
-// hashes the files and refreshes it).
+// hashes the files and refreshes it). It is written with a rename.
 func (r *Repo) WriteIndex() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -294,7 +286,25 @@ func (r *Repo) WriteIndex() error {
 		}
 		sort.Slice(idx.Entries, func(i, j int) bool { return idx.Entries[i].Name < idx.Entries[j].Name })
 	}
-	return r.repo.Storer.SetIndex(idx)
+	var buf bytes.Buffer
+	if err := index.NewEncoder(&buf).Encode(idx); err != nil {
+		return err
+	}
+	return r.writeAtomic(filepath.Join(r.dir, ".git", "index"), buf.Bytes())
+}
+
+// writeAtomic replaces a file of the repository with a rename, so that a
+// crash leaves the old or the new one, never a torn one.
+func (r *Repo) writeAtomic(path string, data []byte) error {
+	tmp := path + ".lock"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("git %s: %w", r.dir, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("git %s: %w", r.dir, err)
+	}
+	return nil
 }
 
 // Revision is one commit that changed a file.
