@@ -163,4 +163,3 @@ func restartAPI(t *testing.T, e *apiEnv, extra string) *apiEnv {
 	n.c = c
 	return n
 }
-
