@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/history"
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
+	"golang.org/x/sys/unix"
 )
 
 // Git history: with the git property the store is a Git work tree and every
@@ -60,13 +62,20 @@ type commitItem struct {
 // behind.
 const coalesceAbove = 256
 
+// indexAfter is how long the committer waits, once it has caught up,
+// before it writes the Git index (for `git status` in the store): under a
+// stream of changes the index is written once, not once per commit.
+const indexAfter = 200 * time.Millisecond
+
 // committer turns queued changes into commits, one goroutine per store.
+// Writers only append to its queue; nothing slow happens under its lock.
 type committer struct {
 	repo *history.Repo
 	dir  string
+	wake chan struct{} // a change was queued, or close was called
 
 	mu     sync.Mutex
-	cond   *sync.Cond
+	cond   *sync.Cond // signalled when a batch is done, for flush
 	queue  []commitItem
 	busy   bool
 	closed bool
@@ -77,12 +86,19 @@ type committer struct {
 }
 
 func newCommitter(repo *history.Repo, dir string) *committer {
-	c := &committer{repo: repo, dir: dir, done: make(chan struct{})}
+	c := &committer{repo: repo, dir: dir, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	c.cond = sync.NewCond(&c.mu)
 	return c
 }
 
-// enqueue adds a change; it never blocks (st.mu is held).
+func (c *committer) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// enqueue adds a change; it never blocks on a commit (st.mu is held).
 func (c *committer) enqueue(it commitItem) {
 	if c == nil {
 		return
@@ -90,8 +106,8 @@ func (c *committer) enqueue(it commitItem) {
 	c.mu.Lock()
 	c.queue = append(c.queue, it)
 	gitPending.Set(float64(len(c.queue)))
-	c.cond.Broadcast()
 	c.mu.Unlock()
+	c.signal()
 }
 
 // flush waits until every change queued so far is committed.
@@ -109,18 +125,28 @@ func (c *committer) close() {
 	c.closed = true
 	c.cond.Broadcast()
 	c.mu.Unlock()
+	c.signal()
 	<-c.done
 }
 
 func (c *committer) run() {
 	defer close(c.done)
+	background()
+	index := time.NewTimer(time.Hour)
+	index.Stop()
 	for {
-		c.mu.Lock()
-		for len(c.queue) == 0 && !c.closed {
-			c.cond.Wait()
+		select {
+		case <-c.wake:
+		case <-index.C:
+			if err := c.repo.WriteIndex(); err != nil {
+				log.Warningf("git: index: %v", err)
+			}
+			continue
 		}
+		c.mu.Lock()
 		batch, closed := c.queue, c.closed
 		c.queue, c.busy = nil, true
+		onCommit := c.onCommit
 		c.mu.Unlock()
 
 		if len(batch) > coalesceAbove {
@@ -137,25 +163,26 @@ func (c *committer) run() {
 				if !closed {
 					time.Sleep(time.Second)
 				}
+				c.signal()
 				break
 			}
 		}
-		c.mu.Lock()
-		if len(c.queue) == 0 {
-			if err := c.repo.WriteIndex(); err != nil {
-				log.Warningf("git: index: %v", err)
+		if len(batch) > 0 {
+			index.Reset(indexAfter)
+			if onCommit != nil {
+				onCommit()
 			}
 		}
+		c.mu.Lock()
 		c.busy = false
 		gitPending.Set(float64(len(c.queue)))
 		c.cond.Broadcast()
 		stop := c.closed && (len(c.queue) == 0 || closed)
-		onCommit := c.onCommit
 		c.mu.Unlock()
-		if onCommit != nil {
-			onCommit()
-		}
 		if stop {
+			if err := c.repo.WriteIndex(); err != nil {
+				log.Warningf("git: index: %v", err)
+			}
 			return
 		}
 	}
@@ -348,4 +375,14 @@ func (st *state) commitChange(w why, z, nz *zone.Zone, add, del int, data []byte
 		it.origin, it.to = nz.Origin(), nz.Serial()
 	}
 	st.git.enqueue(it)
+}
+
+// background makes the calling goroutine's thread a low-priority one (nice
+// 19) for the rest of its life, so that background work (commits) yields
+// the CPU to queries and API requests on a busy machine.
+func background() {
+	runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+	if err := unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 19); err != nil {
+		log.Debugf("background thread priority: %v", err)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -44,16 +45,18 @@ type Repo struct {
 	branch plumbing.ReferenceName
 	author Author
 
-	mu    sync.Mutex
-	head  plumbing.Hash               // zero until the first commit
-	files map[string]object.TreeEntry // HEAD's root tree, by name
+	mu      sync.Mutex
+	head    plumbing.Hash      // zero until the first commit
+	entries []object.TreeEntry // HEAD's root tree, in Git's order
+	pos     map[string]int     // the index of each name in entries
+	obj     buffer             // where objects are encoded, reused
 }
 
 // Open opens the Git repository in dir, creating it (with a first commit
 // holding Ignore) if there is none. Commits go to branch, which HEAD is set
 // to.
 func Open(dir, branch string, author Author) (*Repo, error) {
-	r := &Repo{dir: dir, branch: plumbing.NewBranchReferenceName(branch), author: author, files: map[string]object.TreeEntry{}}
+	r := &Repo{dir: dir, branch: plumbing.NewBranchReferenceName(branch), author: author, pos: map[string]int{}}
 	repo, err := git.PlainOpen(dir)
 	created := false
 	if errors.Is(err, git.ErrRepositoryNotExists) {
@@ -86,7 +89,8 @@ func Open(dir, branch string, author Author) (*Repo, error) {
 
 // readHead loads the branch's commit and its root tree.
 func (r *Repo) readHead() error {
-	r.head, r.files = plumbing.ZeroHash, map[string]object.TreeEntry{}
+	r.head = plumbing.ZeroHash
+	r.setEntries(nil)
 	ref, err := r.repo.Storer.Reference(r.branch)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
 		return nil // an unborn branch
@@ -102,11 +106,37 @@ func (r *Repo) readHead() error {
 	if err != nil {
 		return fmt.Errorf("git %s: %w", r.dir, err)
 	}
-	for _, e := range t.Entries {
-		r.files[e.Name] = e
-	}
+	r.setEntries(t.Entries)
 	r.head = c.Hash
 	return nil
+}
+
+// setEntries makes entries (in Git's order) the tree of HEAD.
+func (r *Repo) setEntries(entries []object.TreeEntry) {
+	r.entries = entries
+	r.pos = make(map[string]int, len(entries))
+	for i, e := range entries {
+		r.pos[e.Name] = i
+	}
+}
+
+// entryMap returns HEAD's tree by name.
+func (r *Repo) entryMap() map[string]object.TreeEntry {
+	m := make(map[string]object.TreeEntry, len(r.entries))
+	for _, e := range r.entries {
+		m[e.Name] = e
+	}
+	return m
+}
+
+// sorted returns the entries of m in Git's order.
+func sorted(m map[string]object.TreeEntry) []object.TreeEntry {
+	out := make([]object.TreeEntry, 0, len(m))
+	for _, e := range m {
+		out = append(out, e)
+	}
+	sort.Sort(object.TreeEntrySorter(out))
+	return out
 }
 
 // Head returns the branch's commit; zero before the first.
@@ -123,18 +153,21 @@ func (r *Repo) Branch() string { return r.branch.Short() }
 func (r *Repo) Blob(name string) (plumbing.Hash, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e, ok := r.files[name]
-	return e.Hash, ok
+	i, ok := r.pos[name]
+	if !ok {
+		return plumbing.ZeroHash, false
+	}
+	return r.entries[i].Hash, true
 }
 
 // Names returns the names of the files at HEAD's top level.
 func (r *Repo) Names() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]string, 0, len(r.files))
-	for n, e := range r.files {
+	out := make([]string, 0, len(r.entries))
+	for _, e := range r.entries {
 		if e.Mode.IsFile() {
-			out = append(out, n)
+			out = append(out, e.Name)
 		}
 	}
 	sort.Strings(out)
@@ -150,50 +183,72 @@ func BlobHash(data []byte) plumbing.Hash { return plumbing.ComputeHash(plumbing.
 func (r *Repo) Commit(files map[string][]byte, msg string, when time.Time) (plumbing.Hash, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	next := make(map[string]object.TreeEntry, len(r.files)+len(files))
-	for n, e := range r.files {
-		next[n] = e
+	// The usual change replaces the blob of a file the tree has: the tree
+	// is updated in place (and put back if the commit fails). A file added
+	// or removed rebuilds it.
+	type undo struct {
+		i int
+		e object.TreeEntry
 	}
-	changed := false
+	var undos []undo
+	var rebuilt map[string]object.TreeEntry
 	for name, data := range files {
-		old, had := next[name]
+		i, had := r.pos[name]
 		if data == nil {
 			if had {
-				delete(next, name)
-				changed = true
+				if rebuilt == nil {
+					rebuilt = r.entryMap()
+				}
+				delete(rebuilt, name)
 			}
 			continue
 		}
 		h := BlobHash(data)
-		if had && old.Hash == h && old.Mode == filemode.Regular {
+		if had && r.entries[i].Hash == h && r.entries[i].Mode == filemode.Regular {
 			continue
 		}
 		if _, err := r.writeObject(plumbing.BlobObject, data); err != nil {
 			return plumbing.ZeroHash, err
 		}
-		next[name] = object.TreeEntry{Name: name, Mode: filemode.Regular, Hash: h}
-		changed = true
+		e := object.TreeEntry{Name: name, Mode: filemode.Regular, Hash: h}
+		if had {
+			undos = append(undos, undo{i, r.entries[i]})
+			r.entries[i] = e
+			continue
+		}
+		if rebuilt == nil {
+			rebuilt = r.entryMap()
+		}
+		rebuilt[name] = e
 	}
-	if !changed {
+	entries := r.entries
+	if rebuilt != nil {
+		for _, u := range undos { // the rebuilt map was taken before or after them
+			rebuilt[u.e.Name] = r.entries[u.i]
+		}
+		entries = sorted(rebuilt)
+	}
+	if rebuilt == nil && len(undos) == 0 {
 		return plumbing.ZeroHash, nil
 	}
-	h, err := r.commitTree(next, msg, when, r.head)
+	h, err := r.commitTree(entries, msg, when, r.head)
 	if err != nil {
+		for _, u := range undos {
+			r.entries[u.i] = u.e
+		}
 		return plumbing.ZeroHash, err
 	}
-	r.head, r.files = h, next
+	r.head = h
+	if rebuilt != nil {
+		r.setEntries(entries)
+	}
 	return h, nil
 }
 
 // commitTree writes the tree of entries and a commit of it on the given
 // parents, then moves the branch to it.
-func (r *Repo) commitTree(entries map[string]object.TreeEntry, msg string, when time.Time, parents ...plumbing.Hash) (plumbing.Hash, error) {
-	tree := &object.Tree{Entries: make([]object.TreeEntry, 0, len(entries))}
-	for _, e := range entries {
-		tree.Entries = append(tree.Entries, e)
-	}
-	sort.Sort(object.TreeEntrySorter(tree.Entries))
-	treeHash, err := r.encode(tree)
+func (r *Repo) commitTree(entries []object.TreeEntry, msg string, when time.Time, parents ...plumbing.Hash) (plumbing.Hash, error) {
+	treeHash, err := r.encode(&object.Tree{Entries: entries})
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -216,11 +271,11 @@ type encoder interface {
 }
 
 func (r *Repo) encode(o encoder) (plumbing.Hash, error) {
-	obj := r.repo.Storer.NewEncodedObject()
-	if err := o.Encode(obj); err != nil {
+	r.obj.reset()
+	if err := o.Encode(&r.obj); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	h, err := r.repo.Storer.SetEncodedObject(obj)
+	h, err := r.repo.Storer.SetEncodedObject(&r.obj)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("git %s: %w", r.dir, err)
 	}
@@ -228,18 +283,10 @@ func (r *Repo) encode(o encoder) (plumbing.Hash, error) {
 }
 
 func (r *Repo) writeObject(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
-	obj := r.repo.Storer.NewEncodedObject()
-	obj.SetType(t)
-	obj.SetSize(int64(len(data)))
-	w, err := obj.Writer()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if _, err := w.Write(data); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	w.Close()
-	h, err := r.repo.Storer.SetEncodedObject(obj)
+	r.obj.reset()
+	r.obj.typ = t
+	r.obj.buf.Write(data)
+	h, err := r.repo.Storer.SetEncodedObject(&r.obj)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("git %s: %w", r.dir, err)
 	}
@@ -469,3 +516,27 @@ func (r *Repo) fileAt(c *object.Commit, name string) ([]byte, error) {
 	_, err = buf.ReadFrom(rd)
 	return buf.Bytes(), err
 }
+
+// buffer is a plumbing.EncodedObject whose bytes are reused from one
+// object to the next, so that a commit allocates no copy of the root tree.
+type buffer struct {
+	typ plumbing.ObjectType
+	buf bytes.Buffer
+}
+
+func (b *buffer) reset()                        { b.typ = plumbing.InvalidObject; b.buf.Reset() }
+func (b *buffer) Hash() plumbing.Hash           { return plumbing.ComputeHash(b.typ, b.buf.Bytes()) }
+func (b *buffer) Type() plumbing.ObjectType     { return b.typ }
+func (b *buffer) SetType(t plumbing.ObjectType) { b.typ = t }
+func (b *buffer) Size() int64                   { return int64(b.buf.Len()) }
+func (b *buffer) SetSize(int64)                 {}
+func (b *buffer) Reader() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(b.buf.Bytes())), nil
+}
+func (b *buffer) Writer() (io.WriteCloser, error) {
+	return nopWriteCloser{&b.buf}, nil
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }

@@ -180,7 +180,7 @@ func (r *Repo) Advance(h plumbing.Hash) error {
 func (r *Repo) Merge(other plumbing.Hash, entries map[string]object.TreeEntry, msg string, when time.Time) (plumbing.Hash, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	h, err := r.commitTree(entries, msg, when, r.head, other)
+	h, err := r.commitTree(sorted(entries), msg, when, r.head, other)
 	if err != nil {
 		return h, err
 	}
