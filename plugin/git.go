@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/history"
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
-	"golang.org/x/sys/unix"
 )
 
 // Git history: with the git property the store is a Git work tree and every
@@ -131,7 +129,6 @@ func (c *committer) close() {
 
 func (c *committer) run() {
 	defer close(c.done)
-	background()
 	index := time.NewTimer(time.Hour)
 	index.Stop()
 	for {
@@ -152,6 +149,9 @@ func (c *committer) run() {
 		if len(batch) > coalesceAbove {
 			batch = coalesce(batch)
 		}
+		if len(batch) > 1 {
+			c.repo.Hold() // one ref write for the batch
+		}
 		for i, it := range batch {
 			if err := c.commit(it); err != nil {
 				log.Errorf("git: commit of %s serial %d: %v; retrying", it.origin, it.to, err)
@@ -165,6 +165,11 @@ func (c *committer) run() {
 				}
 				c.signal()
 				break
+			}
+		}
+		if len(batch) > 1 {
+			if err := c.repo.Release(); err != nil {
+				log.Errorf("git: moving the branch: %v", err)
 			}
 		}
 		if len(batch) > 0 {
@@ -375,14 +380,4 @@ func (st *state) commitChange(w why, z, nz *zone.Zone, add, del int, data []byte
 		it.origin, it.to = nz.Origin(), nz.Serial()
 	}
 	st.git.enqueue(it)
-}
-
-// background makes the calling goroutine's thread a low-priority one (nice
-// 19) for the rest of its life, so that background work (commits) yields
-// the CPU to queries and API requests on a busy machine.
-func background() {
-	runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-	if err := unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 19); err != nil {
-		log.Debugf("background thread priority: %v", err)
-	}
 }

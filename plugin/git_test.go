@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/miekg/dns"
 
 	"github.com/zoneapi/zoneapi/plugin/history"
@@ -171,6 +172,7 @@ func BenchmarkGitCommit1000Zones(b *testing.B) {
 // the committer makes the commits meanwhile. p50 and p99 of the change's
 // latency are reported.
 func BenchmarkChangeGit1000Zones(b *testing.B) {
+	clog.Discard() // no load lines between the results
 	for _, c := range []struct {
 		rate    string
 		withGit bool

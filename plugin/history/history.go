@@ -50,6 +50,7 @@ type Repo struct {
 	entries []object.TreeEntry // HEAD's root tree, in Git's order
 	pos     map[string]int     // the index of each name in entries
 	obj     buffer             // where objects are encoded, reused
+	held    bool               // commits move the branch in memory only, until Release
 }
 
 // Open opens the Git repository in dir, creating it (with a first commit
@@ -263,7 +264,31 @@ func (r *Repo) commitTree(entries []object.TreeEntry, msg string, when time.Time
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	if r.held {
+		return h, nil
+	}
 	return h, r.setBranch(h)
+}
+
+// Hold makes the commits that follow move the branch in memory only; a
+// batch of commits then writes the ref once, at Release. A crash in between
+// leaves the branch at the last commit written; zoneapi's startup commits
+// the difference.
+func (r *Repo) Hold() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.held = true
+}
+
+// Release writes the branch ref once after Hold.
+func (r *Repo) Release() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.held = false
+	if r.head.IsZero() {
+		return nil
+	}
+	return r.setBranch(r.head)
 }
 
 type encoder interface {
