@@ -9,7 +9,7 @@
 # made after the change is acknowledged, so this is what the history adds to
 # a change), then, with git, how long the committer took to catch up after
 # the last acknowledgement and how many commits it made (one per change
-# unless it fell more than 256 behind and folded). The committer's own time
+# unless it fell more than 10,000 behind and folded). The committer's own time
 # per commit is BenchmarkGitCommit1000Zones in plugin/git_test.go.
 #
 # SERVER_CPUS (default 0-1) is where the server runs; the client runs on

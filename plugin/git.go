@@ -55,10 +55,12 @@ type commitItem struct {
 }
 
 // coalesceAbove is the backlog beyond which the committer folds each
-// zone's pending changes into one commit: a burst of changes to a large
-// zone (whose file takes long to format) never leaves the history far
-// behind.
-const coalesceAbove = 256
+// zone's pending changes into one commit. The committer makes a few hundred
+// commits a second; a burst of changes waits its turn, and each keeps its
+// own commit, up to this many behind. Only a longer overload (or a large
+// zone, slow to format, under a stream of changes) folds, so that the
+// history stays close and the queue's memory bounded. A variable for tests.
+var coalesceAbove = 10000
 
 // indexAfter is how long the committer waits, once it has caught up,
 // before it writes the Git index (for `git status` in the store): under a

@@ -30,6 +30,8 @@ func zoneAt(t *testing.T, origin string, serial int) *zone.Zone {
 // A committer that is behind by more than coalesceAbove changes folds each
 // zone's into one commit listing them; below that, one commit per change.
 func TestCommitterOneCommitPerChangeAndFoldsABacklog(t *testing.T) {
+	defer func(n int) { coalesceAbove = n }(coalesceAbove)
+	coalesceAbove = 256
 	repo, err := history.Open(t.TempDir(), "main", history.Author{Name: "t", Email: "t@example.org"})
 	if err != nil {
 		t.Fatal(err)
