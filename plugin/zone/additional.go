@@ -20,7 +20,7 @@ func (z *Zone) additional(extra []dns.RR, rrs []dns.RR) []dns.RR {
 		if err != nil || !z.contains(tk) {
 			continue
 		}
-		n, ok := z.tree.Root().Get(tk)
+		n, ok := z.Get(tk)
 		if !ok {
 			continue
 		}

@@ -32,7 +32,7 @@ func BenchmarkLookupRandom(b *testing.B) {
 		b.Run(fmt.Sprintf("get/%d", size), func(b *testing.B) {
 			i := 0
 			for b.Loop() {
-				z.tree.Root().Get(keys[i&4095])
+				z.Get(keys[i&4095])
 				i++
 			}
 		})

@@ -75,8 +75,7 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 			}
 		}
 	}
-	root := z.tree.Root()
-	if n, ok := root.Get(qk); ok {
+	if n, ok := z.Get(qk); ok {
 		z.answer(a, qname, n, qtype, false, depth)
 		return
 	}
@@ -86,7 +85,7 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 	// synthesis (RFC 4592 §3.3.1); an empty one still exists and gives NODATA.
 	ce := parentKey(qk)
 	for len(ce) > len(z.key) {
-		if _, ok := root.Get(ce); ok {
+		if _, ok := z.Get(ce); ok {
 			break
 		}
 		ce = parentKey(ce)
@@ -97,7 +96,7 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 	}
 	var wbuf [256]byte
 	wk := append(append(wbuf[:0], ce...), '*', keyEnd)
-	if w, ok := root.Get(wk); ok {
+	if w, ok := z.Get(wk); ok {
 		z.answer(a, qname, w, qtype, true, depth)
 		return
 	}

@@ -15,7 +15,7 @@ import (
 type Txn struct {
 	origin string
 	key    []byte
-	tx     *iradix.Txn[*Node]
+	tree   *names             // a copy of the zone's, see names.go
 	cuts   *iradix.Txn[*Node] // see Zone.cuts
 	soa    *dns.SOA
 	count  int
@@ -37,14 +37,20 @@ func New(origin string) (*Txn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("origin %q: %w", origin, err)
 	}
-	return &Txn{origin: origin, key: key, tx: iradix.New[*Node]().Txn(), cuts: iradix.New[*Node]().Txn(), owned: map[*Node]struct{}{}}, nil
+	return &Txn{origin: origin, key: key, tree: newNames(), cuts: iradix.New[*Node]().Txn(), owned: map[*Node]struct{}{}}, nil
 }
 
 // Txn starts a Txn that changes z.
 func (z *Zone) Txn() *Txn {
-	return &Txn{origin: z.origin, key: z.key, tx: z.tree.Txn(), cuts: z.cuts.Txn(), soa: z.soa, count: z.count,
+	z.seedMu.Lock()
+	tree := z.seed.Copy()
+	z.seedMu.Unlock()
+	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), soa: z.soa, count: z.count,
 		owned: map[*Node]struct{}{}, touched: map[string]struct{}{}}
 }
+
+// get returns the node at key k in the zone being built.
+func (t *Txn) get(k []byte) (*Node, bool) { return getNode(t.tree, k) }
 
 // SetLimit makes Add fail with ErrTooManyRRs once the zone would hold more
 // than n RRs. Zero means no limit.
@@ -59,7 +65,7 @@ func (t *Txn) Types(name string) []uint16 {
 	if err != nil {
 		return nil
 	}
-	n, ok := t.tx.Get(k)
+	n, ok := t.get(k)
 	if !ok {
 		return nil
 	}
@@ -76,7 +82,7 @@ func (t *Txn) RRset(name string, typ uint16) []dns.RR {
 	if err != nil {
 		return nil
 	}
-	if n, ok := t.tx.Get(k); ok {
+	if n, ok := t.get(k); ok {
 		return n.Type(typ)
 	}
 	return nil
@@ -90,7 +96,7 @@ func (t *Txn) Add(rr dns.RR) error {
 	if err != nil {
 		return err
 	}
-	n, _ := t.tx.Get(k)
+	n, _ := t.get(k)
 	if err := checkCoexist(n, rr); err != nil {
 		return err
 	}
@@ -110,7 +116,7 @@ func (t *Txn) Add(rr dns.RR) error {
 // addChecked adds rr, already validated, at key k.
 func (t *Txn) addChecked(k []byte, rr dns.RR) {
 	h := rr.Header()
-	n, found := t.tx.Get(k)
+	n, found := t.get(k)
 	if !found {
 		n = &Node{Name: h.Name}
 		t.owned[n] = struct{}{}
@@ -223,7 +229,7 @@ func (t *Txn) writable(n *Node) *Node {
 // the origin and the name with key k.
 func (t *Txn) ensureAncestors(k []byte) {
 	for p := parentKey(k); len(p) >= len(t.key); p = parentKey(p) {
-		if _, ok := t.tx.Get(p); ok {
+		if _, ok := t.get(p); ok {
 			return
 		}
 		n := &Node{Name: ""}
@@ -264,7 +270,7 @@ func (n *Node) insert(rr dns.RR) bool {
 // set stores n at key k, and keeps the index of zone cuts and DNAMEs.
 func (t *Txn) set(k []byte, n *Node) {
 	t.touch(k)
-	t.tx.Insert(k, n)
+	t.tree.Set(string(k), n)
 	if (len(k) > len(t.key) && n.Type(dns.TypeNS) != nil) || n.Type(dns.TypeDNAME) != nil {
 		t.cuts.Insert(k, n)
 	} else if _, ok := t.cuts.Get(k); ok {
@@ -275,7 +281,7 @@ func (t *Txn) set(k []byte, n *Node) {
 // del removes the node at key k.
 func (t *Txn) del(k []byte) {
 	t.touch(k)
-	t.tx.Delete(k)
+	t.tree.Delete(probe(k))
 	if _, ok := t.cuts.Get(k); ok {
 		t.cuts.Delete(k)
 	}

@@ -95,7 +95,7 @@ func (t *Txn) ReplaceRRset(name string, typ uint16, rrs []dns.RR) error {
 		}
 	}
 	// Check the new RRs against the name as it would be without the old RRset.
-	n, _ := t.tx.Get(k)
+	n, _ := t.get(k)
 	var rest *Node
 	oldLen := 0
 	if n != nil {
@@ -138,7 +138,7 @@ func (t *Txn) lookup(name string) ([]byte, *Node, bool) {
 	if err != nil {
 		return nil, nil, false
 	}
-	n, ok := t.tx.Get(k)
+	n, ok := t.get(k)
 	if !ok || n.Empty() {
 		return k, nil, false
 	}
@@ -159,7 +159,7 @@ func (t *Txn) put(k []byte, n *Node) {
 		}
 		t.del(k)
 		k = parentKey(k)
-		p, ok := t.tx.Get(k)
+		p, ok := t.get(k)
 		if !ok || !p.Empty() {
 			return
 		}
@@ -169,14 +169,13 @@ func (t *Txn) put(k []byte, n *Node) {
 
 // hasChildren reports whether any name lies below the name with key k.
 func (t *Txn) hasChildren(k []byte) bool {
-	it := t.tx.Root().Iterator()
-	it.SeekPrefix(k)
-	for key, _, ok := it.Next(); ok; key, _, ok = it.Next() {
-		if len(key) > len(k) {
-			return true
-		}
-	}
-	return false
+	// Keys sort a name's descendants right after it (key.go).
+	found := false
+	t.tree.Ascend(probe(k), func(key string, _ *Node) bool {
+		found = len(key) > len(k) && key[:len(k)] == string(k)
+		return len(key) == len(k) // only k itself comes before them
+	})
+	return found
 }
 
 // index returns the position of the RRset of type typ in n.Sets, or -1.

@@ -2,6 +2,7 @@ package zone
 
 import (
 	"strings"
+	"sync"
 
 	iradix "github.com/hashicorp/go-immutable-radix/v2"
 	"github.com/miekg/dns"
@@ -12,7 +13,7 @@ import (
 type Zone struct {
 	origin string // lower-case, fully qualified
 	key    []byte
-	tree   *iradix.Tree[*Node] // every name with data, and every empty non-terminal
+	tree   *names // every name with data, and every empty non-terminal (names.go)
 	// cuts holds the nodes that redirect the names below them: zone cuts (NS
 	// below the apex) and DNAME owners. It is small, so a lookup checks it
 	// and then needs one descent of tree, not a walk of every ancestor.
@@ -21,6 +22,11 @@ type Zone struct {
 	soa    *dns.SOA
 	negSOA *dns.SOA // soa with the negative-caching TTL
 	count  int      // number of RRs
+
+	// seed is a twin of tree that only Txn touches: copying a B-tree marks
+	// the original, and tree, once published, is never written to.
+	seedMu sync.Mutex
+	seed   *names
 }
 
 // Node is one owner name and its RRsets. A Node without RRsets is an empty
@@ -57,7 +63,7 @@ func (z *Zone) Len() int { return z.count }
 func (z *Zone) Names() int { return z.tree.Len() }
 
 // Get returns the node at key k, if any.
-func (z *Zone) Get(k []byte) (*Node, bool) { return z.tree.Root().Get(k) }
+func (z *Zone) Get(k []byte) (*Node, bool) { return getNode(z.tree, k) }
 
 // Node returns the node at the presentation-format name, if any.
 func (z *Zone) Node(name string) (*Node, bool) {
@@ -87,7 +93,7 @@ func (n *Node) Empty() bool { return len(n.Sets) == 0 }
 // Walk calls fn for every node in DNS canonical order, empty non-terminals
 // included, until fn returns false.
 func (z *Zone) Walk(fn func(*Node) bool) {
-	z.tree.Root().Walk(func(_ []byte, n *Node) bool { return !fn(n) })
+	z.tree.Scan(func(_ string, n *Node) bool { return fn(n) })
 }
 
 // Records returns every RR of the zone: the SOA first, then every other RR
