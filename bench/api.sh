@@ -5,7 +5,8 @@
 # API (gsqlite3 backend, one-RRset PATCH), each adding a new A record to a
 # zone of RECORDS records. The servers run one at a time, interleaved, pinned
 # to CPU 0; the client (bench/apiload, sequential) runs on CPU 1. Prints each
-# run, the medians and the ratio.
+# run, the medians and the ratio; with SUMMARY=FILE also writes the medians
+# there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -92,3 +93,9 @@ for s in zoneapi pdns; do
 	printf '%-8s median changes/s %6.0f   p50 %6.2f ms   p99 %6.2f ms\n' "$s" "$(median <"$work/rate.$s")" "$(median <"$work/p50.$s")" "$(median <"$work/p99.$s")"
 done
 awk -v z="$(median <"$work/rate.zoneapi")" -v p="$(median <"$work/rate.pdns")" 'BEGIN { printf "zoneapi / pdns = %.1f (changes/s)   aim >= 5\n", z/p }'
+# With SUMMARY=FILE: "server p50 p99 changes/s" lines, for run.sh's chart.
+if [ -n "${SUMMARY:-}" ]; then
+	for s in zoneapi pdns; do
+		echo "$s $(median <"$work/p50.$s") $(median <"$work/p99.$s") $(median <"$work/rate.$s")"
+	done | sed 's/^pdns /PowerDNS /' >"$SUMMARY"
+fi

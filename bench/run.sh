@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh quick|full: the benchmark suite. Every scenario runs its servers
 # interleaved and pinned (see each script); every output goes to
-# bench/out/<date>/, with a PNG chart of QPS by server (gnuplot).
+# bench/out/<date>/, with PNG charts (gnuplot) of QPS by server and of API
+# write latency against PowerDNS.
 #
 #   quick: QPS at 1,000 records (zoneapi, file, whoami), API writes against
 #          PowerDNS; a few minutes.
@@ -25,7 +26,7 @@ qps() { # qps RECORDS SECONDS QUERIES SERVERS
 case $mode in
 quick)
 	qps 1000 5 hit "zoneapi file whoami"
-	bench/api.sh 300 3 1000 | tee "$out/api.txt" | tail -4
+	SUMMARY="$out/api.summary" bench/api.sh 300 3 1000 | tee "$out/api.txt" | tail -4
 	;;
 full)
 	all="zoneapi file whoami knot nsd pdns"
@@ -34,7 +35,7 @@ full)
 			qps "$size" 10 "$q" "$all"
 		done
 	done
-	bench/api.sh 1000 3 1000 | tee "$out/api.txt" | tail -4
+	SUMMARY="$out/api.summary" bench/api.sh 1000 3 1000 | tee "$out/api.txt" | tail -4
 	bench/qps-writes.sh 100000 10 3 500 | tee "$out/qps-writes.txt" | tail -2
 	bench/updates.sh 500 3 10000 | tee "$out/updates.txt" | tail -2
 	bench/scale.sh 1000000 10000 | tee "$out/scale.txt"
@@ -64,6 +65,22 @@ plot "$s" using 2:xtic(1) linecolor rgb "#3b75af"
 GP
 		echo "chart: $png"
 	done
+	if [ -f "$out/api.summary" ]; then
+		gnuplot <<GP
+set terminal pngcairo size 800,450
+set output "$out/api-latency.png"
+set title "Durable API write latency (sequential, 1,000-record zone), server pinned to one core"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8
+set ylabel "ms"
+set yrange [0:*]
+set grid ytics
+set key top left
+plot "$out/api.summary" using 2:xtic(1) title "p50" linecolor rgb "#3b75af", "" using 3 title "p99" linecolor rgb "#ef8636"
+GP
+		echo "chart: $out/api-latency.png"
+	fi
 else
 	echo "gnuplot is not installed (apt-get install gnuplot-nox): no charts"
 fi
