@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/zoneapi/zoneapi/plugin/api"
+	"github.com/zoneapi/zoneapi/plugin/history"
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
@@ -76,10 +77,10 @@ func (st *state) startGitOps(cfg *gitConfig) error {
 		return nil
 	}
 	if err := st.git.repo.SetRemote(cfg.remote); err != nil {
-		return fmt.Errorf("git remote %s: %w", cfg.remote, err)
+		return fmt.Errorf("git remote %s: %w", history.Public(cfg.remote), err)
 	}
 	g := &gitops{cfg: cfg, kick: make(chan struct{}, 1)}
-	g.status = api.GitRemoteStatus{Url: cfg.remote, Push: cfg.push}
+	g.status = api.GitRemoteStatus{Url: history.Public(cfg.remote), Push: cfg.push}
 	if cfg.pull > 0 {
 		g.status.PullIntervalSeconds = ptr(int(cfg.pull / time.Second))
 	}
@@ -228,7 +229,7 @@ func (st *state) merge(w why, remote plumbing.Hash) (bool, error) {
 		}
 		if len(conflicts) > 0 {
 			return false, st.gitFail("diverged", fmt.Errorf("the server and %s both changed %s since %s; nothing was applied",
-				st.gitops.cfg.remote, strings.Join(conflicts, ", "), rel.Base.String()[:12]))
+				history.Public(st.gitops.cfg.remote), strings.Join(conflicts, ", "), rel.Base.String()[:12]))
 		}
 	}
 	zones, err := st.readZones(repo, local, target)
@@ -242,7 +243,7 @@ func (st *state) merge(w why, remote plumbing.Hash) (bool, error) {
 	if rel.Ahead == 0 {
 		err = repo.Advance(remote)
 	} else {
-		_, err = repo.Merge(remote, target, fmt.Sprintf("Merge %s of %s\n\nOperation: %s\n", repo.Branch(), st.gitops.cfg.remote, w.op), time.Now())
+		_, err = repo.Merge(remote, target, fmt.Sprintf("Merge %s of %s\n\nOperation: %s\n", repo.Branch(), history.Public(st.gitops.cfg.remote), w.op), time.Now())
 	}
 	if err == nil && len(raised) > 0 {
 		_, err = repo.Commit(raised, fmt.Sprintf("pull: serials raised above those served (%d zones)\n\nRFC 1982: a secondary must never see a zone's serial go backwards.\n\nOperation: %s\n", len(raised), w.op), time.Now())

@@ -28,6 +28,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
 // Ignore is the .gitignore a new history starts with: the journals, the
@@ -46,11 +47,12 @@ type Repo struct {
 	author Author
 
 	mu      sync.Mutex
-	head    plumbing.Hash      // zero until the first commit
-	entries []object.TreeEntry // HEAD's root tree, in Git's order
-	pos     map[string]int     // the index of each name in entries
-	obj     buffer             // where objects are encoded, reused
-	held    bool               // commits move the branch in memory only, until Release
+	head    plumbing.Hash        // zero until the first commit
+	entries []object.TreeEntry   // HEAD's root tree, in Git's order
+	pos     map[string]int       // the index of each name in entries
+	obj     buffer               // where objects are encoded, reused
+	held    bool                 // commits move the branch in memory only, until Release
+	auth    transport.AuthMethod // the remote's credentials, see SetRemote
 }
 
 // Open opens the Git repository in dir, creating it (with a first commit

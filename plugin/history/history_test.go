@@ -114,3 +114,24 @@ func TestCommitsAreRealGitHistory(t *testing.T) {
 		t.Errorf("tree after removing b.test.zone:\n%s", got)
 	}
 }
+
+func TestRemoteCredentialsStayInMemory(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Open(dir, "main", Author{"zoneapi", "zoneapi@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetRemote("https://bot:s3cret@git.example.org/dns/zones.git"); err != nil {
+		t.Fatal(err)
+	}
+	conf, _ := os.ReadFile(filepath.Join(dir, ".git", "config"))
+	if strings.Contains(string(conf), "s3cret") || !strings.Contains(string(conf), "url = https://git.example.org/dns/zones.git") {
+		t.Errorf(".git/config:\n%s", conf)
+	}
+	if got := Public("https://bot:s3cret@git.example.org/z.git"); got != "https://git.example.org/z.git" {
+		t.Errorf("Public: %s", got)
+	}
+	if got := Public("git@git.example.org:dns/zones.git"); got != "git@git.example.org:dns/zones.git" {
+		t.Errorf("Public of an scp-like URL: %s", got)
+	}
+}

@@ -5,21 +5,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 )
 
 // remoteName is the remote GitOps pulls from and pushes to.
 const remoteName = "origin"
 
-// SetRemote makes url the repository's origin.
-func (r *Repo) SetRemote(url string) error {
+// SetRemote makes url the repository's origin. Credentials in an http(s)
+// URL (https://user:token@host/...) are kept in memory for fetch and push,
+// and never written to .git/config.
+func (r *Repo) SetRemote(raw string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	url, auth := splitCredentials(raw)
+	r.auth = auth
 	if rem, err := r.repo.Remote(remoteName); err == nil {
 		if urls := rem.Config().URLs; len(urls) == 1 && urls[0] == url {
 			return nil
@@ -41,7 +48,7 @@ func (r *Repo) Fetch(ctx context.Context) (plumbing.Hash, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", r.branch, r.remoteRef()))
-	err := r.repo.FetchContext(ctx, &git.FetchOptions{RemoteName: remoteName, RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags})
+	err := r.repo.FetchContext(ctx, &git.FetchOptions{RemoteName: remoteName, RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: r.auth})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return plumbing.ZeroHash, err
 	}
@@ -58,7 +65,7 @@ func (r *Repo) Push(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.branch, r.branch))
-	err := r.repo.PushContext(ctx, &git.PushOptions{RemoteName: remoteName, RefSpecs: []config.RefSpec{spec}})
+	err := r.repo.PushContext(ctx, &git.PushOptions{RemoteName: remoteName, RefSpecs: []config.RefSpec{spec}, Auth: r.auth})
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return nil
 	}
@@ -185,4 +192,24 @@ func (r *Repo) Merge(other plumbing.Hash, entries map[string]object.TreeEntry, m
 		return h, err
 	}
 	return h, r.readHead()
+}
+
+// splitCredentials returns an http(s) URL without its user and password,
+// and those as the auth of fetch and push.
+func splitCredentials(raw string) (string, transport.AuthMethod) {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.User == nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return raw, nil
+	}
+	password, _ := u.User.Password()
+	auth := &githttp.BasicAuth{Username: u.User.Username(), Password: password}
+	u.User = nil
+	return u.String(), auth
+}
+
+// Public returns a remote URL as it may be shown and logged: without the
+// credentials of an http(s) URL.
+func Public(raw string) string {
+	url, _ := splitCredentials(raw)
+	return url
 }
