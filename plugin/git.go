@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/history"
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
@@ -382,4 +383,17 @@ func (st *state) commitChange(w why, z, nz *zone.Zone, add, del int, data []byte
 		it.origin, it.to = nz.Origin(), nz.Serial()
 	}
 	st.git.enqueue(it)
+}
+
+// touchedByTrailers tells the one zone file a commit of the committer
+// changed from its trailers (each has Operation and Zone), so that listing
+// a zone's revisions reads commits, not trees; other commits (startup,
+// merges, pulled ones) have their trees compared.
+func touchedByTrailers(rev history.Revision) (string, bool) {
+	zoneName, ok := rev.Trailer["Zone"]
+	if !ok || rev.Trailer["Operation"] == "" || rev.Trailer["Operation"] == "startup" {
+		return "", false
+	}
+	name, err := store.FileName(dns.Fqdn(zoneName))
+	return name, err == nil
 }

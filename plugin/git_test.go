@@ -42,7 +42,7 @@ func TestCommitterOneCommitPerChangeAndFoldsABacklog(t *testing.T) {
 	}
 	go c.run()
 	c.flush()
-	revs, _, _ := repo.Log("a.test.zone", "", 100, 1000)
+	revs, _, _ := repo.Log("a.test.zone", "", 100, 1000, touchedByTrailers)
 	if len(revs) != 3 {
 		t.Fatalf("3 changes made %d commits", len(revs))
 	}
@@ -57,7 +57,7 @@ func TestCommitterOneCommitPerChangeAndFoldsABacklog(t *testing.T) {
 	c.flush()
 	c.close()
 	for _, name := range []string{"a.test.zone", "b.test.zone"} {
-		revs, _, _ := repo.Log(name, "", 100, 1000)
+		revs, _, _ := repo.Log(name, "", 100, 1000, touchedByTrailers)
 		if want := map[string]int{"a.test.zone": 4, "b.test.zone": 1}[name]; len(revs) != want {
 			t.Fatalf("%s: %d commits, want %d", name, len(revs), want)
 		}
@@ -95,12 +95,12 @@ func TestHistoryUnderConcurrentWriters(t *testing.T) {
 		defer wg.Done()
 		for range 50 {
 			st.gitStatus()
-			st.git.repo.Log("example.org.zone", "", 5, 100)
+			st.git.repo.Log("example.org.zone", "", 5, 100, touchedByTrailers)
 		}
 	}()
 	wg.Wait()
 	st.git.flush()
-	revs, _, err := st.git.repo.Log("example.org.zone", "", 200, 1000)
+	revs, _, err := st.git.repo.Log("example.org.zone", "", 200, 1000, touchedByTrailers)
 	if err != nil || len(revs) != 101 { // and the startup commit
 		t.Fatalf("%d revisions, want 101: %v", len(revs), err)
 	}
@@ -223,6 +223,65 @@ func BenchmarkChangeGit1000Zones(b *testing.B) {
 			slices.Sort(took)
 			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// Listing a zone's revisions from the commits' trailers gives what comparing
+// the trees gives.
+func TestRevisionsFromTrailersMatchTrees(t *testing.T) {
+	repo, err := history.Open(t.TempDir(), "main", history.Author{Name: "t", Email: "t@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCommitter(repo, "")
+	go c.run()
+	for i := range 30 {
+		o := []string{"a.test.", "b.test.", "c.test."}[i%3]
+		if i%7 == 0 {
+			o = "a.test."
+		}
+		c.enqueue(commitItem{origin: o, z: zoneAt(t, o, i+1), why: why{op: "upsertRecord", token: "t"}, from: uint32(i), to: uint32(i + 1)})
+	}
+	c.flush()
+	c.close()
+	for _, name := range []string{"a.test.zone", "b.test.zone", "c.test.zone", "d.test.zone"} {
+		fast, _, err1 := repo.Log(name, "", 100, 1000, touchedByTrailers)
+		slow, _, err2 := repo.Log(name, "", 100, 1000, nil)
+		if err1 != nil || err2 != nil || len(fast) != len(slow) {
+			t.Fatalf("%s: %d revisions from trailers, %d from trees (%v %v)", name, len(fast), len(slow), err1, err2)
+		}
+		for i := range fast {
+			if fast[i].ID != slow[i].ID {
+				t.Errorf("%s: revision %d differs", name, i)
+			}
+		}
+	}
+}
+
+// BenchmarkRevisionsOfARareZone lists the revisions of a zone that changed
+// once, behind 5,000 changes to another zone, in a store of 1,000 zones.
+func BenchmarkRevisionsOfARareZone(b *testing.B) {
+	repo, _ := history.Open(b.TempDir(), "main", history.Author{Name: "b", Email: "b@example.org"})
+	files := map[string][]byte{}
+	for i := range 1000 {
+		files[fmt.Sprintf("z%04d.example.zone", i)] = []byte(fmt.Sprintf("zone %d\n", i))
+	}
+	repo.Commit(files, "seed", time.Now())
+	for i := range 5000 {
+		msg := fmt.Sprintf("upsertRecord z0001.example: serial %d\n\nOperation: upsertRecord\nZone: z0001.example\n", i)
+		repo.Commit(map[string][]byte{"z0001.example.zone": []byte(fmt.Sprintf("v%d\n", i))}, msg, time.Now())
+	}
+	for _, c := range []struct {
+		name    string
+		touched history.Touched
+	}{{"trailers", touchedByTrailers}, {"trees", nil}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if revs, _, _ := repo.Log("z0002.example.zone", "", 20, 20000, c.touched); len(revs) != 1 {
+					b.Fatal(len(revs))
+				}
+			}
 		})
 	}
 }

@@ -57,7 +57,7 @@ func (h *handlers) ListZoneRevisions(ctx context.Context, req api.ListZoneRevisi
 	if req.Params.Before != nil {
 		before = *req.Params.Before
 	}
-	revs, next, err := repo.Log(name, before, limit, logScan)
+	revs, next, err := repo.Log(name, before, limit, logScan, touchedByTrailers)
 	if err != nil {
 		return nil, err
 	}

@@ -455,11 +455,17 @@ func entry(c *object.Commit, name string) (plumbing.Hash, error) {
 	return e.Hash, nil
 }
 
+// Touched tells, from a revision's message alone, the one file it
+// changed; ok is false when the message does not say (the trees are then
+// compared). It makes a log of a file that rarely changes, in a long
+// history of changes to other files, read commits instead of trees.
+type Touched func(Revision) (file string, ok bool)
+
 // Log returns up to limit revisions that changed file name, newest first,
 // following first parents from the commit before (HEAD when empty). It
 // looks at no more than scan commits; next is where to go on from, "" once
-// the history is exhausted.
-func (r *Repo) Log(name, before string, limit, scan int) (revs []Revision, next string, err error) {
+// the history is exhausted. touched may be nil.
+func (r *Repo) Log(name, before string, limit, scan int, touched Touched) (revs []Revision, next string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var c *object.Commit
@@ -475,30 +481,53 @@ func (r *Repo) Log(name, before string, limit, scan int) (revs []Revision, next 
 			return nil, "", err
 		}
 	}
-	cur, err := entry(c, name)
-	if err != nil {
-		return nil, "", err
-	}
 	for i := 0; c != nil; i++ {
 		if len(revs) == limit || i == scan {
 			return revs, c.Hash.String(), nil
 		}
 		var parent *object.Commit
-		prev := plumbing.ZeroHash
 		if len(c.ParentHashes) > 0 {
 			if parent, err = r.repo.CommitObject(c.ParentHashes[0]); err != nil {
 				return nil, "", err
 			}
-			if prev, err = entry(parent, name); err != nil {
-				return nil, "", err
-			}
 		}
-		if prev != cur {
-			revs = append(revs, revisionOf(c))
+		rev := revisionOf(c)
+		changed := false
+		if file, ok := touchedBy(touched, rev, len(c.ParentHashes)); ok {
+			changed = file == name
+		} else if changed, err = r.changes(c, parent, name); err != nil {
+			return nil, "", err
 		}
-		c, cur = parent, prev
+		if changed {
+			revs = append(revs, rev)
+		}
+		c = parent
 	}
 	return revs, "", nil
+}
+
+// touchedBy asks touched about a commit with one parent; a merge or a
+// root commit always has its trees compared.
+func touchedBy(touched Touched, rev Revision, parents int) (string, bool) {
+	if touched == nil || parents != 1 {
+		return "", false
+	}
+	return touched(rev)
+}
+
+// changes reports whether commit c changed file name from its parent.
+func (r *Repo) changes(c, parent *object.Commit, name string) (bool, error) {
+	cur, err := entry(c, name)
+	if err != nil {
+		return false, err
+	}
+	prev := plumbing.ZeroHash
+	if parent != nil {
+		if prev, err = entry(parent, name); err != nil {
+			return false, err
+		}
+	}
+	return prev != cur, nil
 }
 
 // Show returns revision id and the file name before and after it (nil

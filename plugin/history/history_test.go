@@ -65,18 +65,18 @@ func TestCommitsAreRealGitHistory(t *testing.T) {
 	}
 
 	// Log: newest first, trailers read, paging.
-	revs, next, err := r.Log("a.test.zone", "", 10, 100)
+	revs, next, err := r.Log("a.test.zone", "", 10, 100, nil)
 	if err != nil || len(revs) != 2 || next != "" {
 		t.Fatalf("log: %v %q %v", revs, next, err)
 	}
 	if revs[0].ID != h2.String() || revs[0].Trailer["Reason"] != "more web" || revs[0].Subject != "change a.test" {
 		t.Errorf("newest revision: %+v", revs[0])
 	}
-	page, next, _ := r.Log("a.test.zone", "", 1, 100)
+	page, next, _ := r.Log("a.test.zone", "", 1, 100, nil)
 	if len(page) != 1 || next == "" {
 		t.Fatalf("first page: %v %q", page, next)
 	}
-	rest, next, _ := r.Log("a.test.zone", next, 10, 100)
+	rest, next, _ := r.Log("a.test.zone", next, 10, 100, nil)
 	if len(rest) != 1 || rest[0].ID != revs[1].ID || next != "" {
 		t.Errorf("second page: %v %q", rest, next)
 	}
