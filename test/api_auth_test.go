@@ -106,9 +106,10 @@ func TestNonLoopbackListenWithoutTokenDoesNotStart(t *testing.T) {
 
 // TestCorefileReloadKeepsTheAPIAndTheZones changes the Corefile under the
 // reload plugin and sends SIGUSR1; the API stays on its address with every
-// change made before, and takes the new Corefile's tokens.
+// change made before, and takes the new Corefile's tokens; the Git history
+// goes on.
 func TestCorefileReloadKeepsTheAPIAndTheZones(t *testing.T) {
-	e := startAPI(t, "", "api/example.org.zone")
+	e := startAPI(t, "        git\n", "api/example.org.zone")
 	ctx := context.Background()
 	if r, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Type: "A", Name: "before", Value: "192.0.2.33"}); r.StatusCode() != 200 {
 		t.Fatalf("upsert: %s", r.Body)
@@ -137,5 +138,13 @@ func TestCorefileReloadKeepsTheAPIAndTheZones(t *testing.T) {
 	}
 	if got := e.dig("before.example.org.", dns.TypeA); len(got) != 1 {
 		t.Fatalf("after the reload DNS lost the change")
+	}
+	if r, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Type: "A", Name: "after", Value: "192.0.2.34"}); r.StatusCode() != 200 {
+		t.Fatalf("upsert after the reload: %s", r.Body)
+	}
+	e.waitCommitted()
+	log := git(t, e.dir, "log", "--format=%s|%(trailers:key=Token,valueonly,separator=)", "--", "example.org.zone")
+	if lines := strings.Split(strings.TrimSpace(log), "\n"); len(lines) != 3 || !strings.HasSuffix(lines[0], "|token1") || !strings.HasSuffix(lines[1], "|anonymous") {
+		t.Errorf("history across the reload:\n%s", log)
 	}
 }
