@@ -228,3 +228,22 @@ func TestGitOpsMergesAndReportsDivergence(t *testing.T) {
 		t.Errorf("the remote was overwritten: %s, was %s", got, remoteHead)
 	}
 }
+
+// TestGitOpsFetchFailureChangesNothing: a remote that cannot be fetched is
+// reported (502 fetch-failed, and in the status) and the zones keep serving.
+func TestGitOpsFetchFailureChangesNothing(t *testing.T) {
+	missing := "file://" + filepath.Join(t.TempDir(), "missing.git")
+	e := startAPI(t, fmt.Sprintf("        git {\n            remote %s\n            pull 1h\n        }\n", missing), "store/example.org.zone")
+	ctx := context.Background()
+	pr, _ := e.c.PullGitWithResponse(ctx, &client.PullGitParams{})
+	if pr.StatusCode() != http.StatusBadGateway || pr.ApplicationproblemJSON502.Code != "fetch-failed" {
+		t.Fatalf("pullGit from a missing remote: %d %s", pr.StatusCode(), pr.Body)
+	}
+	st, _ := e.c.GetGitStatusWithResponse(ctx)
+	if r := st.JSON200.Remote; r == nil || r.ErrorCode == nil || *r.ErrorCode != "fetch-failed" || r.LastPullAt == nil {
+		t.Errorf("status after a failed fetch: %s", st.Body)
+	}
+	if got := e.dig("www.example.org.", dns.TypeA); len(got) != 1 {
+		t.Errorf("a failed fetch changed what is served: %v", got)
+	}
+}

@@ -350,6 +350,9 @@ type BadRequest = Problem
 // Conflict An RFC 9457 problem detail.
 type Conflict = Problem
 
+// FetchFailed An RFC 9457 problem detail.
+type FetchFailed = Problem
+
 // Forbidden An RFC 9457 problem detail.
 type Forbidden = Problem
 
@@ -1743,6 +1746,8 @@ type BadRequestApplicationProblemPlusJSONResponse Problem
 
 type ConflictApplicationProblemPlusJSONResponse Problem
 
+type FetchFailedApplicationProblemPlusJSONResponse Problem
+
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type HistoryDisabledApplicationProblemPlusJSONResponse Problem
@@ -2155,6 +2160,54 @@ func (response PullGit409ApplicationProblemPlusJSONResponse) VisitPullGitRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PullGit502ApplicationProblemPlusJSONResponse struct {
+	FetchFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PullGit502ApplicationProblemPlusJSONResponse) VisitPullGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PullGit503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PullGit503ApplicationProblemPlusJSONResponse) VisitPullGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PullGit507ApplicationProblemPlusJSONResponse struct {
+	InsufficientStorageApplicationProblemPlusJSONResponse
+}
+
+func (response PullGit507ApplicationProblemPlusJSONResponse) VisitPullGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(507)
 	_, err := buf.WriteTo(w)
 	return err
 }
