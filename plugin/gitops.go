@@ -361,6 +361,7 @@ func (st *state) serve(zones []pulled) (map[string][]byte, error) {
 	}
 	st.publish(set, delta)
 	for _, p := range zones {
+		st.dropIDs(p.origin)
 		st.forget(p.origin)
 		st.changed(p.origin)
 	}

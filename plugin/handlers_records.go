@@ -32,8 +32,8 @@ func writableRecord(ctx context.Context, zoneName string, r api.DNSRecord) (stri
 	return origin, rr, mayWrite(ctx, origin, rr)
 }
 
-// findRecord returns the RR of z whose id is id.
-func findRecord(z *zone.Zone, id string) (dns.RR, bool) {
+// scanRecord returns the RR of z whose id is id, looking at every record.
+func scanRecord(z *zone.Zone, id string) (dns.RR, bool) {
 	var found dns.RR
 	z.Walk(func(n *zone.Node) bool {
 		for _, s := range n.Sets {
@@ -100,7 +100,7 @@ func (h *handlers) UpsertRecord(ctx context.Context, req api.UpsertRecordRequest
 	}
 	_, nz, err := h.st.change(whyOf(ctx, "upsertRecord"), origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
 		if r.Id != nil {
-			return replaceByID(ctx, z, tx, *r.Id, rr)
+			return h.st.replaceByID(ctx, z, tx, *r.Id, rr)
 		}
 		return upsert(tx, rr)
 	})
@@ -134,8 +134,8 @@ func upsert(tx *zone.Txn, rr dns.RR) error {
 }
 
 // replaceByID replaces the record with id by rr.
-func replaceByID(ctx context.Context, z *zone.Zone, tx *zone.Txn, id string, rr dns.RR) error {
-	old, ok := findRecord(z, id)
+func (st *state) replaceByID(ctx context.Context, z *zone.Zone, tx *zone.Txn, id string, rr dns.RR) error {
+	old, ok := st.findRecord(z, id)
 	if !ok {
 		return fmt.Errorf("record %s is not in %s: %w", id, z.Origin(), errNotFound)
 	}
@@ -168,7 +168,7 @@ func (h *handlers) deleteByID(ctx context.Context, op, zoneName, id string, ifMa
 		return err
 	}
 	_, nz, err := h.st.change(whyOf(ctx, op), origin, ifMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
-		old, ok := findRecord(z, id)
+		old, ok := h.st.findRecord(z, id)
 		if !ok {
 			return fmt.Errorf("record %s is not in %s: %w", id, origin, errNotFound)
 		}
@@ -210,7 +210,7 @@ func (h *handlers) GetRecord(ctx context.Context, req api.GetRecordRequestObject
 	if err != nil {
 		return nil, err
 	}
-	rr, ok := findRecord(z, req.RecordId)
+	rr, ok := h.st.findRecord(z, req.RecordId)
 	if !ok {
 		return nil, fmt.Errorf("record %s is not in %s: %w", req.RecordId, z.Origin(), errNotFound)
 	}
@@ -225,7 +225,7 @@ func (h *handlers) UpdateRecord(ctx context.Context, req api.UpdateRecordRequest
 		return nil, err
 	}
 	_, nz, err := h.st.change(whyOf(ctx, "updateRecord"), origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
-		return replaceByID(ctx, z, tx, req.RecordId, rr)
+		return h.st.replaceByID(ctx, z, tx, req.RecordId, rr)
 	})
 	if err != nil {
 		return nil, err

@@ -93,6 +93,7 @@ func (st *state) reload(w why, origin, path string) (api.ReloadResult, error) {
 		delta -= cur.Len()
 	}
 	st.publish(set.With(fresh), delta)
+	st.dropIDs(origin)
 	st.forget(origin)
 	st.changed(origin)
 	st.commitChange(w, cur, fresh, -1, -1, data)

@@ -47,15 +47,15 @@ func (st *state) zonePath(origin string) string {
 }
 
 // persist makes the change from z to nz durable: one journal entry of what
-// changed at the touched names. It returns the number of records added and
-// removed, the SOA aside. st.mu is held.
-func (st *state) persist(z, nz *zone.Zone, touched [][]byte) (add, del int, err error) {
-	removed, added := zone.Diff(z, nz, touched)
+// changed at the touched names. It returns the records removed and added.
+// st.mu is held.
+func (st *state) persist(z, nz *zone.Zone, touched [][]byte) (removed, added []dns.RR, err error) {
+	removed, added = zone.Diff(z, nz, touched)
 	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(removed), Add: texts(added)}
 	j, ok := st.journals[nz.Origin()]
 	if !ok {
 		if j, _, err = store.OpenJournal(st.dir, nz.Origin()); err != nil {
-			return 0, 0, err
+			return nil, nil, err
 		}
 		st.journals[nz.Origin()] = j
 	}
@@ -63,11 +63,11 @@ func (st *state) persist(z, nz *zone.Zone, touched [][]byte) (add, del int, err 
 		if j.Bad() { // compaction writes the file from memory and starts a new journal
 			st.dirty[nz.Origin()] = time.Time{}
 		}
-		return 0, 0, err
+		return nil, nil, err
 	}
 	st.dirty[nz.Origin()] = time.Now()
 	st.remember(z, nz, removed, added) // only a change that happened goes to IXFR
-	return countNonSOA(added), countNonSOA(removed), nil
+	return removed, added, nil
 }
 
 func countNonSOA(rrs []dns.RR) int {

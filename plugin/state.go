@@ -49,6 +49,8 @@ type state struct {
 	stop          chan struct{} // closed by the last release: the background goroutines end
 	compactorDone chan struct{}
 
+	ids ids // record ids to names and types, see ids.go
+
 	git    *committer // nil without the git property, see git.go
 	gitops *gitops    // nil without a remote, see gitops.go
 

@@ -54,14 +54,15 @@ func (st *state) change(w why, origin string, ifMatch *string, dryRun bool, fn f
 	if dryRun {
 		return z, nz, nil
 	}
-	add, del, err := st.persist(z, nz, tx.Touched())
+	removed, added, err := st.persist(z, nz, tx.Touched())
 	if err != nil {
 		persistFailures.Inc()
 		return z, nil, err
 	}
 	st.publish(set.With(nz), nz.Len()-z.Len())
+	st.applyIDs(origin, removed, added)
 	st.changed(origin)
-	st.commitChange(w, z, nz, add, del, nil)
+	st.commitChange(w, z, nz, countNonSOA(added), countNonSOA(removed), nil)
 	return z, nz, nil
 }
 
@@ -101,6 +102,7 @@ func (st *state) create(w why, z *zone.Zone) error {
 	st.written[z.Origin()] = stampOf(st.zonePath(z.Origin()))
 	st.forget(z.Origin()) // a zone created again does not continue the old one's history
 	st.publish(set.With(z), z.Len())
+	st.dropIDs(z.Origin())
 	st.changed(z.Origin())
 	st.commitChange(w, nil, z, z.Len()-1, 0, nil)
 	return nil
@@ -135,6 +137,7 @@ func (st *state) drop(w why, z *zone.Zone) {
 	delete(st.written, origin)
 	st.forget(origin)
 	st.publish(st.zones.Load().Without(origin), -z.Len())
+	st.dropIDs(origin)
 	st.commitChange(w, z, nil, 0, z.Len()-1, nil)
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
-func newTestState(t *testing.T) *state {
+func newTestState(t testing.TB) *state {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(exampleOrg), 0o644); err != nil {
