@@ -166,6 +166,16 @@ func (st *state) pull(w why) error {
 	cancel()
 	now := time.Now().UTC()
 	g.setStatus(func(s *api.GitRemoteStatus) { s.LastPullAt = &now })
+	if errors.Is(err, history.ErrNoRemoteBranch) && g.cfg.push {
+		// An empty remote: the first push gives it the server's branch.
+		g.mu.Unlock()
+		log.Infof("git: %s has no branch %s yet; pushing the store's", history.Public(g.cfg.remote), st.git.repo.Branch())
+		if err := st.push(); err != nil {
+			return err
+		}
+		g.setStatus(func(s *api.GitRemoteStatus) { s.Error, s.ErrorCode = nil, nil })
+		return nil
+	}
 	if err != nil {
 		g.mu.Unlock()
 		return st.gitFail("fetch-failed", err)

@@ -247,3 +247,19 @@ func TestGitOpsFetchFailureChangesNothing(t *testing.T) {
 		t.Errorf("a failed fetch changed what is served: %v", got)
 	}
 }
+
+// TestGitOpsFillsAnEmptyRemote: with push, a store that follows an empty
+// repository pushes its branch there, zones included.
+func TestGitOpsFillsAnEmptyRemote(t *testing.T) {
+	bare := filepath.Join(t.TempDir(), "empty.git")
+	git(t, ".", "init", "-q", "--bare", "-b", "main", bare)
+	e := startAPI(t, fmt.Sprintf("        git {\n            remote file://%s\n            pull 200ms\n            push\n        }\n", bare), "store/example.org.zone")
+	eventually(t, 5*time.Second, "the store's branch was not pushed to the empty remote", func() bool {
+		out, err := exec.Command("git", "-C", bare, "ls-tree", "--name-only", "main").CombinedOutput()
+		return err == nil && strings.Contains(string(out), "example.org.zone")
+	})
+	st, _ := e.c.GetGitStatusWithResponse(context.Background())
+	if r := st.JSON200.Remote; r == nil || r.ErrorCode != nil {
+		t.Errorf("status after filling the remote: %s", st.Body)
+	}
+}

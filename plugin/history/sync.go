@@ -43,12 +43,19 @@ func (r *Repo) remoteRef() plumbing.ReferenceName {
 	return plumbing.NewRemoteReferenceName(remoteName, r.branch.Short())
 }
 
+// ErrNoRemoteBranch is returned by Fetch when the remote repository is
+// empty or lacks the branch: a first push creates it.
+var ErrNoRemoteBranch = errors.New("the remote has no such branch yet")
+
 // Fetch fetches the branch from origin and returns its commit.
 func (r *Repo) Fetch(ctx context.Context) (plumbing.Hash, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", r.branch, r.remoteRef()))
 	err := r.repo.FetchContext(ctx, &git.FetchOptions{RemoteName: remoteName, RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: r.auth})
+	if errors.Is(err, transport.ErrEmptyRemoteRepository) || errors.Is(err, git.NoMatchingRefSpecError{}) {
+		return plumbing.ZeroHash, fmt.Errorf("%s: %w", r.branch.Short(), ErrNoRemoteBranch)
+	}
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return plumbing.ZeroHash, err
 	}
