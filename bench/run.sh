@@ -9,7 +9,8 @@
 #   full:  QPS at 1,000 and 100,000 records, exact hits, 20% NXDOMAIN and
 #          wildcards, against file, whoami, Knot, NSD and PowerDNS; API writes;
 #          QPS under 500 writes/s; RFC 2136 against dynupdate; startup and
-#          memory at 1,000,000 records; about an hour.
+#          memory at 1,000,000 records; propagation to Knot; what the Git
+#          history adds to a change; about an hour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-quick}
@@ -40,6 +41,7 @@ full)
 	bench/updates.sh 500 3 10000 | tee "$out/updates.txt" | tail -2
 	bench/scale.sh 1000000 10000 | tee "$out/scale.txt"
 	bench/propagation.sh 40 10000 | tee "$out/propagation.txt"
+	bench/git.sh 2000 3 1000 200 | tee "$out/git.txt" | tail -3
 	;;
 *)
 	echo "usage: $0 quick|full" >&2

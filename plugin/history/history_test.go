@@ -1,6 +1,7 @@
 package history
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,4 +135,31 @@ func TestRemoteCredentialsStayInMemory(t *testing.T) {
 	if got := Public("git@git.example.org:dns/zones.git"); got != "git@git.example.org:dns/zones.git" {
 		t.Errorf("Public of an scp-like URL: %s", got)
 	}
+}
+
+// git gc in the store while the Repo is open (as the docs allow): objects
+// move into a pack, and the Repo goes on reading and committing.
+func TestGitGCWhileOpen(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Open(dir, "main", Author{"zoneapi", "zoneapi@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := r.Commit(map[string][]byte{"a.test.zone": []byte(fmt.Sprintf("v%d\n", i))}, fmt.Sprintf("change %d", i), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitCLI(t, dir, "gc", "--quiet", "--prune=now")
+	revs, _, err := r.Log("a.test.zone", "", 100, 1000, nil)
+	if err != nil || len(revs) != 20 {
+		t.Fatalf("log after gc: %d revisions, %v", len(revs), err)
+	}
+	if _, _, after, err := r.Show(revs[5].ID, "a.test.zone"); err != nil || string(after) != "v14\n" {
+		t.Fatalf("show after gc: %q %v", after, err)
+	}
+	if _, err := r.Commit(map[string][]byte{"a.test.zone": []byte("v20\n")}, "after gc", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	gitCLI(t, dir, "fsck", "--strict")
 }
