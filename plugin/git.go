@@ -58,10 +58,31 @@ type commitItem struct {
 // coalesceAbove is the backlog beyond which the committer folds each
 // zone's pending changes into one commit. The committer makes a few hundred
 // commits a second; a burst of changes waits its turn, and each keeps its
-// own commit, up to this many behind. Only a longer overload (or a large
-// zone, slow to format, under a stream of changes) folds, so that the
-// history stays close and the queue's memory bounded. A variable for tests.
+// own commit, up to this many behind. Only a longer overload folds, so that
+// the history stays close and the queue's memory bounded. A variable for
+// tests.
 var coalesceAbove = 10000
+
+// foldWork bounds the work a backlog may hold, in records to format: each
+// commit formats its zone whole, so a stream of changes to a large zone
+// (500 behind on a zone of 100,000 records) folds long before 10,000
+// changes would, and the snapshots the queue holds stay few.
+var foldWork = 50_000_000
+
+// mustFold reports whether a batch is too long, or too much work, to make
+// one commit per change.
+func mustFold(batch []commitItem) bool {
+	if len(batch) > coalesceAbove {
+		return true
+	}
+	work := 0
+	for _, it := range batch {
+		if it.z != nil {
+			work += it.z.Len()
+		}
+	}
+	return work > foldWork
+}
 
 // indexAfter is how long the committer waits, once it has caught up,
 // before it writes the Git index (for `git status` in the store): under a
@@ -149,7 +170,7 @@ func (c *committer) run() {
 		onCommit := c.onCommit
 		c.mu.Unlock()
 
-		if len(batch) > coalesceAbove {
+		if mustFold(batch) {
 			batch = coalesce(batch)
 		}
 		if len(batch) > 1 {

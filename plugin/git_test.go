@@ -285,3 +285,25 @@ func BenchmarkRevisionsOfARareZone(b *testing.B) {
 		})
 	}
 }
+
+// A backlog of changes to a large zone folds by the work it holds, long
+// before coalesceAbove.
+func TestCommitterFoldsByWork(t *testing.T) {
+	defer func(n int) { foldWork = n }(foldWork)
+	foldWork = 1000 // records to format; each zone here has 3
+	repo, err := history.Open(t.TempDir(), "main", history.Author{Name: "t", Email: "t@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCommitter(repo, "")
+	for i := range 400 { // 1,200 records to format
+		c.queue = append(c.queue, commitItem{origin: "a.test.", z: zoneAt(t, "a.test.", i+1), why: why{op: "upsertRecord", token: "t"}, from: uint32(i), to: uint32(i + 1)})
+	}
+	go c.run()
+	c.signal()
+	c.flush()
+	c.close()
+	if revs, _, _ := repo.Log("a.test.zone", "", 100, 1000, touchedByTrailers); len(revs) != 1 || !strings.HasPrefix(revs[0].Subject, "400 changes to a.test") {
+		t.Fatalf("a backlog over foldWork made %d commits: %v", len(revs), revs)
+	}
+}
