@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -93,7 +94,6 @@ const indexAfter = 200 * time.Millisecond
 // Writers only append to its queue; nothing slow happens under its lock.
 type committer struct {
 	repo *history.Repo
-	dir  string
 	wake chan struct{} // a change was queued, or close was called
 
 	mu     sync.Mutex
@@ -107,8 +107,8 @@ type committer struct {
 	onCommit func() // called after commits were made (GitOps pushes them)
 }
 
-func newCommitter(repo *history.Repo, dir string) *committer {
-	c := &committer{repo: repo, dir: dir, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newCommitter(repo *history.Repo) *committer {
+	c := &committer{repo: repo, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	c.cond = sync.NewCond(&c.mu)
 	return c
 }
@@ -286,23 +286,26 @@ func (it commitItem) summary() string {
 }
 
 // coalesce folds the changes of each zone into one item: the last state of
-// the zone, listing every change. Zones keep the order of their first
-// change; the commits of different zones touch different files.
+// the zone, listing every change (an item folded before, and queued again
+// after a failed commit, keeps its list). Zones keep the order of their
+// first change; the commits of different zones touch different files.
 func coalesce(batch []commitItem) []commitItem {
 	at := map[string]int{}
 	var out []commitItem
 	for _, it := range batch {
+		if it.summaries == nil {
+			it.summaries = []string{it.summary()}
+		}
 		i, ok := at[it.origin]
 		if !ok {
 			at[it.origin] = len(out)
-			it.summaries = []string{it.summary()}
 			out = append(out, it)
 			continue
 		}
 		prev := out[i]
-		it.summaries = append(prev.summaries, it.summary())
+		it.summaries = append(prev.summaries, it.summaries...)
 		it.from, it.add, it.del = prev.from, -1, -1
-		if len(prev.summaries) > 0 && prev.why.op != it.why.op {
+		if prev.why.op != it.why.op {
 			it.why.op = "changes"
 		}
 		if prev.why.token != it.why.token {
@@ -360,7 +363,7 @@ func (st *state) openHistory(cfg *gitConfig, replayed map[string]int) error {
 		if !strings.HasSuffix(name, store.Ext) || held[name] {
 			continue
 		}
-		if _, err := os.Stat(st.dir + "/" + name); os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(st.dir, name)); os.IsNotExist(err) {
 			files[name] = nil
 			notes = append(notes, fmt.Sprintf("%s: file removed outside zoneapi", strings.TrimSuffix(name, store.Ext)))
 		}
@@ -384,7 +387,7 @@ func (st *state) openHistory(cfg *gitConfig, replayed map[string]int) error {
 	if err := repo.WriteIndex(); err != nil {
 		return err
 	}
-	st.git = newCommitter(repo, st.dir)
+	st.git = newCommitter(repo)
 	go st.git.run()
 	return nil
 }
@@ -408,11 +411,12 @@ func (st *state) commitChange(w why, z, nz *zone.Zone, add, del int, data []byte
 
 // touchedByTrailers tells the one zone file a commit of the committer
 // changed from its trailers (each has Operation and Zone), so that listing
-// a zone's revisions reads commits, not trees; other commits (startup,
-// merges, pulled ones) have their trees compared.
+// a zone's revisions reads commits, not trees; other commits (startup and
+// pull commits have no Zone, merges two parents, pulled ones neither
+// trailer) have their trees compared.
 func touchedByTrailers(rev history.Revision) (string, bool) {
 	zoneName, ok := rev.Trailer["Zone"]
-	if !ok || rev.Trailer["Operation"] == "" || rev.Trailer["Operation"] == "startup" {
+	if !ok || rev.Trailer["Operation"] == "" {
 		return "", false
 	}
 	name, err := store.FileName(dns.Fqdn(zoneName))

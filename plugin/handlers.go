@@ -94,10 +94,11 @@ func (h *handlers) CreateZone(ctx context.Context, req api.CreateZoneRequestObje
 	if err != nil {
 		return nil, err
 	}
-	if err := h.st.create(whyOf(ctx, "createZone"), z); err != nil {
+	w := whyOf(ctx, "createZone")
+	if err := h.st.create(w, z); err != nil {
 		return nil, err
 	}
-	audit(ctx, "createZone", z, fmt.Sprintf("%d records", z.Len()))
+	audit(w, z, fmt.Sprintf("%d records", z.Len()))
 	return api.CreateZone201JSONResponse{Body: apiZone(z, true), Headers: api.CreateZone201ResponseHeaders{ETag: ptr(etag(z))}}, nil
 }
 
@@ -152,10 +153,11 @@ func (h *handlers) DeleteZone(ctx context.Context, req api.DeleteZoneRequestObje
 	if m := req.Params.IfMatch; m != nil && *m != "*" && *m != etag(z) {
 		return nil, fmt.Errorf("If-Match is %s but the zone is at %s: %w", *m, etag(z), errPrecondition)
 	}
-	if err := h.st.remove(whyOf(ctx, "deleteZone"), z.Origin()); err != nil {
+	w := whyOf(ctx, "deleteZone")
+	if err := h.st.remove(w, z.Origin()); err != nil {
 		return nil, err
 	}
-	audit(ctx, "deleteZone", z, "")
+	audit(w, z, "")
 	return api.DeleteZone204Response{}, nil
 }
 
@@ -201,9 +203,9 @@ func (e *changeError) Error() string { return fmt.Sprintf("change %d: %v", e.ind
 func (e *changeError) Unwrap() error { return e.err }
 
 // audit writes the one log line of a change.
-func audit(ctx context.Context, op string, z *zone.Zone, what string) {
-	if r, ok := ctx.Value(reasonKey{}).(string); ok {
-		what += fmt.Sprintf(" reason=%q", r)
+func audit(w why, z *zone.Zone, what string) {
+	if w.reason != "" {
+		what += fmt.Sprintf(" reason=%q", w.reason)
 	}
-	log.Infof("audit token=%s op=%s zone=%s serial=%d %s", tokenFrom(ctx).name, op, z.Origin(), z.Serial(), what)
+	log.Infof("audit token=%s op=%s zone=%s serial=%d %s", w.token, w.op, z.Origin(), z.Serial(), what)
 }

@@ -45,7 +45,8 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) (
 	if present {
 		op = "acmePresent"
 	}
-	_, nz, err := h.st.change(whyOf(ctx, op), z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
+	w := whyOf(ctx, op)
+	_, nz, err := h.st.change(w, z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
 		if present {
 			return upsert(tx, rr)
 		}
@@ -63,7 +64,7 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) (
 	if err != nil {
 		log.Warningf("acme lease of %s: %v", name, err)
 	}
-	audit(ctx, op, nz, name)
+	audit(w, nz, name)
 	return nz, nil
 }
 

@@ -32,21 +32,9 @@ func init() {
 		rule{errRevisionWithoutZone, http.StatusUnprocessableEntity, "revision-without-zone", "No zone at that revision", "Pick a revision listed by listZoneRevisions whose change left the zone in place."})
 }
 
-// repo returns the store's Git history, or the problem that there is none.
-func (h *handlers) repo() (*history.Repo, error) {
-	if h.st.git == nil {
-		return nil, errHistoryDisabled
-	}
-	return h.st.git.repo, nil
-}
-
 // ListZoneRevisions implements api.StrictServerInterface.
 func (h *handlers) ListZoneRevisions(ctx context.Context, req api.ListZoneRevisionsRequestObject) (api.ListZoneRevisionsResponseObject, error) {
-	origin, name, err := h.historyTarget(ctx, req.ZoneName)
-	if err != nil {
-		return nil, err
-	}
-	repo, err := h.repo()
+	repo, origin, name, err := h.historyTarget(ctx, req.ZoneName)
 	if err != nil {
 		return nil, err
 	}
@@ -74,17 +62,20 @@ func (h *handlers) ListZoneRevisions(ctx context.Context, req api.ListZoneRevisi
 	return api.ListZoneRevisions200JSONResponse(out), nil
 }
 
-// historyTarget checks that the token may read the zone and returns the
-// zone's origin and file name.
-func (h *handlers) historyTarget(ctx context.Context, zoneName string) (origin, name string, err error) {
+// historyTarget checks that the store has a history and that the token may
+// read the zone, and returns the history, the zone's origin and its file.
+func (h *handlers) historyTarget(ctx context.Context, zoneName string) (repo *history.Repo, origin, name string, err error) {
 	if origin, err = originOf(zoneName); err != nil {
-		return "", "", err
+		return nil, "", "", err
 	}
 	if !tokenFrom(ctx).canRead(origin) {
-		return "", "", fmt.Errorf("token %s may not read %s: %w", tokenFrom(ctx).name, origin, errForbidden)
+		return nil, "", "", fmt.Errorf("token %s may not read %s: %w", tokenFrom(ctx).name, origin, errForbidden)
+	}
+	if h.st.git == nil {
+		return nil, "", "", errHistoryDisabled
 	}
 	name, err = store.FileName(origin)
-	return origin, name, err
+	return h.st.git.repo, origin, name, err
 }
 
 func apiRevision(r history.Revision) api.Revision {
@@ -109,11 +100,7 @@ func apiRevision(r history.Revision) api.Revision {
 
 // GetZoneRevision implements api.StrictServerInterface.
 func (h *handlers) GetZoneRevision(ctx context.Context, req api.GetZoneRevisionRequestObject) (api.GetZoneRevisionResponseObject, error) {
-	origin, name, err := h.historyTarget(ctx, req.ZoneName)
-	if err != nil {
-		return nil, err
-	}
-	repo, err := h.repo()
+	repo, origin, name, err := h.historyTarget(ctx, req.ZoneName)
 	if err != nil {
 		return nil, err
 	}
@@ -128,74 +115,31 @@ func (h *handlers) GetZoneRevision(ctx context.Context, req api.GetZoneRevisionR
 }
 
 // recordDiff returns the records only in before and only in after, each
-// parsed as a zone (a version that does not parse counts as empty).
+// parsed as a zone (a version that is missing or does not parse counts as
+// empty), in canonical order.
 func recordDiff(origin, name string, before, after []byte) (removed, added []dns.RR) {
-	parse := func(b []byte) map[string]dns.RR {
-		m := map[string]dns.RR{}
+	parse := func(b []byte) *zone.Zone {
 		if b == nil {
-			return m
+			return nil
 		}
 		z, _, err := store.Read(bytes.NewReader(b), name, origin, store.Options{})
 		if err != nil {
-			return m
+			return nil
 		}
-		for _, rr := range z.Records() {
-			m[rr.String()] = rr
-		}
-		return m
+		return z
 	}
-	b, a := parse(before), parse(after)
-	for _, rr := range zoneOrder(origin, b, a) {
-		removed = append(removed, rr)
-	}
-	for _, rr := range zoneOrder(origin, a, b) {
-		added = append(added, rr)
-	}
-	return removed, added
-}
-
-// zoneOrder returns the records of x that are not in y, in canonical order.
-func zoneOrder(origin string, x, y map[string]dns.RR) []dns.RR {
-	var only []dns.RR
-	for k, rr := range x {
-		if _, ok := y[k]; !ok {
-			only = append(only, rr)
-		}
-	}
-	if len(only) == 0 {
-		return nil
-	}
-	tx, err := zone.New(origin)
-	if err != nil {
-		return only
-	}
-	for _, rr := range only {
-		if rr.Header().Rrtype == dns.TypeSOA {
-			tx.ReplaceRRset(rr.Header().Name, dns.TypeSOA, []dns.RR{rr})
-		} else {
-			tx.Add(rr)
-		}
-	}
-	z, err := tx.Commit()
-	if err != nil {
-		return only
-	}
-	return z.Records()
+	return zone.DiffZones(parse(before), parse(after))
 }
 
 // RevertZone implements api.StrictServerInterface: the zone's records as
 // they were right after the revision, applied as a new change.
 func (h *handlers) RevertZone(ctx context.Context, req api.RevertZoneRequestObject) (api.RevertZoneResponseObject, error) {
-	origin, name, err := h.historyTarget(ctx, req.ZoneName)
+	repo, origin, name, err := h.historyTarget(ctx, req.ZoneName)
 	if err != nil {
 		return nil, err
 	}
 	if !tokenFrom(ctx).canWriteZone(origin) {
 		return nil, fmt.Errorf("token %s may not revert %s: %w", tokenFrom(ctx).name, origin, errForbidden)
-	}
-	repo, err := h.repo()
-	if err != nil {
-		return nil, err
 	}
 	rev, _, data, err := repo.Show(req.RevisionId, name)
 	if err != nil {
@@ -221,7 +165,7 @@ func (h *handlers) RevertZone(ctx context.Context, req api.RevertZoneRequestObje
 		return nil, err
 	}
 	del, add := zone.Diff(prev, nz, txn.Touched())
-	audit(ctx, "revertZone", nz, fmt.Sprintf("to %s, +%d -%d records", rev.ID, len(add), len(del)))
+	audit(w, nz, fmt.Sprintf("to %s, +%d -%d records", rev.ID, len(add), len(del)))
 	return api.RevertZone200JSONResponse{
 		Body:    api.ChangeResult{Zone: trimDot(origin), Applied: true, Serial: int64(nz.Serial()), Added: toRecords(add, origin), Removed: toRecords(del, origin), Warnings: []string{}},
 		Headers: api.RevertZone200ResponseHeaders{ETag: ptr(etag(nz))},

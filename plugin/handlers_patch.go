@@ -22,7 +22,8 @@ func (h *handlers) PatchZone(ctx context.Context, req api.PatchZoneRequestObject
 	dry := req.Body.DryRun != nil && *req.Body.DryRun
 	var warnings []string
 	var txn *zone.Txn // its touched names, the serial bump's included, give the diff
-	old, nz, err := h.st.change(whyOf(ctx, "patchZone"), origin, req.Params.IfMatch, dry, func(z *zone.Zone, tx *zone.Txn) error {
+	w := whyOf(ctx, "patchZone")
+	old, nz, err := h.st.change(w, origin, req.Params.IfMatch, dry, func(z *zone.Zone, tx *zone.Txn) error {
 		txn = tx
 		for i, c := range req.Body.Changes {
 			owner, typ, err := rrsetTarget(origin, c.Name, c.Type)
@@ -48,7 +49,7 @@ func (h *handlers) PatchZone(ctx context.Context, req api.PatchZoneRequestObject
 	del, add := zone.Diff(old, nz, txn.Touched())
 	added, removed := toRecords(add, origin), toRecords(del, origin)
 	if !dry {
-		audit(ctx, "patchZone", nz, fmt.Sprintf("%d changes, +%d -%d records", len(req.Body.Changes), len(added), len(removed)))
+		audit(w, nz, fmt.Sprintf("%d changes, +%d -%d records", len(req.Body.Changes), len(added), len(removed)))
 	}
 	if warnings == nil {
 		warnings = []string{}

@@ -98,7 +98,8 @@ func (h *handlers) UpsertRecord(ctx context.Context, req api.UpsertRecordRequest
 	if err != nil {
 		return nil, err
 	}
-	_, nz, err := h.st.change(whyOf(ctx, "upsertRecord"), origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+	w := whyOf(ctx, "upsertRecord")
+	_, nz, err := h.st.change(w, origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
 		if r.Id != nil {
 			return h.st.replaceByID(ctx, z, tx, *r.Id, rr)
 		}
@@ -107,7 +108,7 @@ func (h *handlers) UpsertRecord(ctx context.Context, req api.UpsertRecordRequest
 	if err != nil {
 		return nil, err
 	}
-	audit(ctx, "upsertRecord", nz, "set "+rr.String())
+	audit(w, nz, "set "+rr.String())
 	return api.UpsertRecord200JSONResponse{Body: stored(nz, rr), Headers: api.UpsertRecord200ResponseHeaders{ETag: ptr(etag(nz))}}, nil
 }
 
@@ -167,7 +168,8 @@ func (h *handlers) deleteByID(ctx context.Context, op, zoneName, id string, ifMa
 	if err != nil {
 		return err
 	}
-	_, nz, err := h.st.change(whyOf(ctx, op), origin, ifMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+	w := whyOf(ctx, op)
+	_, nz, err := h.st.change(w, origin, ifMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
 		old, ok := h.st.findRecord(z, id)
 		if !ok {
 			return fmt.Errorf("record %s is not in %s: %w", id, origin, errNotFound)
@@ -184,7 +186,7 @@ func (h *handlers) deleteByID(ctx context.Context, op, zoneName, id string, ifMa
 	if err != nil {
 		return err
 	}
-	audit(ctx, op, nz, "id "+id)
+	audit(w, nz, "id "+id)
 	return nil
 }
 
@@ -224,13 +226,14 @@ func (h *handlers) UpdateRecord(ctx context.Context, req api.UpdateRecordRequest
 	if err != nil {
 		return nil, err
 	}
-	_, nz, err := h.st.change(whyOf(ctx, "updateRecord"), origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+	w := whyOf(ctx, "updateRecord")
+	_, nz, err := h.st.change(w, origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
 		return h.st.replaceByID(ctx, z, tx, req.RecordId, rr)
 	})
 	if err != nil {
 		return nil, err
 	}
-	audit(ctx, "updateRecord", nz, "id "+req.RecordId+" to "+rr.String())
+	audit(w, nz, "id "+req.RecordId+" to "+rr.String())
 	return api.UpdateRecord200JSONResponse{Body: stored(nz, rr), Headers: api.UpdateRecord200ResponseHeaders{ETag: ptr(etag(nz))}}, nil
 }
 

@@ -25,12 +25,13 @@ func (h *handlers) ReloadZone(ctx context.Context, req api.ReloadZoneRequestObje
 		return nil, fmt.Errorf("token %s may not reload %s: %w", tokenFrom(ctx).name, origin, errForbidden)
 	}
 	name, _ := store.FileName(origin)
-	res, err := h.st.reload(whyOf(ctx, "reloadZone"), origin, filepath.Join(h.st.dir, name))
+	w := whyOf(ctx, "reloadZone")
+	res, err := h.st.reload(w, origin, filepath.Join(h.st.dir, name))
 	if err != nil {
 		return nil, err
 	}
 	z, _ := h.st.zones.Load().Get(origin)
-	audit(ctx, "reloadZone", z, fmt.Sprintf("serial_bumped=%v", res.SerialBumped))
+	audit(w, z, fmt.Sprintf("serial_bumped=%v", res.SerialBumped))
 	return api.ReloadZone202JSONResponse{Body: res, Headers: api.ReloadZone202ResponseHeaders{ETag: ptr(etag(z))}}, nil
 }
 
@@ -176,19 +177,20 @@ func (h *handlers) ImportZone(ctx context.Context, req api.ImportZoneRequestObje
 	if err != nil {
 		return nil, err
 	}
+	w := whyOf(ctx, "importZone")
 	if _, exists := h.st.zones.Load().Get(origin); !exists {
-		if err := h.st.create(whyOf(ctx, "importZone"), fresh); err != nil {
+		if err := h.st.create(w, fresh); err != nil {
 			return nil, err
 		}
-		audit(ctx, "importZone", fresh, fmt.Sprintf("created, %d records", fresh.Len()))
+		audit(w, fresh, fmt.Sprintf("created, %d records", fresh.Len()))
 		return api.ImportZone200JSONResponse{Body: apiZone(fresh, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(fresh))}}, nil
 	}
-	_, nz, err := h.st.change(whyOf(ctx, "importZone"), origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
+	_, nz, err := h.st.change(w, origin, req.Params.IfMatch, false, func(z *zone.Zone, tx *zone.Txn) error {
 		return replaceAll(z, tx, fresh)
 	})
 	if err != nil {
 		return nil, err
 	}
-	audit(ctx, "importZone", nz, fmt.Sprintf("replaced, %d records", nz.Len()))
+	audit(w, nz, fmt.Sprintf("replaced, %d records", nz.Len()))
 	return api.ImportZone200JSONResponse{Body: apiZone(nz, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(nz))}}, nil
 }

@@ -36,13 +36,14 @@ func (h *handlers) ReplaceRRset(ctx context.Context, req api.ReplaceRRsetRequest
 	if err != nil {
 		return nil, err
 	}
-	_, nz, err := h.st.change(whyOf(ctx, "replaceRRset"), origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
+	w := whyOf(ctx, "replaceRRset")
+	_, nz, err := h.st.change(w, origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
 		return tx.ReplaceRRset(owner, typ, rrs)
 	})
 	if err != nil {
 		return nil, err
 	}
-	audit(ctx, "replaceRRset", nz, fmt.Sprintf("%s %s %d values", owner, dns.Type(typ), len(rrs)))
+	audit(w, nz, fmt.Sprintf("%s %s %d values", owner, dns.Type(typ), len(rrs)))
 	set, ok := rrsetOf(nz, owner, typ)
 	if !ok { // replaced by nothing
 		set = api.RRset{Name: relativeName(owner, origin), Type: dns.Type(typ).String(), Values: []string{}}
@@ -76,7 +77,8 @@ func (h *handlers) DeleteRRset(ctx context.Context, req api.DeleteRRsetRequestOb
 	if typ == dns.TypeSOA {
 		return nil, zone.ErrNoSOA
 	}
-	_, nz, err := h.st.change(whyOf(ctx, "deleteRRset"), origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
+	w := whyOf(ctx, "deleteRRset")
+	_, nz, err := h.st.change(w, origin, req.Params.IfMatch, false, func(_ *zone.Zone, tx *zone.Txn) error {
 		if tx.DeleteRRset(owner, typ) == 0 {
 			return fmt.Errorf("%s has no %s RRset: %w", owner, dns.Type(typ), errNotFound)
 		}
@@ -85,7 +87,7 @@ func (h *handlers) DeleteRRset(ctx context.Context, req api.DeleteRRsetRequestOb
 	if err != nil {
 		return nil, err
 	}
-	audit(ctx, "deleteRRset", nz, fmt.Sprintf("%s %s", owner, dns.Type(typ)))
+	audit(w, nz, fmt.Sprintf("%s %s", owner, dns.Type(typ)))
 	return api.DeleteRRset204Response{}, nil
 }
 

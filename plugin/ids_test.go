@@ -2,6 +2,7 @@ package zoneapi
 
 import (
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 
@@ -52,9 +53,12 @@ func TestRecordIDIndexFollowsChanges(t *testing.T) {
 }
 
 // Lookups by id while the zone changes (for the race detector): every id
-// of a record that is in the snapshot looked at is found.
+// of a record that is in the snapshot looked at is found, and the index,
+// built before the changes, ends equal to one built from the final zone.
 func TestRecordIDLookupsDuringChanges(t *testing.T) {
 	st := newTestState(t)
+	z0, _ := st.zones.Load().Get("example.org.")
+	st.findRecord(z0, recordID(z0.SOA())) // builds and installs the index
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -79,6 +83,13 @@ func TestRecordIDLookupsDuringChanges(t *testing.T) {
 		}
 	}
 	wg.Wait()
+	z, _ := st.zones.Load().Get("example.org.")
+	st.ids.mu.Lock()
+	got := st.ids.zones["example.org."]
+	st.ids.mu.Unlock()
+	if want := indexOf(z); !maps.Equal(got, want) {
+		t.Errorf("after 200 changes the index has %d ids, the zone %d", len(got), len(want))
+	}
 }
 
 // BenchmarkUpdateByID100k: updateRecord's work (find the record by id,

@@ -116,7 +116,8 @@ func (st *state) sweep(stop <-chan struct{}) {
 		for _, x := range st.leases.expired(time.Now()) {
 			rr := &dns.TXT{Hdr: dns.RR_Header{Name: x.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: chunk(x.Value)}
 			if z, err := st.zoneFor(x.Name); err == nil {
-				_, nz, err := st.change(why{op: "acmeExpire", token: "lease"}, z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
+				w := why{op: "acmeExpire", token: "lease"}
+				_, nz, err := st.change(w, z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
 					if !tx.Delete(rr) {
 						return errNothingToDo
 					}
@@ -127,7 +128,7 @@ func (st *state) sweep(stop <-chan struct{}) {
 					continue
 				}
 				if nz != nil {
-					log.Infof("audit token=lease op=acmeExpire zone=%s serial=%d %s", nz.Origin(), nz.Serial(), x.Name)
+					audit(w, nz, x.Name)
 				}
 			}
 			st.leases.remove(x.Name, x.Value)

@@ -50,7 +50,8 @@ func (za *Zoneapi) serveUpdate(ctx context.Context, w dns.ResponseWriter, r *dns
 		return reply(dns.RcodeRefused)
 	}
 	applied := 0
-	_, nz, err := za.state.change(why{op: "update", token: keyName}, origin, nil, false, func(z *zone.Zone, tx *zone.Txn) error {
+	by := why{op: "update", token: keyName}
+	_, nz, err := za.state.change(by, origin, nil, false, func(z *zone.Zone, tx *zone.Txn) error {
 		if err := checkPrerequisites(z, origin, r.Answer); err != nil {
 			return err
 		}
@@ -78,7 +79,7 @@ func (za *Zoneapi) serveUpdate(ctx context.Context, w dns.ResponseWriter, r *dns
 		}
 		return reply(dns.RcodeRefused)
 	}
-	log.Infof("audit token=%s op=update zone=%s serial=%d %d of %d updates applied", keyName, origin, nz.Serial(), applied, len(r.Ns))
+	audit(by, nz, fmt.Sprintf("%d of %d updates applied", applied, len(r.Ns)))
 	return reply(dns.RcodeSuccess)
 }
 

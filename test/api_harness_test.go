@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,9 +47,17 @@ const apiCorefile = `.:{PORT} {
 // files; extra goes inside the zoneapi block.
 func startAPI(t *testing.T, extra string, files ...string) *apiEnv {
 	t.Helper()
+	return startAPIWith(t, "", extra, files...)
+}
+
+// startAPIWith is startAPI with lines for the server block too (such as
+// prometheus).
+func startAPIWith(t *testing.T, server, extra string, files ...string) *apiEnv {
+	t.Helper()
 	dir := copyZones(t, files...)
 	port := freePort(t)
-	s := startCoreDNS(t, fmt.Sprintf(apiCorefile, dir, port, extra), "example.org.")
+	corefile := strings.Replace(fmt.Sprintf(apiCorefile, dir, port, extra), "    bind 127.0.0.1\n", "    bind 127.0.0.1\n"+server, 1)
+	s := startCoreDNS(t, corefile, "example.org.")
 	e := &apiEnv{t: t, srv: s, base: fmt.Sprintf("http://127.0.0.1:%d/v1", port), dir: dir}
 	e.doer = newValidatingDoer(t, e.base)
 	deadline := time.Now().Add(10 * time.Second)

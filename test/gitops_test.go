@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -76,7 +77,8 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 func TestGitOpsPullsValidatesAndPushes(t *testing.T) {
 	url, work := operatorRepo(t)
 	block := fmt.Sprintf("        git {\n            remote %s\n            pull 200ms\n            push\n        }\n", url)
-	e := startAPI(t, block)
+	metrics := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	e := startAPIWith(t, "    prometheus "+metrics+"\n", block)
 	ctx := context.Background()
 	zoneText := func() string { b, _ := os.ReadFile(filepath.Join(work, "example.org.zone")); return string(b) }
 
@@ -109,10 +111,16 @@ func TestGitOpsPullsValidatesAndPushes(t *testing.T) {
 	if !strings.Contains(e.srv.log.String(), "invalid-zone-file") {
 		t.Errorf("the refused pull is not in the log")
 	}
+	if n := metric(t, metrics, "coredns_zoneapi_git_pull_errors_total"); n < 1 {
+		t.Errorf("the refused pull is not in the metrics: git_pull_errors_total %v", n)
+	}
 	// Fixed, it is applied and the error clears.
 	fixed := strings.Replace(invalid, "192.0.2.300", "192.0.2.30", 1)
 	operatorCommit(t, work, "example.org.zone", fixed, "fix the typo")
 	eventually(t, 3*time.Second, "the fixed change is not served", func() bool { return len(e.dig("also.example.org.", dns.TypeA)) == 1 })
+	if n := metric(t, metrics, "coredns_zoneapi_git_pulls_applied_total"); n < 2 {
+		t.Errorf("git_pulls_applied_total is %v after two applied pulls", n)
+	}
 	eventually(t, 3*time.Second, "the error did not clear", func() bool {
 		r, _ := e.c.GetGitStatusWithResponse(ctx)
 		return r.JSON200.Remote.ErrorCode == nil
@@ -262,4 +270,25 @@ func TestGitOpsFillsAnEmptyRemote(t *testing.T) {
 	if r := st.JSON200.Remote; r == nil || r.ErrorCode != nil {
 		t.Errorf("status after filling the remote: %s", st.Body)
 	}
+}
+
+// metric returns the value of an unlabelled metric from the prometheus
+// plugin at addr.
+func metric(t *testing.T, addr, name string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			var f float64
+			fmt.Sscan(v, &f)
+			return f
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

@@ -134,7 +134,7 @@ type GitRemoteStatus struct {
 	// Error Why the last pull or push was refused or failed; null when it succeeded.
 	Error *string `json:"error,omitempty"`
 
-	// ErrorCode `fetch-failed`, `invalid-zone-file`, `diverged`, `push-failed`.
+	// ErrorCode `fetch-failed`, `invalid-zone-file`, `diverged`, `push-failed`, `store-failed` (the pulled files could not be written).
 	ErrorCode *string `json:"error_code,omitempty"`
 
 	// LastAppliedAt When a pull last changed the served zones.

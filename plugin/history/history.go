@@ -559,6 +559,11 @@ func (r *Repo) fileAt(c *object.Commit, name string) ([]byte, error) {
 	if err != nil || h.IsZero() {
 		return nil, err
 	}
+	return r.readBlob(h)
+}
+
+// readBlob returns the bytes of blob h. r.mu is held.
+func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
 	b, err := r.repo.BlobObject(h)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package history
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -166,18 +165,7 @@ func (r *Repo) Tree(h plumbing.Hash) (map[string]object.TreeEntry, error) {
 func (r *Repo) ReadBlob(h plumbing.Hash) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	b, err := r.repo.BlobObject(h)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := b.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	var buf bytes.Buffer
-	_, err = buf.ReadFrom(rd)
-	return buf.Bytes(), err
+	return r.readBlob(h)
 }
 
 // Advance moves the branch forward to h, a descendant of its head.

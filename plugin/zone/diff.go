@@ -1,6 +1,11 @@
 package zone
 
-import "github.com/miekg/dns"
+import (
+	"bytes"
+	"sort"
+
+	"github.com/miekg/dns"
+)
 
 // Diff returns what changed from a to b at the names with the given keys
 // (Txn.Touched): the RRs only a has (del) and the RRs only b has (add). An
@@ -16,6 +21,31 @@ func Diff(a, b *Zone, keys [][]byte) (del, add []dns.RR) {
 		add = append(add, missing(nb, na)...)
 	}
 	return del, add
+}
+
+// DiffZones is Diff at every name of either zone, in canonical order; a nil
+// zone has no records.
+func DiffZones(a, b *Zone) (del, add []dns.RR) {
+	var keys [][]byte
+	seen := map[string]bool{}
+	for _, z := range []*Zone{a, b} {
+		if z == nil {
+			continue
+		}
+		z.tree.Scan(func(k string, _ *Node) bool {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, []byte(k))
+			}
+			return true
+		})
+	}
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
+	if b == nil {
+		add, del = Diff(nil, a, keys)
+		return del, add
+	}
+	return Diff(a, b, keys)
 }
 
 // missing returns the RRs of x that y does not have with the same TTL.

@@ -2,6 +2,7 @@ package zone
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -211,5 +212,39 @@ func TestSetMatchesTheLongestOrigin(t *testing.T) {
 	k, _ := Key("example.com.")
 	if _, ok := s.Match(k); ok {
 		t.Error("example.com. is in no zone")
+	}
+}
+
+func TestDiffZonesInCanonicalOrder(t *testing.T) {
+	a := build(t, "www.example.org. 60 IN A 192.0.2.1", "old.example.org. 60 IN A 192.0.2.2")
+	tx := a.Txn()
+	tx.ReplaceRRset("example.org.", dns.TypeSOA, []dns.RR{mustRR(t, "example.org. 3600 IN SOA ns1.example.org. h.example.org. 2 2 3 4 5")})
+	tx.ReplaceRRset("www.example.org.", dns.TypeA, []dns.RR{mustRR(t, "www.example.org. 300 IN A 192.0.2.1")})
+	tx.DeleteName("old.example.org.")
+	if err := tx.Add(mustRR(t, "a.new.example.org. 60 IN TXT x")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	del, add := DiffZones(a, b)
+	str := func(rrs []dns.RR) (out []string) {
+		for _, rr := range rrs {
+			out = append(out, rr.Header().Name+dns.Type(rr.Header().Rrtype).String())
+		}
+		return out
+	}
+	if got := fmt.Sprint(str(del)); got != "[example.org.SOA old.example.org.A www.example.org.A]" {
+		t.Errorf("del %s", got)
+	}
+	if got := fmt.Sprint(str(add)); got != "[example.org.SOA a.new.example.org.TXT www.example.org.A]" {
+		t.Errorf("add %s", got)
+	}
+	if del, add := DiffZones(a, nil); len(del) != a.Len() || len(add) != 0 {
+		t.Errorf("to nothing: %d %d", len(del), len(add))
+	}
+	if del, add := DiffZones(nil, b); len(del) != 0 || len(add) != b.Len() {
+		t.Errorf("from nothing: %d %d", len(del), len(add))
 	}
 }
