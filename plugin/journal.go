@@ -46,10 +46,10 @@ func (st *state) zonePath(origin string) string {
 	return filepath.Join(st.dir, name)
 }
 
-// persist makes the change from z to nz durable: one journal entry of what
-// changed at the touched names. It returns the records removed and added.
-// st.mu is held.
-func (st *state) persist(z, nz *zone.Zone, touched [][]byte) (removed, added []dns.RR, err error) {
+// journal writes the change from z to nz to the zone's journal: one entry
+// of what changed at the touched names, not yet synced. It returns the
+// records removed and added. st.mu is held.
+func (st *state) journal(z, nz *zone.Zone, touched [][]byte) (removed, added []dns.RR, err error) {
 	removed, added = zone.Diff(z, nz, touched)
 	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(removed), Add: texts(added)}
 	j, ok := st.journals[nz.Origin()]
@@ -59,14 +59,12 @@ func (st *state) persist(z, nz *zone.Zone, touched [][]byte) (removed, added []d
 		}
 		st.journals[nz.Origin()] = j
 	}
-	if err := j.Append(e); err != nil {
+	if err := j.Write(e); err != nil {
 		if j.Bad() { // compaction writes the file from memory and starts a new journal
 			st.dirty[nz.Origin()] = time.Time{}
 		}
 		return nil, nil, err
 	}
-	st.dirty[nz.Origin()] = time.Now()
-	st.remember(z, nz, removed, added) // only a change that happened goes to IXFR
 	return removed, added, nil
 }
 

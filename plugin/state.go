@@ -33,6 +33,12 @@ type state struct {
 	// snapshot, persisted, then published.
 	mu sync.Mutex
 
+	// Changes waiting for the writer, which applies them in batches (see
+	// write.go); writing says whether it runs.
+	queueMu sync.Mutex
+	queue   []*changeReq
+	writing bool
+
 	refs int // guarded by registryMu
 
 	maxRecords int        // per zone, for changes; 0 is no limit

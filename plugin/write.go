@@ -3,6 +3,8 @@ package zoneapi
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -23,47 +25,176 @@ var (
 // A change that is visible over DNS is on disk, and one that failed to
 // persist is never seen. Writers are serialized; readers never wait.
 // ifMatch, when set, must be the zone's current ETag. A dry run stops before
-// writing and returns the zone it would publish.
+// writing and returns the zone it would publish. old is the zone the change
+// was made to (or refused by).
+//
+// Changes are applied by one writer goroutine, in the order they came, in
+// batches: each change of a batch is built on the one before and written
+// to its zone's journal, then one sync per zone makes them all durable and
+// one snapshot swap publishes them (group commit). A change that fails
+// fails alone; a sync that fails fails every change of its zone in the
+// batch. Under concurrent writers a batch costs one sync, not one a change.
 func (st *state) change(w why, origin string, ifMatch *string, dryRun bool, fn func(z *zone.Zone, tx *zone.Txn) error) (old, nz *zone.Zone, err error) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	set := st.zones.Load()
-	z, ok := set.Get(origin)
-	if !ok {
-		return nil, nil, fmt.Errorf("%s: %w", origin, ErrZoneNotFound)
+	if dryRun {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		z, ok := st.zones.Load().Get(origin)
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: %w", origin, ErrZoneNotFound)
+		}
+		nz, _, err := build(z, ifMatch, st.maxRecords, fn)
+		return z, nz, err
 	}
-	if ifMatch != nil && *ifMatch != "*" && *ifMatch != etag(z) {
-		return z, nil, fmt.Errorf("If-Match is %s but the zone is at %s: %w", *ifMatch, etag(z), errPrecondition)
+	r := &changeReq{why: w, origin: origin, ifMatch: ifMatch, fn: fn, done: make(chan struct{})}
+	st.queueMu.Lock()
+	st.queue = append(st.queue, r)
+	start := !st.writing
+	st.writing = true
+	st.queueMu.Unlock()
+	if start {
+		go st.writer()
 	}
-	tx := z.Txn()
-	tx.SetLimit(st.maxRecords)
-	if err := fn(z, tx); err != nil {
-		return z, nil, err
-	}
-	if err := bumpSerial(tx, z.Serial()); err != nil {
-		return z, nil, err
-	}
-	if nz, err = tx.Commit(); err != nil {
-		return z, nil, err
-	}
-	if n, ok := z.Node(origin); ok && len(n.Type(dns.TypeNS)) > 0 {
-		if n2, _ := nz.Node(origin); len(n2.Type(dns.TypeNS)) == 0 {
-			return z, nil, errLastNS
+	<-r.done
+	return r.old, r.nz, r.err
+}
+
+// changeReq is a change waiting for the writer, and then its outcome.
+type changeReq struct {
+	why     why
+	origin  string
+	ifMatch *string
+	fn      func(z *zone.Zone, tx *zone.Txn) error
+
+	old, nz        *zone.Zone
+	removed, added []dns.RR
+	err            error
+	done           chan struct{} // closed once the outcome is set
+}
+
+// writer applies the queued changes, all that are queued at once, until
+// none is left.
+func (st *state) writer() {
+	for {
+		st.queueMu.Lock()
+		batch := st.queue
+		st.queue = nil
+		if len(batch) == 0 {
+			st.writing = false
+			st.queueMu.Unlock()
+			return
+		}
+		st.queueMu.Unlock()
+		st.mu.Lock()
+		st.apply(batch)
+		st.mu.Unlock()
+		for _, r := range batch {
+			close(r.done)
 		}
 	}
-	if dryRun {
-		return z, nz, nil
+}
+
+// apply builds and journals each change of batch on the zone as the batch
+// has left it, syncs each journal written to, and publishes the zones whose
+// changes are durable in one swap. st.mu is held.
+func (st *state) apply(batch []*changeReq) {
+	set := st.zones.Load()
+	latest := map[string]*zone.Zone{} // each changed zone after the batch's changes so far
+	for _, r := range batch {
+		z, ok := latest[r.origin]
+		if !ok {
+			z, ok = set.Get(r.origin)
+		}
+		r.old = z
+		if !ok {
+			r.err = fmt.Errorf("%s: %w", r.origin, ErrZoneNotFound)
+			continue
+		}
+		nz, touched, err := build(z, r.ifMatch, st.maxRecords, r.fn)
+		if err != nil {
+			r.err = err
+			continue
+		}
+		if r.removed, r.added, err = st.journal(z, nz, touched); err != nil {
+			persistFailures.Inc()
+			r.err = err
+			continue
+		}
+		r.nz = nz
+		latest[r.origin] = nz
 	}
-	removed, added, err := st.persist(z, nz, tx.Touched())
-	if err != nil {
-		persistFailures.Inc()
-		return z, nil, err
+	failed := map[string]error{}
+	for origin := range latest {
+		j := st.journals[origin]
+		if err := j.Sync(); err != nil {
+			failed[origin] = err
+			delete(latest, origin)
+			if j.Bad() { // compaction writes the file from memory and starts a new journal
+				st.dirty[origin] = time.Time{}
+			}
+		}
 	}
-	st.publish(set.With(nz), nz.Len()-z.Len())
-	st.applyIDs(origin, removed, added)
-	st.changed(origin)
-	st.commitChange(w, z, nz, countNonSOA(added), countNonSOA(removed), nil)
-	return z, nz, nil
+	delta := 0
+	for _, r := range batch {
+		if err, ok := failed[r.origin]; ok && r.nz != nil {
+			persistFailures.Inc()
+			r.nz, r.removed, r.added, r.err = nil, nil, nil, err
+		}
+		if r.err != nil {
+			continue
+		}
+		delta += r.nz.Len() - r.old.Len()
+	}
+	if len(latest) == 0 {
+		return
+	}
+	for _, nz := range latest {
+		set = set.With(nz)
+	}
+	st.publish(set, delta)
+	now := time.Now()
+	for _, r := range batch {
+		if r.err != nil {
+			continue
+		}
+		st.dirty[r.origin] = now
+		st.remember(r.old, r.nz, r.removed, r.added) // only a change that happened goes to IXFR
+		st.applyIDs(r.origin, r.removed, r.added)
+		st.changed(r.origin)
+		st.commitChange(r.why, r.old, r.nz, countNonSOA(r.added), countNonSOA(r.removed), nil)
+	}
+}
+
+// build makes the change fn describes to z: the edits, the serial bumped
+// once, and the zone-wide rules checked. It returns the new zone and the
+// names it touched. A panic in fn fails this change only: fn runs on the
+// writer, out of reach of the API's recovery.
+func build(z *zone.Zone, ifMatch *string, maxRecords int, fn func(z *zone.Zone, tx *zone.Txn) error) (nz *zone.Zone, touched [][]byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Errorf("change to %s panicked: %v\n%s", z.Origin(), p, debug.Stack())
+			nz, touched, err = nil, nil, fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	if ifMatch != nil && *ifMatch != "*" && *ifMatch != etag(z) {
+		return nil, nil, fmt.Errorf("If-Match is %s but the zone is at %s: %w", *ifMatch, etag(z), errPrecondition)
+	}
+	tx := z.Txn()
+	tx.SetLimit(maxRecords)
+	if err := fn(z, tx); err != nil {
+		return nil, nil, err
+	}
+	if err := bumpSerial(tx, z.Serial()); err != nil {
+		return nil, nil, err
+	}
+	if nz, err = tx.Commit(); err != nil {
+		return nil, nil, err
+	}
+	if n, ok := z.Node(z.Origin()); ok && len(n.Type(dns.TypeNS)) > 0 {
+		if n2, _ := nz.Node(z.Origin()); len(n2.Type(dns.TypeNS)) == 0 {
+			return nil, nil, errLastNS
+		}
+	}
+	return nz, tx.Touched(), nil
 }
 
 // bumpSerial sets the serial of the zone being built to the one after cur,

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
@@ -190,5 +191,66 @@ func TestRefusedChangeIsNotInTheIXFRHistory(t *testing.T) {
 	st.histMu.Unlock()
 	if n != 0 {
 		t.Fatalf("history holds %d differences, want 0", n)
+	}
+}
+
+// A batch applies each change to the zone the changes before it left, a
+// change that fails fails alone, and the batch's changes are made durable
+// by one sync and published by one swap.
+func TestBatchBuildsEachChangeOnTheOneBefore(t *testing.T) {
+	st := newTestState(t)
+	z0, _ := st.zones.Load().Get("example.org.")
+	start := etag(z0)
+	add := func(s string) func(*zone.Zone, *zone.Txn) error {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }
+	}
+	req := func(ifMatch *string, fn func(*zone.Zone, *zone.Txn) error) *changeReq {
+		return &changeReq{why: why{op: "test"}, origin: "example.org.", ifMatch: ifMatch, fn: fn, done: make(chan struct{})}
+	}
+	batch := []*changeReq{
+		req(&start, add("one.example.org. 300 IN A 192.0.2.1")),
+		req(nil, add("www.example.org. 300 IN CNAME elsewhere.example.org.")), // refused: www has an A
+		req(&start, add("two.example.org. 300 IN A 192.0.2.2")),               // refused: the zone moved on
+		req(nil, add("three.example.org. 300 IN A 192.0.2.3")),
+		{why: why{op: "test"}, origin: "example.com.", fn: add("x.example.com. 300 IN A 192.0.2.4"), done: make(chan struct{})},
+	}
+	swapsBefore := testutil.ToFloat64(swaps)
+	st.mu.Lock()
+	st.apply(batch)
+	st.mu.Unlock()
+
+	if batch[0].err != nil || batch[3].err != nil {
+		t.Fatalf("valid changes failed: %v, %v", batch[0].err, batch[3].err)
+	}
+	if !errors.Is(batch[1].err, zone.ErrCNAMEConflict) || !errors.Is(batch[2].err, errPrecondition) || !errors.Is(batch[4].err, ErrZoneNotFound) {
+		t.Fatalf("want a CNAME conflict, a failed precondition and no zone; got %v, %v, %v", batch[1].err, batch[2].err, batch[4].err)
+	}
+	if batch[3].old != batch[0].nz {
+		t.Fatal("the fourth change was not made to the zone the first one left")
+	}
+	if !serialGreater(batch[0].nz.Serial(), z0.Serial()) || batch[3].nz.Serial() != batch[0].nz.Serial()+1 {
+		t.Fatalf("serials %d -> %d -> %d: want a rise, then one step", z0.Serial(), batch[0].nz.Serial(), batch[3].nz.Serial())
+	}
+	if got := testutil.ToFloat64(swaps) - swapsBefore; got != 1 {
+		t.Fatalf("%v snapshot swaps for one batch, want 1", got)
+	}
+	served, _ := st.zones.Load().Get("example.org.")
+	if served != batch[3].nz {
+		t.Fatal("the zone served is not the batch's last")
+	}
+	if j := st.journals["example.org."]; j.Len() != 2 {
+		t.Fatalf("the journal holds %d synced entries, want 2", j.Len())
+	}
+	if d := durable(t, st); d.Serial() != served.Serial() || d.Len() != served.Len() {
+		t.Fatalf("a restart would load serial %d with %d records; served: %d with %d", d.Serial(), d.Len(), served.Serial(), served.Len())
+	}
+	for _, r := range batch[1:3] {
+		if r.nz != nil {
+			t.Fatal("a refused change returned a zone")
+		}
 	}
 }

@@ -30,15 +30,31 @@ type Entry struct {
 // Journal is the append-only journal of one zone: DIR/.journal/<zone>.jnl.
 // Each entry is one line, "<length> <crc32> <json>", so that a line cut short
 // by a crash is recognized and ignored; it was never acknowledged, because an
-// entry is acknowledged only once Append has synced it.
+// entry is acknowledged only once it is synced.
+//
+// Entries are written, then synced; several changes written one after the
+// other are made durable by one sync (group commit). The file is grown
+// ahead of the entries, in steps of zeros written out (preallocated), so
+// that syncing an entry writes the entry and not the file's size: an
+// fdatasync then costs about half of what an fsync of a growing file does.
+// Reading stops at the first line that begins with a zero byte.
 type Journal struct {
 	path     string
 	f        *os.File
-	entries  int
-	size     int64 // bytes of whole, synced entries
+	entries  int   // whole, synced entries
+	size     int64 // their bytes
+	written  int   // entries written after them, not yet synced
+	end      int64 // bytes of all the entries written
+	alloc    int64 // bytes of the file: the entries, then zeros
 	bad      bool  // a failed append could not be undone
 	repaired bool  // OpenJournal cut off a torn last entry
 }
+
+// The file grows by its size, at least growMin and at most growMax bytes.
+const (
+	growMin = 16 << 10
+	growMax = 1 << 20
+)
 
 // Repaired reports whether opening cut off an entry torn by a crash.
 func (j *Journal) Repaired() bool { return j.repaired }
@@ -70,7 +86,7 @@ func OpenJournal(dir, origin string) (*Journal, []Entry, error) {
 		return nil, nil, fmt.Errorf("journal: %w", err)
 	}
 	_, statErr := os.Stat(path)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("journal: %w", err)
 	}
@@ -85,21 +101,33 @@ func OpenJournal(dir, origin string) (*Journal, []Entry, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	j := &Journal{path: path, f: f, entries: len(entries), size: whole}
-	if torn {
-		if err := j.truncate(); err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("journal %s: cutting off a torn entry: %w", path, err)
+	// The file is cut after the whole entries: what follows is a torn entry
+	// or zeros, and a new entry must not leave a torn one's tail behind it.
+	j := &Journal{path: path, f: f, entries: len(entries), size: whole, end: whole, alloc: whole}
+	if fi, err := f.Stat(); err != nil || fi.Size() != whole {
+		if err := f.Truncate(whole); err == nil {
+			err = syncData(f)
 		}
-		j.repaired = true
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("journal %s: cutting off what follows the entries: %w", path, err)
+		}
 	}
+	j.repaired = torn
 	return j, entries, nil
 }
 
-// Append writes e and syncs it to disk. When that fails (a full or
-// read-only disk), the entry is cut off again, so that the journal holds
-// only acknowledged changes; if even that fails, the journal is bad.
+// Append writes e and syncs it to disk.
 func (j *Journal) Append(e Entry) error {
+	if err := j.Write(e); err != nil {
+		return err
+	}
+	return j.Sync()
+}
+
+// Write writes e after the entries written before it, without syncing it.
+// A failed write is cut off again; if even that fails, the journal is bad.
+func (j *Journal) Write(e Entry) error {
 	if j.bad {
 		return ErrJournalBad
 	}
@@ -107,31 +135,64 @@ func (j *Journal) Append(e Entry) error {
 	if err != nil {
 		return err
 	}
-	if _, err := j.f.Write(line); err != nil {
-		return j.undo(fmt.Errorf("journal %s: %w", j.path, err))
+	if err := j.grow(j.end + int64(len(line))); err != nil {
+		return j.cut(j.end, fmt.Errorf("journal %s: %w", j.path, err))
 	}
-	if err := j.f.Sync(); err != nil {
-		return j.undo(fmt.Errorf("journal %s: sync: %w", j.path, err))
+	if _, err := j.f.WriteAt(line, j.end); err != nil {
+		return j.cut(j.end, fmt.Errorf("journal %s: %w", j.path, err))
 	}
-	j.entries++
-	j.size += int64(len(line))
+	j.written++
+	j.end += int64(len(line))
 	return nil
 }
 
-// undo takes back a failed append and returns err.
-func (j *Journal) undo(err error) error {
-	if j.truncate() != nil {
-		j.bad = true
+var zeros [64 << 10]byte
+
+// grow makes the file at least n bytes long, writing zeros.
+func (j *Journal) grow(n int64) error {
+	if n <= j.alloc {
+		return nil
 	}
-	return err
+	to := max(n, j.alloc+min(max(j.alloc, growMin), growMax))
+	for j.alloc < to {
+		w, err := j.f.WriteAt(zeros[:min(int64(len(zeros)), to-j.alloc)], j.alloc)
+		j.alloc += int64(w)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// truncate cuts the file back to its whole entries, durably.
-func (j *Journal) truncate() error {
-	if err := j.f.Truncate(j.size); err != nil {
-		return err
+// Sync makes the entries written since the last sync durable. When that
+// fails (a full or read-only disk), all of them are cut off again, so that
+// the journal holds only acknowledged changes; if even that fails, the
+// journal is bad.
+func (j *Journal) Sync() error {
+	if j.bad {
+		return ErrJournalBad
 	}
-	return j.f.Sync()
+	if j.written == 0 {
+		return nil
+	}
+	if err := syncData(j.f); err != nil {
+		j.written, j.end = 0, j.size
+		return j.cut(j.size, fmt.Errorf("journal %s: %w", j.path, err))
+	}
+	j.entries += j.written
+	j.size = j.end
+	j.written = 0
+	return nil
+}
+
+// cut takes back a failed write or sync, cutting the file at size, and
+// returns err.
+func (j *Journal) cut(size int64, err error) error {
+	if j.f.Truncate(size) != nil || syncData(j.f) != nil {
+		j.bad = true
+	}
+	j.alloc = size
+	return err
 }
 
 // Bad reports whether the journal needs compaction before it takes more.
@@ -185,14 +246,18 @@ func readEntries(path string) (entries []Entry, whole int64, torn bool, err erro
 	defer f.Close()
 	r := bufio.NewReader(f)
 	for n := 1; ; n++ {
-		line, err := r.ReadBytes('\n')
-		if err == io.EOF && len(line) == 0 {
-			return entries, whole, false, nil
+		b, err := r.Peek(1)
+		if err == io.EOF || (err == nil && b[0] == 0) {
+			return entries, whole, false, nil // the end, or the zeros that follow it
 		}
+		if err != nil {
+			return entries, whole, false, fmt.Errorf("journal: %w", err)
+		}
+		line, err := r.ReadBytes('\n')
 		e, ok := decodeEntry(line)
 		if !ok {
-			if _, peekErr := r.Peek(1); peekErr == io.EOF {
-				return entries, whole, true, nil // the last line: a torn append
+			if zeroTail(r) {
+				return entries, whole, true, nil // the last line: a torn write
 			}
 			return entries, whole, false, fmt.Errorf("%s:%d: %w", path, n, ErrJournalCorrupt)
 		}
@@ -200,6 +265,19 @@ func readEntries(path string) (entries []Entry, whole int64, torn bool, err erro
 		whole += int64(len(line))
 		if err == io.EOF {
 			return entries, whole, false, nil
+		}
+	}
+}
+
+// zeroTail reports whether r holds nothing more than zero bytes.
+func zeroTail(r *bufio.Reader) bool {
+	for {
+		b, err := r.ReadByte()
+		if err == io.EOF {
+			return true
+		}
+		if err != nil || b != 0 {
+			return false
 		}
 	}
 }

@@ -1,10 +1,24 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 )
+
+func writeAt(t *testing.T, path string, off int64, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt([]byte(s), off); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func TestJournalAppendsReadsAndDropsATornTail(t *testing.T) {
 	dir := t.TempDir()
@@ -17,12 +31,12 @@ func TestJournalAppendsReadsAndDropsATornTail(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	end := j.end
 	j.Close()
 	path, _ := JournalPath(dir, "example.org.")
-	// A crash in the middle of an append leaves part of a line.
-	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	f.WriteString(`57 0badf00d {"from":4,"to"`)
-	f.Close()
+	// A crash in the middle of an append leaves part of a line, followed
+	// by the zeros the file was grown with.
+	writeAt(t, path, end, `57 0badf00d {"from":4,"to"`)
 	entries, torn, err := ReadJournal(path)
 	if err != nil || !torn || len(entries) != 3 || entries[2].To != 4 {
 		t.Fatalf("want 3 entries and a torn tail, got %d, torn=%v, %v", len(entries), torn, err)
@@ -52,5 +66,96 @@ func TestJournalDetectsCorruptionBeforeTheEnd(t *testing.T) {
 	os.WriteFile(path, b, 0o644)
 	if _, _, err := ReadJournal(path); !errors.Is(err, ErrJournalCorrupt) {
 		t.Fatalf("want ErrJournalCorrupt, got %v", err)
+	}
+}
+
+// Entries written count once a sync makes them durable; a sync that fails
+// acknowledges none of them.
+func TestJournalSyncAcknowledgesWhatWasWritten(t *testing.T) {
+	dir := t.TempDir()
+	j, _, err := OpenJournal(dir, "example.org.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Write(Entry{From: 1, To: 2})
+	j.Write(Entry{From: 2, To: 3})
+	if j.Len() != 0 {
+		t.Fatalf("%d entries acknowledged before the sync", j.Len())
+	}
+	if err := j.Sync(); err != nil || j.Len() != 2 {
+		t.Fatalf("after the sync: %d entries, %v", j.Len(), err)
+	}
+	path, _ := JournalPath(dir, "example.org.")
+	if entries, torn, err := ReadJournal(path); len(entries) != 2 || torn || err != nil {
+		t.Fatalf("read back %d entries, torn=%v, %v", len(entries), torn, err)
+	}
+
+	j.Write(Entry{From: 3, To: 4})
+	j.f.Close() // the sync fails, and so does cutting the entry off
+	if err := j.Sync(); err == nil {
+		t.Fatal("a failed sync reported success")
+	}
+	if j.Len() != 2 || !j.Bad() {
+		t.Fatalf("after a failed sync: %d entries, bad=%v; want 2 and bad", j.Len(), j.Bad())
+	}
+	if err := j.Write(Entry{From: 3, To: 4}); !errors.Is(err, ErrJournalBad) {
+		t.Fatalf("a bad journal took an entry: %v", err)
+	}
+}
+
+// The file is grown ahead of the entries with zeros; reading stops at them,
+// a line cut short before them is a torn write, and what a crash left after
+// them is cut off before new entries are written.
+func TestJournalIsPreallocated(t *testing.T) {
+	dir := t.TempDir()
+	path, _ := JournalPath(dir, "example.org.")
+	j, _, err := OpenJournal(dir, "example.org.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := Entry{From: 1, To: 2, Add: []string{"x.example.org. 60 IN TXT \"" + strings.Repeat("a", 250) + "\""}}
+	for i := uint32(1); i <= 100; i++ {
+		long.From, long.To = i, i+1
+		if err := j.Append(long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, _ := os.Stat(path)
+	if fi.Size() <= j.end || fi.Size()%growMin != 0 {
+		t.Fatalf("the file is %d bytes for %d of entries: want it grown ahead in steps", fi.Size(), j.end)
+	}
+	if entries, torn, err := ReadJournal(path); len(entries) != 100 || torn || err != nil {
+		t.Fatalf("read %d entries, torn=%v, %v; want 100", len(entries), torn, err)
+	}
+	end := j.end
+	j.Close()
+
+	// A lost page in the middle of the last entry: zeros inside the line.
+	b, _ := os.ReadFile(path)
+	last := int64(bytes.LastIndexByte(b[:end-1], '\n') + 1) // where the last entry begins
+	writeAt(t, path, last+10, strings.Repeat("\x00", 20))
+	if entries, torn, err := ReadJournal(path); len(entries) != 99 || !torn || err != nil {
+		t.Fatalf("with a hole in the last entry: %d entries, torn=%v, %v; want 99 and torn", len(entries), torn, err)
+	}
+	writeAt(t, path, last, string(b[last:end])) // mended
+
+	// Garbage after the zeros: reading stops at the zeros; opening cuts it.
+	writeAt(t, path, end+5000, "garbage\n")
+	if entries, torn, err := ReadJournal(path); len(entries) != 100 || torn || err != nil {
+		t.Fatalf("with garbage after the zeros: %d entries, torn=%v, %v; want 100", len(entries), torn, err)
+	}
+	j, got, err := OpenJournal(dir, "example.org.")
+	if err != nil || len(got) != 100 {
+		t.Fatalf("reopen: %d entries, %v", len(got), err)
+	}
+	if fi, _ := os.Stat(path); fi.Size() != end {
+		t.Fatalf("reopened, the file is %d bytes; want it cut at its entries' end, %d", fi.Size(), end)
+	}
+	for i := uint32(101); i <= 103; i++ {
+		j.Append(Entry{From: i, To: i + 1})
+	}
+	j.Close()
+	if entries, torn, err := ReadJournal(path); len(entries) != 103 || torn || err != nil {
+		t.Fatalf("after reopening: %d entries, torn=%v, %v; want 103", len(entries), torn, err)
 	}
 }
