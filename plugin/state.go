@@ -61,10 +61,10 @@ type state struct {
 	gitops *gitops    // nil without a remote, see gitops.go
 
 	// IXFR history and NOTIFY, see xfr.go and notify.go.
-	histMu   sync.Mutex
-	history  map[string][]diff
-	xfer     atomic.Pointer[transfer.Transfer]
-	notifyCh chan string
+	histMu  sync.Mutex
+	history map[string][]diff
+	xfer    atomic.Pointer[transfer.Transfer]
+	notify  notifyQueue
 
 	updateKeys atomic.Pointer[map[string]*token] // RFC 2136 keys and their scopes
 
@@ -99,7 +99,7 @@ func (st *state) updateKey(name string) *token {
 func newState(dir string, maxRecords int) *state {
 	return &state{dir: dir, refs: 1, maxRecords: maxRecords,
 		journals: map[string]*store.Journal{}, dirty: map[string]time.Time{}, written: map[string]fileStamp{},
-		history: map[string][]diff{}, notifyCh: make(chan string, 1024),
+		history: map[string][]diff{}, notify: notifyQueue{pending: map[string]bool{}, wake: make(chan struct{}, 1)},
 		leases:  &leases{path: filepath.Join(dir, leaseFile), all: map[string]lease{}},
 		acmeTTL: defaultACMETTL, acmeLease: defaultACMELease}
 }

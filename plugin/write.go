@@ -3,6 +3,7 @@ package zoneapi
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -75,6 +76,11 @@ type changeReq struct {
 // none is left.
 func (st *state) writer() {
 	for {
+		// Let the goroutines that are ready to run go first: on a busy
+		// server some are API requests about to queue a change, which then
+		// join this batch and share its sync; on an idle one this returns
+		// at once.
+		runtime.Gosched()
 		st.queueMu.Lock()
 		batch := st.queue
 		st.queue = nil
