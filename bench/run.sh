@@ -37,7 +37,7 @@ full)
 		done
 	done
 	SUMMARY="$out/api.summary" bench/api.sh 1000 3 1000 | tee "$out/api.txt" | tail -4
-	bench/qps-writes.sh 100000 10 3 500 | tee "$out/qps-writes.txt" | tail -2
+	bench/qps-writes.sh 100000 10 500 5 | tee "$out/qps-writes.txt" | tail -2
 	bench/updates.sh 500 3 10000 | tee "$out/updates.txt" | tail -2
 	bench/scale.sh 1000000 10000 | tee "$out/scale.txt"
 	bench/propagation.sh 40 10000 | tee "$out/propagation.txt"

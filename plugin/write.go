@@ -43,7 +43,7 @@ func (st *state) change(w why, origin string, ifMatch *string, dryRun bool, fn f
 		if !ok {
 			return nil, nil, fmt.Errorf("%s: %w", origin, ErrZoneNotFound)
 		}
-		nz, _, err := build(z, ifMatch, st.maxRecords, fn)
+		nz, _, err = build(z, ifMatch, st.maxRecords, fn)
 		return z, nz, err
 	}
 	r := &changeReq{why: w, origin: origin, ifMatch: ifMatch, fn: fn, done: make(chan struct{})}
