@@ -105,7 +105,8 @@ func OpenJournal(dir, origin string) (*Journal, []Entry, error) {
 	// or zeros, and a new entry must not leave a torn one's tail behind it.
 	j := &Journal{path: path, f: f, entries: len(entries), size: whole, end: whole, alloc: whole}
 	if fi, err := f.Stat(); err != nil || fi.Size() != whole {
-		if err := f.Truncate(whole); err == nil {
+		err = f.Truncate(whole)
+		if err == nil {
 			err = syncData(f)
 		}
 		if err != nil {
