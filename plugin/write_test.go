@@ -254,3 +254,28 @@ func TestBatchBuildsEachChangeOnTheOneBefore(t *testing.T) {
 		}
 	}
 }
+
+// A change whose function panics fails alone: the writer goes on, and the
+// change after it in the batch is applied.
+func TestPanickingChangeFailsAlone(t *testing.T) {
+	st := newTestState(t)
+	rr, _ := dns.NewRR("after.example.org. 300 IN A 192.0.2.7")
+	batch := []*changeReq{
+		{why: why{op: "test"}, origin: "example.org.", done: make(chan struct{}),
+			fn: func(*zone.Zone, *zone.Txn) error { panic("a bug") }},
+		{why: why{op: "test"}, origin: "example.org.", done: make(chan struct{}),
+			fn: func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }},
+	}
+	st.mu.Lock()
+	st.apply(batch)
+	st.mu.Unlock()
+	if batch[0].err == nil || !strings.Contains(batch[0].err.Error(), "a bug") || batch[0].nz != nil {
+		t.Fatalf("the panicking change: %v", batch[0].err)
+	}
+	if batch[1].err != nil {
+		t.Fatalf("the change after it: %v", batch[1].err)
+	}
+	if z, _ := st.zones.Load().Get("example.org."); len(mustNode(z, "after.example.org.").Type(dns.TypeA)) != 1 {
+		t.Fatal("the change after the panic is not served")
+	}
+}
