@@ -17,13 +17,10 @@ records=${3:-1000}
 for tool in pdns_server sqlite3; do
 	command -v $tool >/dev/null || { echo "api.sh: $tool is missing (apt-get install pdns-server pdns-backend-sqlite3 sqlite3)" >&2; exit 1; }
 done
-[ -x bin/coredns ] || ./build.sh
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+setup
 go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzone.py "$work" "$records" >/dev/null
 
-wait_http() { for _ in $(seq 100); do curl -sf -o /dev/null "$@" && return 0; sleep 0.1; done; echo "api.sh: $1 did not answer" >&2; return 1; }
 
 # run_zoneapi ROUND: a fresh store each round, so both servers start from the same zone.
 run_zoneapi() {

@@ -25,13 +25,10 @@ zones=${3:-1000}
 rate=${4:-0}
 cpus=${SERVER_CPUS:-0-1}
 
-[ -x bin/coredns ] || ./build.sh
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+setup
 go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzones.py "$work" "$zones" $((zones * 17)) >/dev/null
 
-wait_http() { for _ in $(seq 300); do curl -sf -o /dev/null "$@" && return 0; sleep 0.1; done; echo "git.sh: $1 did not answer" >&2; return 1; }
 
 # run MODE ROUND: MODE is plain or git.
 run() {

@@ -11,9 +11,7 @@ cd "$(dirname "$0")/.."
 changes=${1:-20}
 records=${2:-10000}
 command -v knotd >/dev/null || { echo "propagation.sh: knotd is missing (apt-get install knot)" >&2; exit 1; }
-[ -x bin/coredns ] || ./build.sh
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+setup
 go build -o "$work/proplat" ./bench/proplat
 python3 bench/genzone.py "$work" "$records" >/dev/null
 dport=$(freeport) aport=$(freeport) kport=$(freeport)
@@ -22,7 +20,7 @@ bin/coredns -conf "$work/Corefile" >"$work/coredns.log" 2>&1 &
 mkdir -p "$work/knot"
 printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s/knot\nlog:\n  - target: stderr\n    any: error\ndatabase:\n  storage: %s/knot\nremote:\n  - id: primary\n    address: 127.0.0.1@%s\nacl:\n  - id: notify\n    address: 127.0.0.1\n    action: notify\ntemplate:\n  - id: default\n    storage: %s/knot\n    zonefile-sync: -1\n    zonefile-load: none\n    journal-content: none\nzone:\n  - domain: example.org\n    master: primary\n    acl: notify\n' \
 	"$kport" "$work" "$work" "$dport" "$work" >"$work/knot/knot.conf"
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$aport/v1/health" && break; sleep 0.1; done
+wait_http "http://127.0.0.1:$aport/v1/health"
 knotd -c "$work/knot/knot.conf" >"$work/knot.log" 2>&1 &
 for _ in $(seq 200); do dig +short +time=1 +tries=1 @127.0.0.1 -p "$kport" example.org SOA 2>/dev/null | grep -q . && break; sleep 0.1; done
 read -r p50 p90 mx < <("$work/proplat" -api "http://127.0.0.1:$aport/v1" -secondary "127.0.0.1:$kport" -n "$changes" -gap "${GAP:-300ms}")

@@ -22,16 +22,14 @@ phase=${4:-3}
 writers=${WRITERS:-16}
 
 command -v dnsperf >/dev/null || { echo "qps-writes.sh: dnsperf is not installed" >&2; exit 1; }
-[ -x bin/coredns ] || ./build.sh
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+setup
 go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzone.py "$work" "$records"
 dport=$(freeport) aport=$(freeport)
 printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n    }\n}\n' "$dport" "$work" "$aport" >"$work/Corefile"
 taskset -c 0 bin/coredns -conf "$work/Corefile" >"$work/log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$aport/v1/health" && break; sleep 0.1; done
+wait_http "http://127.0.0.1:$aport/v1/health"
 
 echo "records=$records cycles=$cycles writes/s=$wps phase=${phase}s writers=$writers"
 seconds=$(((2 * cycles + 1) * phase))

@@ -18,9 +18,7 @@ rounds=${3:-3}
 queries=${4:-hit}
 
 command -v dnsperf >/dev/null || { echo "qps.sh: dnsperf is not installed (apt-get install dnsperf)" >&2; exit 1; }
-[ -x bin/coredns ] || ./build.sh
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+setup
 python3 bench/genzone.py "$work" "$records"
 port=$(freeport)
 

@@ -11,9 +11,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 records=${1:-1000000}
 zones=${2:-10000}
-[ -x bin/coredns ] || ./build.sh
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+setup
 port=$(freeport)
 
 measure() { # measure NAME COREFILE QNAME [axfr]

@@ -14,9 +14,7 @@ records=${3:-10000}
 key=bench-key.
 secret=HlbbyyxAfk7DqrFhKYfdpfPQtT2rrtG1gwDQW3kDkBk=
 
-[ -x bin/coredns ] || ./build.sh
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+setup
 go build -o "$work/updload" ./bench/updload
 python3 bench/genzone.py "$work" "$records" >/dev/null
 tsig="    tsig {\n        secret $key $secret\n        require_opcode UPDATE\n    }\n"

@@ -60,9 +60,6 @@ func (st *state) journal(z, nz *zone.Zone, touched [][]byte) (removed, added []d
 		st.journals[nz.Origin()] = j
 	}
 	if err := j.Write(e); err != nil {
-		if j.Bad() { // compaction writes the file from memory and starts a new journal
-			st.dirty[nz.Origin()] = time.Time{}
-		}
 		return nil, nil, err
 	}
 	return removed, added, nil

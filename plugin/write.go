@@ -134,13 +134,13 @@ func (st *state) apply(batch []*changeReq) {
 		if err := j.Sync(); err != nil {
 			failed[origin] = err
 			delete(latest, origin)
-			if j.Bad() { // compaction writes the file from memory and starts a new journal
-				st.dirty[origin] = time.Time{}
-			}
 		}
 	}
 	delta := 0
 	for _, r := range batch {
+		if j := st.journals[r.origin]; j != nil && j.Bad() {
+			st.dirty[r.origin] = time.Time{} // compaction writes the file from memory and starts a new journal
+		}
 		if err, ok := failed[r.origin]; ok && r.nz != nil {
 			persistFailures.Inc()
 			r.nz, r.removed, r.added, r.err = nil, nil, nil, err

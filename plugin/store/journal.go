@@ -46,7 +46,7 @@ type Journal struct {
 	written  int   // entries written after them, not yet synced
 	end      int64 // bytes of all the entries written
 	alloc    int64 // bytes of the file: the entries, then zeros
-	bad      bool  // a failed append could not be undone
+	bad      bool  // a failed write or sync could not be undone
 	repaired bool  // OpenJournal cut off a torn last entry
 }
 
@@ -59,9 +59,9 @@ const (
 // Repaired reports whether opening cut off an entry torn by a crash.
 func (j *Journal) Repaired() bool { return j.repaired }
 
-// ErrJournalBad is returned by Append once an append failed and could not
-// be taken back: the journal may end in an entry that was never
-// acknowledged, so it takes no more until compaction replaces it.
+// ErrJournalBad is returned by Write and Sync once a write or sync failed
+// and could not be taken back: the journal may end in an entry that was
+// never acknowledged, so it takes no more until compaction replaces it.
 var ErrJournalBad = errors.New("journal needs compaction after a failed write")
 
 // JournalPath returns the journal file of origin in dir.
@@ -75,7 +75,7 @@ func JournalPath(dir, origin string) (string, error) {
 
 // OpenJournal opens (creating if needed) the journal of origin in dir for
 // appending, and returns the entries it holds. A last entry cut short by a
-// crash is cut off, as a failed Append would be; Repaired says so.
+// crash is cut off, as a failed write would be; Repaired says so.
 func OpenJournal(dir, origin string) (*Journal, []Entry, error) {
 	path, err := JournalPath(dir, origin)
 	if err != nil {
@@ -116,14 +116,6 @@ func OpenJournal(dir, origin string) (*Journal, []Entry, error) {
 	}
 	j.repaired = torn
 	return j, entries, nil
-}
-
-// Append writes e and syncs it to disk.
-func (j *Journal) Append(e Entry) error {
-	if err := j.Write(e); err != nil {
-		return err
-	}
-	return j.Sync()
 }
 
 // Write writes e after the entries written before it, without syncing it.

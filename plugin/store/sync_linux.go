@@ -11,9 +11,10 @@ import (
 // until the runtime's monitor takes it back. When the server runs on one
 // core (GOMAXPROCS=1), the difference is whether queries are answered while
 // the disk syncs a change: with f.Sync each sync stops them for as long as
-// the disk takes (bench/qps-writes.sh: 0.63 of idle QPS under 500 writes/s;
-// 0.95 with this). The runtime exports the two functions for this use
-// (go.dev/issue/67401; gVisor calls them the same way).
+// the disk takes (bench/qps-writes.sh: 0.69 of idle QPS under 500 writes/s;
+// 0.83-0.88 with this and group commit, docs/BENCHMARKS.md). The runtime
+// exports the two functions for this use (go.dev/issue/67401; gVisor calls
+// them the same way).
 func syncFile(f *os.File) error { return syncBlocking(f, syscall.SYS_FSYNC) }
 
 // syncData is syncFile with fdatasync: the file's data, and its size if it
