@@ -279,3 +279,52 @@ func TestPanickingChangeFailsAlone(t *testing.T) {
 		t.Fatal("the change after the panic is not served")
 	}
 }
+
+// A sync that fails fails the batch's changes to that zone, and none of them
+// is served; another zone's changes in the same batch go through. The
+// journal here is /dev/null, which takes writes and refuses fdatasync.
+func TestFailedSyncFailsTheZonesChangesInTheBatch(t *testing.T) {
+	st := newTestState(t)
+	tx, _ := zone.New("example.net.")
+	soa, _ := dns.NewRR("example.net. 3600 IN SOA ns1.example.net. h.example.net. 1 2 3 4 5")
+	tx.Add(soa)
+	net, _ := tx.Commit()
+	if err := st.create(why{op: "test"}, net); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := store.JournalPath(st.dir, "example.org.")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.Symlink("/dev/null", path); err != nil {
+		t.Fatal(err)
+	}
+	req := func(origin, s string) *changeReq {
+		rr, _ := dns.NewRR(s)
+		return &changeReq{why: why{op: "test"}, origin: origin, done: make(chan struct{}),
+			fn: func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }}
+	}
+	batch := []*changeReq{
+		req("example.org.", "one.example.org. 300 IN A 192.0.2.1"),
+		req("example.net.", "one.example.net. 300 IN A 192.0.2.2"),
+		req("example.org.", "two.example.org. 300 IN A 192.0.2.3"),
+	}
+	org, _ := st.zones.Load().Get("example.org.")
+	st.mu.Lock()
+	st.apply(batch)
+	st.mu.Unlock()
+
+	if batch[0].err == nil || batch[2].err == nil || batch[0].nz != nil || batch[2].nz != nil {
+		t.Fatalf("changes to the zone whose sync failed: %v, %v", batch[0].err, batch[2].err)
+	}
+	if batch[1].err != nil {
+		t.Fatalf("the other zone's change: %v", batch[1].err)
+	}
+	if z, _ := st.zones.Load().Get("example.org."); z != org {
+		t.Fatal("a change whose sync failed is served")
+	}
+	if z, _ := st.zones.Load().Get("example.net."); z != batch[1].nz {
+		t.Fatal("the other zone's change is not served")
+	}
+	if last, ok := st.dirty["example.org."]; !ok || !last.IsZero() {
+		t.Fatal("the bad journal is not marked for compaction at once")
+	}
+}
