@@ -11,7 +11,8 @@
 # seconds next to that burst; the result is the median of these ratios.
 # The server is pinned to CPU 0; dnsperf and the API client (WRITERS
 # connections, 16 unless set: under a saturated core a write takes about
-# 10 ms, so 4 cannot keep up 500 a second) share CPU 1.
+# 10 ms, so 4 cannot keep up 500 a second) share CPU 1. BIN names the
+# server binary (bin/coredns unless set), to compare two builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -27,7 +28,7 @@ go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzone.py "$work" "$records"
 dport=$(freeport) aport=$(freeport)
 printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n    }\n}\n' "$dport" "$work" "$aport" >"$work/Corefile"
-taskset -c 0 bin/coredns -conf "$work/Corefile" >"$work/log" 2>&1 &
+taskset -c 0 ${BIN:-bin/coredns} -conf "$work/Corefile" >"$work/log" 2>&1 &
 pid=$!
 wait_http "http://127.0.0.1:$aport/v1/health"
 

@@ -145,3 +145,72 @@ func TestReloadWithChangesNotYetInTheFile(t *testing.T) {
 		t.Fatal("after an out-of-band edit, the file must be what is served")
 	}
 }
+
+// withCompactingHook runs fn while compactOnline writes a file.
+func withCompactingHook(t *testing.T, fn func(origin string)) {
+	testHookCompacting = fn
+	t.Cleanup(func() { testHookCompacting = nil })
+}
+
+func TestCompactionLetsChangesGoOnAndKeepsThem(t *testing.T) {
+	st := newTestState(t)
+	addA(t, st, "a.example.org.", "198.51.100.1")
+	before, _ := st.zones.Load().Get("example.org.")
+	// A change made while the file is written: it must not wait for the
+	// file, and must not be lost when the journal is trimmed.
+	withCompactingHook(t, func(string) {
+		done := make(chan struct{})
+		go func() { addA(t, st, "b.example.org.", "198.51.100.2"); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("a change waited for the compaction")
+		}
+	})
+	st.compactOnline("example.org.")
+
+	text, _ := os.ReadFile(filepath.Join(st.dir, "example.org.zone"))
+	if !strings.Contains(string(text), "198.51.100.1") || strings.Contains(string(text), "198.51.100.2") {
+		t.Fatalf("the file should be the zone as the compaction began:\n%s", text)
+	}
+	path, _ := store.JournalPath(st.dir, "example.org.")
+	entries, _, err := store.ReadJournal(path)
+	if err != nil || len(entries) != 1 || entries[0].From != before.Serial() {
+		t.Fatalf("the journal should hold the one change after the file: %v %v", entries, err)
+	}
+	again := restart(t, st.dir)
+	cur, _ := st.zones.Load().Get("example.org.")
+	z, _ := again.zones.Load().Get("example.org.")
+	if served(again, "a.example.org.") != 1 || served(again, "b.example.org.") != 1 || z.Serial() != cur.Serial() {
+		t.Fatal("a restart after the compaction lost a change")
+	}
+	// The next compaction, with nothing changing meanwhile, empties it.
+	testHookCompacting = nil
+	st.compactOnline("example.org.")
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatal("the journal is still there")
+	}
+	if served(restart(t, st.dir), "b.example.org.") != 1 {
+		t.Fatal("the second compaction lost the change")
+	}
+}
+
+func TestCompactionOfAZoneDeletedMeanwhileWritesNoFile(t *testing.T) {
+	st := newTestState(t)
+	addA(t, st, "a.example.org.", "198.51.100.1")
+	withCompactingHook(t, func(origin string) {
+		if err := st.remove(why{op: "test"}, origin); err != nil {
+			t.Error(err)
+		}
+	})
+	st.compactOnline("example.org.")
+	if _, err := os.Stat(filepath.Join(st.dir, "example.org.zone")); !os.IsNotExist(err) {
+		t.Fatal("the compaction brought a deleted zone's file back")
+	}
+	tmps, _ := filepath.Glob(filepath.Join(st.dir, ".*"))
+	for _, p := range tmps {
+		if !strings.HasSuffix(p, ".journal") {
+			t.Fatalf("left behind: %s", p)
+		}
+	}
+}

@@ -198,6 +198,55 @@ func (j *Journal) Bad() bool { return j.bad }
 // Len returns the number of entries in the journal.
 func (j *Journal) Len() int { return j.entries }
 
+// Size returns the length of the synced entries: where the next one goes.
+func (j *Journal) Size() int64 { return j.size }
+
+// Trim drops the entries in the first off bytes of the journal, which the
+// zone's file holds now: the ones after them are written to a new file,
+// synced, and renamed over the journal. A crash leaves the old journal or
+// the new one; replaying either onto the new file gives the same zone,
+// since entries the file holds already are skipped. Entries written and not
+// synced are an error.
+func (j *Journal) Trim(off int64) error {
+	if j.bad {
+		return ErrJournalBad
+	}
+	if j.written > 0 || off > j.size || off < 0 {
+		return fmt.Errorf("journal %s: trimming %d bytes of %d with %d entries not synced", j.path, off, j.size, j.written)
+	}
+	tail := make([]byte, j.size-off)
+	if _, err := j.f.ReadAt(tail, off); err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	tmp := j.path + ".trim"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	_, err = f.Write(tail)
+	if err == nil {
+		err = syncFile(f)
+	}
+	if err == nil {
+		err = os.Rename(tmp, j.path)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("journal %s: trimming: %w", j.path, err)
+	}
+	// The new file is the journal now, whatever follows.
+	j.f.Close()
+	j.f = f
+	j.entries = bytes.Count(tail, []byte{'\n'})
+	j.size, j.end, j.alloc = int64(len(tail)), int64(len(tail)), int64(len(tail))
+	if err := syncDir(filepath.Dir(j.path)); err != nil {
+		j.bad = true // the rename may not last: take no more until compaction replaces it
+		return fmt.Errorf("journal %s: trimming: %w", j.path, err)
+	}
+	return nil
+}
+
 // Close closes the journal file.
 func (j *Journal) Close() error { return j.f.Close() }
 

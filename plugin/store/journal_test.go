@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -165,5 +166,48 @@ func TestJournalIsPreallocated(t *testing.T) {
 	j.Close()
 	if entries, torn, err := ReadJournal(path); len(entries) != 103 || torn || err != nil {
 		t.Fatalf("after reopening: %d entries, torn=%v, %v; want 103", len(entries), torn, err)
+	}
+}
+
+func TestJournalTrimKeepsTheEntriesAfterTheCut(t *testing.T) {
+	dir := t.TempDir()
+	j, _, err := OpenJournal(dir, "example.org.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendEntry(j, Entry{From: 1, To: 2, Add: []string{"a.example.org. 300 IN A 192.0.2.1"}})
+	appendEntry(j, Entry{From: 2, To: 3})
+	off := j.Size()
+	appendEntry(j, Entry{From: 3, To: 4, Add: []string{"b.example.org. 300 IN A 192.0.2.2"}})
+	j.Write(Entry{From: 4, To: 5})
+	if err := j.Trim(off); err == nil {
+		t.Fatal("trimmed with an entry written and not synced")
+	}
+	j.Sync()
+	if err := j.Trim(off); err != nil {
+		t.Fatal(err)
+	}
+	if j.Len() != 2 {
+		t.Fatalf("%d entries after the trim, want 2", j.Len())
+	}
+	// The trimmed journal takes new entries, and a reader sees the rest.
+	if err := appendEntry(j, Entry{From: 5, To: 6}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	path, _ := JournalPath(dir, "example.org.")
+	entries, torn, err := ReadJournal(path)
+	if err != nil || torn {
+		t.Fatal(err, torn)
+	}
+	var chain []uint32
+	for _, e := range entries {
+		chain = append(chain, e.From, e.To)
+	}
+	if fmt.Sprint(chain) != "[3 4 4 5 5 6]" {
+		t.Fatalf("entries after the trim: %v", chain)
+	}
+	if _, err := os.Stat(path + ".trim"); !os.IsNotExist(err) {
+		t.Fatal("the trim left its temporary file")
 	}
 }
