@@ -110,6 +110,10 @@ func newAPIServer(st *state) (*apiServer, error) {
 			// Authentication is the authenticate middleware's; the scopes
 			// are checked by the handlers, which know the zone and name.
 			AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
+			// The handlers apply the defaults themselves and read the body
+			// as it came (restoreBody), so the validator need not write
+			// them into a new one.
+			SkipSettingDefaults: true,
 		},
 		ErrorHandler: func(c echo.Context, he *echo.HTTPError) error { return he },
 	}))
@@ -188,8 +192,8 @@ func (a *apiServer) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.ContentLength > limit {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is %d bytes; the limit is %d", req.ContentLength, limit))
 		}
-		if req.Body != nil {
-			body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+		if req.Body != nil && req.Body != http.NoBody {
+			body, err := readBody(req, limit)
 			if err != nil {
 				return echo.NewHTTPError(http.StatusBadRequest, "reading the body: "+err.Error())
 			}
@@ -204,6 +208,22 @@ func (a *apiServer) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 const bodyKey = "zoneapi.body"
+
+// readBody reads up to limit+1 bytes of the request's body, in one buffer
+// of the declared length when there is one.
+func readBody(req *http.Request, limit int64) ([]byte, error) {
+	r := io.LimitReader(req.Body, limit+1)
+	if n := req.ContentLength; n >= 0 && n <= limit {
+		body := make([]byte, n, n+1)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return nil, err
+		}
+		// A body longer than it said is read on, and refused as too long.
+		rest, err := io.ReadAll(r)
+		return append(body, rest...), err
+	}
+	return io.ReadAll(r)
+}
 
 // restoreBody gives the handlers the body again: the request validator
 // reads it from a clone of the request that shares it.

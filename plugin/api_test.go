@@ -3,21 +3,20 @@ package zoneapi
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"slices"
-
 	"encoding/json"
 	"fmt"
-	"github.com/miekg/dns"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/store"
 )
 
@@ -184,5 +183,55 @@ func TestACMERawModeAndCleanupOfOneValue(t *testing.T) {
 	call("cleanup", `{"domain":"example.org","token":"tok","keyAuth":"tok.thumb"}`)
 	if v := values(); len(v) != 1 || v[0] != "other" {
 		t.Fatalf("after cleanup: %v", v)
+	}
+}
+
+func TestBodyLimitWithAndWithoutALength(t *testing.T) {
+	a, err := newAPIServer(newTestState(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.cfg.Store(&apiConfig{maxBody: 100})
+	small := `{"type":"A","name":"a","value":"192.0.2.1"}`
+	big := `{"type":"TXT","name":"a","value":"` + strings.Repeat("x", 200) + `"}`
+	for _, tc := range []struct {
+		name    string
+		body    string
+		chunked bool
+		status  int
+	}{
+		{"small with a length", small, false, 200},
+		{"small, chunked", small, true, 200},
+		{"too long with a length", big, false, 413},
+		{"too long, chunked", big, true, 413},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/v1/zones/example.org/records", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			if tc.chunked {
+				req.ContentLength = -1
+			}
+			rec := httptest.NewRecorder()
+			a.echo.ServeHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+		})
+	}
+}
+
+func TestARecordWithoutTTLGetsTheDefault(t *testing.T) {
+	st, srv := newTestAPI(t)
+	resp, err := http.Post(srv.URL+"/v1/zones/example.org/records", "application/json", strings.NewReader(`{"type":"A","name":"nottl","value":"192.0.2.9"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ TTL int }
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	z, _ := st.zones.Load().Get("example.org.")
+	n, _ := z.Node("nottl.example.org.")
+	if resp.StatusCode != 200 || got.TTL != defaultTTL || n == nil || n.Type(dns.TypeA)[0].Header().Ttl != defaultTTL {
+		t.Fatalf("status %d, answered ttl %d, served %v", resp.StatusCode, got.TTL, n)
 	}
 }

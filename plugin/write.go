@@ -195,10 +195,8 @@ func build(z *zone.Zone, ifMatch *string, maxRecords int, fn func(z *zone.Zone, 
 	if nz, err = tx.Commit(); err != nil {
 		return nil, nil, err
 	}
-	if n, ok := z.Node(z.Origin()); ok && len(n.Type(dns.TypeNS)) > 0 {
-		if n2, _ := nz.Node(z.Origin()); len(n2.Type(dns.TypeNS)) == 0 {
-			return nil, nil, errLastNS
-		}
+	if len(z.Apex().Type(dns.TypeNS)) > 0 && len(nz.Apex().Type(dns.TypeNS)) == 0 {
+		return nil, nil, errLastNS
 	}
 	return nz, tx.Touched(), nil
 }

@@ -65,6 +65,9 @@ func (z *Zone) Names() int { return z.tree.Len() }
 // Get returns the node at key k, if any.
 func (z *Zone) Get(k []byte) (*Node, bool) { return getNode(z.tree, k) }
 
+// Apex returns the node at the zone's origin. The caller must not modify it.
+func (z *Zone) Apex() *Node { return z.apex }
+
 // Node returns the node at the presentation-format name, if any.
 func (z *Zone) Node(name string) (*Node, bool) {
 	k, err := Key(name)
