@@ -102,10 +102,7 @@ func newAPIServer(st *state) (*apiServer, error) {
 	e.Use(a.observe)
 	e.Use(a.limitBody)
 	e.Use(a.authenticate)
-	e.Use(oapimw.OapiRequestValidatorWithOptions(doc, &oapimw.Options{
-		Prefix:                "/v1",
-		DoNotValidateServers:  true,
-		SilenceServersWarning: true,
+	e.Use(requestValidator(doc, "/v1", &oapimw.Options{
 		Options: openapi3filter.Options{
 			// Authentication is the authenticate middleware's; the scopes
 			// are checked by the handlers, which know the zone and name.
@@ -115,7 +112,6 @@ func newAPIServer(st *state) (*apiServer, error) {
 			// them into a new one.
 			SkipSettingDefaults: true,
 		},
-		ErrorHandler: func(c echo.Context, he *echo.HTTPError) error { return he },
 	}))
 	e.Use(restoreBody)
 	e.Use(changeReason)
@@ -225,8 +221,8 @@ func readBody(req *http.Request, limit int64) ([]byte, error) {
 	return io.ReadAll(r)
 }
 
-// restoreBody gives the handlers the body again: the request validator
-// reads it from a clone of the request that shares it.
+// restoreBody gives the handlers the body again, as it came: the request
+// validator has read it.
 func restoreBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if b, ok := c.Get(bodyKey).([]byte); ok {

@@ -65,7 +65,9 @@ var badInputs = []badInput{
 	{name: "delete the SOA", method: "DELETE", path: "/zones/example.org/rrsets/@/SOA", status: 422, code: "soa-required"},
 	{name: "delete the last apex NS", method: "DELETE", path: "/zones/example.org/rrsets/@/NS", status: 422, code: "ns-required"},
 	// zones
-	{name: "zone name with ../ in the path", method: "GET", path: "/zones/..%2F..%2Fetc", status: 404, code: "no-such-path"},
+	{name: "zone name with ../ in the path", method: "GET", path: "/zones/..%2F..%2Fetc", status: 400, code: "bad-zone-name"},
+	{name: "write to a zone named ../../etc", method: "POST", path: "/zones/..%2F..%2Fetc/records", body: `{"type":"A","name":"x","value":"192.0.2.1"}`, status: 400, code: "bad-zone-name"},
+	{name: "path with ../ in it", method: "GET", path: "/zones/../../etc", status: 404, code: "no-such-path"},
 	{name: "create a zone named ../../etc", method: "POST", path: "/zones", body: `{"name":"../../etc"}`, status: 400, code: "bad-zone-name", pointer: "/name"},
 	{name: "zone name with a control character", method: "GET", path: "/zones/ex%01ample.org", status: 400, code: "bad-zone-name"},
 	{name: "zone that does not exist", method: "GET", path: "/zones/example.com", status: 404, code: "zone-not-found"},
