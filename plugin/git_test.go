@@ -1,6 +1,7 @@
 package zoneapi
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -311,4 +312,51 @@ func reportLatency(b *testing.B, took []time.Duration) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkGitCommitLargeZone is the committer's work for one change to a
+// zone of 100,000 records: the whole file is formatted and stored as a new
+// blob for every commit, so this grows with the zone (see BENCHMARKS.md).
+func BenchmarkGitCommitLargeZone(b *testing.B) {
+	repo, err := history.Open(b.TempDir(), "main", history.Author{Name: "b", Email: "b@example.org"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var zf strings.Builder
+	zf.WriteString(exampleOrg)
+	for i := range 100000 {
+		fmt.Fprintf(&zf, "h%d IN A 10.%d.%d.%d\n", i, i>>16&255, i>>8&255, i&255)
+	}
+	z, _, err := store.Read(strings.NewReader(zf.String()), "bench", "example.org.", store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	store.Format(&buf, z)
+	if _, err := repo.Commit(map[string][]byte{"example.org.zone": buf.Bytes()}, "seed", time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	c := newCommitter(repo)
+	took := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		rr, _ := dns.NewRR(fmt.Sprintf("n%d.example.org. 60 IN A 192.0.2.9", i))
+		tx := z.Txn()
+		tx.Add(rr)
+		bumpSerial(tx, z.Serial())
+		nz, err := tx.Commit()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := c.commit(commitItem{origin: z.Origin(), z: nz, why: why{op: "upsertRecord", token: "bench"}, from: z.Serial(), to: nz.Serial(), add: 1, when: start}); err != nil {
+			b.Fatal(err)
+		}
+		took = append(took, time.Since(start))
+		z = nz
+	}
+	b.StopTimer()
+	reportLatency(b, took)
 }
