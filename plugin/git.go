@@ -54,6 +54,19 @@ type commitItem struct {
 	add, del  int    // records
 	when      time.Time
 	summaries []string // set when several changes were folded into one commit
+	owners    []string // the owners of the RRs the change removed or added; nil when not known
+}
+
+// patchFrom is the size, in records, from which the committer keeps a
+// zone's last file to patch (store.Patch) instead of formatting the zone
+// whole for the next commit: 3 MB for 100,000 records, where formatting
+// takes about 80 ms.
+const patchFrom = 1000
+
+// lastFile is the file of a zone as the committer last committed it.
+type lastFile struct {
+	serial uint32
+	data   []byte
 }
 
 // coalesceAbove is the backlog beyond which the committer folds each
@@ -64,8 +77,9 @@ type commitItem struct {
 // tests.
 var coalesceAbove = 10000
 
-// foldWork bounds the work a backlog may hold, in records to format: each
-// commit formats its zone whole, so a stream of changes to a large zone
+// foldWork bounds the work a backlog may hold, in records: each commit
+// stores its zone's file whole (and formats it whole below patchFrom
+// records, or the first time), so a stream of changes to a large zone
 // (500 behind on a zone of 100,000 records) folds long before 10,000
 // changes would, and the snapshots the queue holds stay few.
 var foldWork = 50_000_000
@@ -105,10 +119,12 @@ type committer struct {
 
 	lastErr  error  // the last commit that failed, for the status endpoint
 	onCommit func() // called after commits were made (GitOps pushes them)
+
+	last map[string]lastFile // by origin, zones of patchFrom records or more; the run goroutine's
 }
 
 func newCommitter(repo *history.Repo) *committer {
-	c := &committer{repo: repo, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &committer{repo: repo, wake: make(chan struct{}, 1), done: make(chan struct{}), last: map[string]lastFile{}}
 	c.cond = sync.NewCond(&c.mu)
 	return c
 }
@@ -226,14 +242,24 @@ func (c *committer) commit(it commitItem) error {
 	}
 	data := it.data
 	if it.z != nil && data == nil {
-		var buf bytes.Buffer
-		if err := store.Format(&buf, it.z); err != nil {
-			return err
+		if prev, ok := c.last[it.origin]; ok && it.owners != nil && prev.serial == it.from {
+			data, _ = store.Patch(prev.data, it.z, it.owners)
 		}
-		data = buf.Bytes()
+		if data == nil {
+			var buf bytes.Buffer
+			if err := store.Format(&buf, it.z); err != nil {
+				return err
+			}
+			data = buf.Bytes()
+		}
 	}
 	if _, err := c.repo.Commit(map[string][]byte{name: data}, it.message(), it.when); err != nil {
 		return err
+	}
+	if it.z != nil && it.data == nil && it.z.Len() >= patchFrom {
+		c.last[it.origin] = lastFile{serial: it.to, data: data}
+	} else {
+		delete(c.last, it.origin)
 	}
 	gitDuration.Observe(time.Since(start).Seconds())
 	c.mu.Lock()
@@ -304,6 +330,11 @@ func coalesce(batch []commitItem) []commitItem {
 		}
 		prev := out[i]
 		it.summaries = append(prev.summaries, it.summaries...)
+		if prev.owners == nil || it.owners == nil {
+			it.owners = nil
+		} else {
+			it.owners = append(prev.owners[:len(prev.owners):len(prev.owners)], it.owners...)
+		}
 		it.from, it.add, it.del = prev.from, -1, -1
 		if prev.why.op != it.why.op {
 			it.why.op = "changes"
@@ -395,11 +426,11 @@ func (st *state) openHistory(cfg *gitConfig, replayed map[string]int) error {
 // commitChange queues the commit of a change from z to nz (nz nil: the
 // zone was deleted). st.mu is held, so the queue is in the order of the
 // changes.
-func (st *state) commitChange(w why, z, nz *zone.Zone, add, del int, data []byte) {
+func (st *state) commitChange(w why, z, nz *zone.Zone, add, del int, data []byte, owners []string) {
 	if st.git == nil {
 		return
 	}
-	it := commitItem{z: nz, data: data, why: w, add: add, del: del, when: time.Now()}
+	it := commitItem{z: nz, data: data, why: w, add: add, del: del, when: time.Now(), owners: owners}
 	if z != nil {
 		it.origin, it.from = z.Origin(), z.Serial()
 	}

@@ -351,7 +351,9 @@ func BenchmarkGitCommitLargeZone(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		if err := c.commit(commitItem{origin: z.Origin(), z: nz, why: why{op: "upsertRecord", token: "bench"}, from: z.Serial(), to: nz.Serial(), add: 1, when: start}); err != nil {
+		it := commitItem{origin: z.Origin(), z: nz, why: why{op: "upsertRecord", token: "bench"}, from: z.Serial(), to: nz.Serial(), add: 1, when: start,
+			owners: []string{z.Origin(), rr.Header().Name}}
+		if err := c.commit(it); err != nil {
 			b.Fatal(err)
 		}
 		took = append(took, time.Since(start))
@@ -359,4 +361,64 @@ func BenchmarkGitCommitLargeZone(b *testing.B) {
 	}
 	b.StopTimer()
 	reportLatency(b, took)
+}
+
+func TestCommitsOfALargeZoneArePatchedAndEqualItsFile(t *testing.T) {
+	dir := t.TempDir()
+	var zf strings.Builder
+	zf.WriteString(exampleOrg)
+	for i := range patchFrom + 200 {
+		fmt.Fprintf(&zf, "h%d IN A 10.0.%d.%d\n", i, i>>8&255, i&255)
+	}
+	os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(zf.String()), 0o644)
+	st := newState(dir, 0)
+	if _, err := st.load(store.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.openHistory(&gitConfig{branch: "main", authorName: "t", authorEmail: "t@example.org"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer st.git.close()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				name := fmt.Sprintf("h%d.example.org.", w*10+i)
+				_, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
+					switch i % 3 {
+					case 0: // a new name
+						rr, _ := dns.NewRR(fmt.Sprintf("new%d-%d.example.org. 60 IN TXT \"x\"", w, i))
+						return tx.Add(rr)
+					case 1: // a name gone
+						tx.DeleteName(name)
+						return nil
+					default: // another RR at a name
+						rr, _ := dns.NewRR(name + " 300 IN AAAA 2001:db8::1")
+						return tx.Add(rr)
+					}
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st.git.flush()
+	if _, ok := st.git.last["example.org."]; !ok {
+		t.Fatal("the committer kept no file to patch")
+	}
+	revs, _, err := st.git.repo.Log("example.org.zone", "", 100, 1000, touchedByTrailers)
+	if err != nil || len(revs) != 41 {
+		t.Fatalf("%d revisions, want 41: %v", len(revs), err)
+	}
+	z, _ := st.zones.Load().Get("example.org.")
+	var want bytes.Buffer
+	store.Format(&want, z)
+	_, _, got, err := st.git.repo.Show(revs[0].ID, "example.org.zone")
+	if err != nil || !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("the last commit's file is not the zone's (%v)", err)
+	}
 }

@@ -97,7 +97,7 @@ func (st *state) reload(w why, origin, path string) (api.ReloadResult, error) {
 	st.dropIDs(origin)
 	st.forget(origin)
 	st.changed(origin)
-	st.commitChange(w, cur, fresh, -1, -1, data)
+	st.commitChange(w, cur, fresh, -1, -1, data, nil)
 	return res, nil
 }
 

@@ -166,7 +166,9 @@ func (st *state) apply(batch []*changeReq) {
 		st.remember(r.old, r.nz, r.removed, r.added) // only a change that happened goes to IXFR
 		st.applyIDs(r.origin, r.removed, r.added)
 		st.changed(r.origin)
-		st.commitChange(r.why, r.old, r.nz, countNonSOA(r.added), countNonSOA(r.removed), nil)
+		if st.git != nil {
+			st.commitChange(r.why, r.old, r.nz, countNonSOA(r.added), countNonSOA(r.removed), nil, owners(r.removed, r.added))
+		}
 	}
 }
 
@@ -239,7 +241,7 @@ func (st *state) create(w why, z *zone.Zone) error {
 	st.publish(set.With(z), z.Len())
 	st.dropIDs(z.Origin())
 	st.changed(z.Origin())
-	st.commitChange(w, nil, z, z.Len()-1, 0, nil)
+	st.commitChange(w, nil, z, z.Len()-1, 0, nil, nil)
 	return nil
 }
 
@@ -273,7 +275,7 @@ func (st *state) drop(w why, z *zone.Zone) {
 	st.forget(origin)
 	st.publish(st.zones.Load().Without(origin), -z.Len())
 	st.dropIDs(origin)
-	st.commitChange(w, z, nil, 0, z.Len()-1, nil)
+	st.commitChange(w, z, nil, 0, z.Len()-1, nil, nil)
 }
 
 // zoneFor returns the zone that holds name: the one with the longest origin

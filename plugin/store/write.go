@@ -18,12 +18,15 @@ import (
 // change to the lines of the RRs that changed, and Git diffs stay minimal.
 func Format(w io.Writer, z *zone.Zone) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "; zone %s - written by zoneapi, one record a line in DNS canonical order\n$ORIGIN %s\n", z.Origin(), z.Origin())
+	fmt.Fprintf(bw, header, z.Origin(), z.Origin())
 	for _, rr := range z.Records() {
 		writeRR(bw, rr, z.Origin())
 	}
 	return bw.Flush()
 }
+
+// header begins every file Format writes; its verbs take the origin twice.
+const header = "; zone %s - written by zoneapi, one record a line in DNS canonical order\n$ORIGIN %s\n"
 
 func writeRR(w *bufio.Writer, rr dns.RR, origin string) {
 	s := rr.String()

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// Patch returns the file of z, Format's bytes, made from old, the file
+// Format wrote for the zone z was changed from, and the owner names of the
+// RRs the change removed or added: only the lines of those names, and of
+// the apex (its SOA changed), are written again. For a large zone that is
+// microseconds where Format takes about 80 ms for 100,000 records. ok is
+// false when old does not begin as Format's output does.
+func Patch(old []byte, z *zone.Zone, owners []string) (out []byte, ok bool) {
+	origin := z.Origin()
+	header := fmt.Appendf(nil, header, origin, origin)
+	if !bytes.HasPrefix(old, header) {
+		return nil, false
+	}
+	body := old[len(header):]
+	starts := []int{}
+	for i := 0; i < len(body); {
+		starts = append(starts, i)
+		n := bytes.IndexByte(body[i:], '\n')
+		if n < 0 {
+			return nil, false
+		}
+		i += n + 1
+	}
+	starts = append(starts, len(body))
+	lines := len(starts) - 1
+	ownerKey := func(i int) ([]byte, bool) {
+		line := body[starts[i]:starts[i+1]]
+		tab := bytes.IndexByte(line, '\t')
+		if tab <= 0 {
+			return nil, false
+		}
+		if string(line[:tab]) == "@" {
+			return z.Key(), true
+		}
+		k, err := zone.Key(string(line[:tab]) + "." + origin)
+		return k, err == nil
+	}
+
+	keys := make([][]byte, 0, len(owners))
+	for _, o := range owners {
+		k, err := zone.Key(dns.Fqdn(o))
+		if err != nil {
+			return nil, false
+		}
+		if !bytes.Equal(k, z.Key()) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	keys = slices.CompactFunc(keys, bytes.Equal)
+
+	var buf bytes.Buffer
+	buf.Grow(len(old) + 4096)
+	w := bufio.NewWriter(&buf)
+	w.Write(header)
+	// The apex: the SOA, then the apex's other RRs, as Records gives them.
+	line := 0
+	for ; line < lines; line++ {
+		k, ok := ownerKey(line)
+		if !ok {
+			return nil, false
+		}
+		if !bytes.Equal(k, z.Key()) {
+			break
+		}
+	}
+	writeRR(w, z.SOA(), origin)
+	writeNode(w, z, z.Apex(), origin)
+	pos := line
+	for _, key := range keys {
+		// The first line at or after key, then the first past its name.
+		var bad bool
+		from := pos + sort.Search(lines-pos, func(i int) bool {
+			k, ok := ownerKey(pos + i)
+			bad = bad || !ok
+			return bytes.Compare(k, key) >= 0
+		})
+		to := from
+		for ; to < lines; to++ {
+			k, ok := ownerKey(to)
+			bad = bad || !ok
+			if !bytes.Equal(k, key) {
+				break
+			}
+		}
+		if bad {
+			return nil, false
+		}
+		w.Write(body[starts[pos]:starts[from]])
+		if n, ok := z.Get(key); ok {
+			writeNode(w, z, n, origin)
+		}
+		pos = to
+	}
+	w.Write(body[starts[pos]:])
+	w.Flush()
+	return buf.Bytes(), true
+}
+
+// writeNode writes the RRs of n, but the apex's SOA, as Format does.
+func writeNode(w *bufio.Writer, z *zone.Zone, n *zone.Node, origin string) {
+	for _, s := range n.Sets {
+		if s.Type == dns.TypeSOA && n == z.Apex() {
+			continue
+		}
+		for _, rr := range s.RRs {
+			writeRR(w, rr, origin)
+		}
+	}
+}
