@@ -54,7 +54,7 @@ type commitItem struct {
 	add, del  int    // records
 	when      time.Time
 	summaries []string // set when several changes were folded into one commit
-	owners    []string // the owners of the RRs the change removed or added; nil when not known
+	touched   [][]byte // the keys of the names the change touched (Txn.Touched); nil when not known
 }
 
 // patchFrom is the size, in records, from which the committer keeps a
@@ -242,8 +242,8 @@ func (c *committer) commit(it commitItem) error {
 	}
 	data := it.data
 	if it.z != nil && data == nil {
-		if prev, ok := c.last[it.origin]; ok && it.owners != nil && prev.serial == it.from {
-			data, _ = store.Patch(prev.data, it.z, it.owners)
+		if prev, ok := c.last[it.origin]; ok && it.touched != nil && prev.serial == it.from {
+			data, _ = store.Patch(prev.data, it.z, it.touched)
 		}
 		if data == nil {
 			var buf bytes.Buffer
@@ -330,10 +330,10 @@ func coalesce(batch []commitItem) []commitItem {
 		}
 		prev := out[i]
 		it.summaries = append(prev.summaries, it.summaries...)
-		if prev.owners == nil || it.owners == nil {
-			it.owners = nil
+		if prev.touched == nil || it.touched == nil {
+			it.touched = nil
 		} else {
-			it.owners = append(prev.owners[:len(prev.owners):len(prev.owners)], it.owners...)
+			it.touched = append(prev.touched[:len(prev.touched):len(prev.touched)], it.touched...)
 		}
 		it.from, it.add, it.del = prev.from, -1, -1
 		if prev.why.op != it.why.op {
@@ -426,11 +426,11 @@ func (st *state) openHistory(cfg *gitConfig, replayed map[string]int) error {
 // commitChange queues the commit of a change from z to nz (nz nil: the
 // zone was deleted). st.mu is held, so the queue is in the order of the
 // changes.
-func (st *state) commitChange(w why, z, nz *zone.Zone, add, del int, data []byte, owners []string) {
+func (st *state) commitChange(w why, z, nz *zone.Zone, add, del int, data []byte, touched [][]byte) {
 	if st.git == nil {
 		return
 	}
-	it := commitItem{z: nz, data: data, why: w, add: add, del: del, when: time.Now(), owners: owners}
+	it := commitItem{z: nz, data: data, why: w, add: add, del: del, when: time.Now(), touched: touched}
 	if z != nil {
 		it.origin, it.from = z.Origin(), z.Serial()
 	}

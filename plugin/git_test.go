@@ -352,7 +352,7 @@ func BenchmarkGitCommitLargeZone(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		it := commitItem{origin: z.Origin(), z: nz, why: why{op: "upsertRecord", token: "bench"}, from: z.Serial(), to: nz.Serial(), add: 1, when: start,
-			owners: []string{z.Origin(), rr.Header().Name}}
+			touched: tx.Touched()}
 		if err := c.commit(it); err != nil {
 			b.Fatal(err)
 		}

@@ -65,18 +65,6 @@ func (st *state) journal(z, nz *zone.Zone, touched [][]byte) (removed, added []d
 	return removed, added, nil
 }
 
-// owners returns the owner names of the RRs of a change, for the Git
-// committer, which writes only their lines again (store.Patch).
-func owners(removed, added []dns.RR) []string {
-	out := make([]string, 0, len(removed)+len(added))
-	for _, rrs := range [][]dns.RR{removed, added} {
-		for _, rr := range rrs {
-			out = append(out, rr.Header().Name)
-		}
-	}
-	return out
-}
-
 func countNonSOA(rrs []dns.RR) int {
 	n := 0
 	for _, rr := range rrs {

@@ -68,6 +68,7 @@ type changeReq struct {
 
 	old, nz        *zone.Zone
 	removed, added []dns.RR
+	touched        [][]byte // the keys of the names the change touched
 	err            error
 	done           chan struct{} // closed once the outcome is set
 }
@@ -120,6 +121,7 @@ func (st *state) apply(batch []*changeReq) {
 			r.err = err
 			continue
 		}
+		r.touched = touched
 		if r.removed, r.added, err = st.journal(z, nz, touched); err != nil {
 			persistFailures.Inc()
 			r.err = err
@@ -166,9 +168,7 @@ func (st *state) apply(batch []*changeReq) {
 		st.remember(r.old, r.nz, r.removed, r.added) // only a change that happened goes to IXFR
 		st.applyIDs(r.origin, r.removed, r.added)
 		st.changed(r.origin)
-		if st.git != nil {
-			st.commitChange(r.why, r.old, r.nz, countNonSOA(r.added), countNonSOA(r.removed), nil, owners(r.removed, r.added))
-		}
+		st.commitChange(r.why, r.old, r.nz, countNonSOA(r.added), countNonSOA(r.removed), nil, r.touched)
 	}
 }
 
