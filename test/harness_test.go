@@ -33,7 +33,9 @@ func corednsBinary(t testing.TB) string {
 	return p
 }
 
-// freePort returns a port free for both UDP and TCP on 127.0.0.1.
+// freePort returns a port free for both UDP and TCP on 127.0.0.1, and
+// never one it returned before: the kernel may hand out a port it just
+// gave, and two services of one Corefile then collide.
 func freePort(t testing.TB) int {
 	for range 50 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -45,12 +47,23 @@ func freePort(t testing.TB) int {
 		l.Close()
 		if err == nil {
 			u.Close()
-			return port
+			givenMu.Lock()
+			again := given[port]
+			given[port] = true
+			givenMu.Unlock()
+			if !again {
+				return port
+			}
 		}
 	}
 	t.Fatal("no free port")
 	return 0
 }
+
+var (
+	givenMu sync.Mutex
+	given   = map[int]bool{}
+)
 
 // server is a process serving DNS on loopback.
 type server struct {
