@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +16,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
 	oapimw "github.com/oapi-codegen/echo-middleware"
-	"github.com/zoneapi/zoneapi/plugin/store"
 )
 
 // BenchmarkUpsertDurable measures sequential single-record upserts over
@@ -53,17 +50,7 @@ func BenchmarkUpsertDurable(b *testing.B) {
 // benchAPI returns the API of a store whose zone example.org holds n A
 // records besides its apex, with the compactor running.
 func benchAPI(b *testing.B, n int) *apiServer {
-	dir := b.TempDir()
-	var zf strings.Builder
-	zf.WriteString(exampleOrg)
-	for i := range n {
-		fmt.Fprintf(&zf, "h%d IN A 10.%d.%d.%d\n", i, i>>16&255, i>>8&255, i&255)
-	}
-	os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(zf.String()), 0o644)
-	st := newState(dir, 0)
-	if _, err := st.load(store.Options{}); err != nil {
-		b.Fatal(err)
-	}
+	st := largeZoneState(b, n)
 	stop, done := make(chan struct{}), make(chan struct{})
 	go st.compactor(stop, done)
 	b.Cleanup(func() { close(stop); <-done })

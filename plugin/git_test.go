@@ -72,12 +72,18 @@ func TestCommitterOneCommitPerChangeAndFoldsABacklog(t *testing.T) {
 
 // Writers, the committer, history readers and the status run at once (for
 // the race detector), and every change ends up as its own commit.
-func TestHistoryUnderConcurrentWriters(t *testing.T) {
-	st := newTestState(t)
+// openTestHistory opens st's Git history, closed when the test ends.
+func openTestHistory(t *testing.T, st *state) {
+	t.Helper()
 	if err := st.openHistory(&gitConfig{branch: "main", authorName: "t", authorEmail: "t@example.org"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	defer st.git.close()
+	t.Cleanup(st.git.close)
+}
+
+func TestHistoryUnderConcurrentWriters(t *testing.T) {
+	st := newTestState(t)
+	openTestHistory(t, st)
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Add(1)
@@ -322,12 +328,7 @@ func BenchmarkGitCommitLargeZone(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var zf strings.Builder
-	zf.WriteString(exampleOrg)
-	for i := range 100000 {
-		fmt.Fprintf(&zf, "h%d IN A 10.%d.%d.%d\n", i, i>>16&255, i>>8&255, i&255)
-	}
-	z, _, err := store.Read(strings.NewReader(zf.String()), "bench", "example.org.", store.Options{})
+	z, _, err := store.Read(strings.NewReader(largeZone(100000)), "bench", "example.org.", store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -364,21 +365,8 @@ func BenchmarkGitCommitLargeZone(b *testing.B) {
 }
 
 func TestCommitsOfALargeZoneArePatchedAndEqualItsFile(t *testing.T) {
-	dir := t.TempDir()
-	var zf strings.Builder
-	zf.WriteString(exampleOrg)
-	for i := range patchFrom + 200 {
-		fmt.Fprintf(&zf, "h%d IN A 10.0.%d.%d\n", i, i>>8&255, i&255)
-	}
-	os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(zf.String()), 0o644)
-	st := newState(dir, 0)
-	if _, err := st.load(store.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.openHistory(&gitConfig{branch: "main", authorName: "t", authorEmail: "t@example.org"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	defer st.git.close()
+	st := largeZoneState(t, patchFrom+200)
+	openTestHistory(t, st)
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Add(1)

@@ -2,6 +2,9 @@ package zoneapi
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,6 +30,31 @@ sub       IN NS   ns.sub
 sub       IN DS   12345 13 2 0000000000000000000000000000000000000000000000000000000000000000
 ns.sub    IN A    192.0.2.53
 `
+
+// largeZone returns exampleOrg with n A records more, h0 to h(n-1).
+func largeZone(n int) string {
+	var zf strings.Builder
+	zf.WriteString(exampleOrg)
+	for i := range n {
+		fmt.Fprintf(&zf, "h%d IN A 10.%d.%d.%d\n", i, i>>16&255, i>>8&255, i&255)
+	}
+	return zf.String()
+}
+
+// largeZoneState returns the loaded state of a store holding largeZone(n)
+// as example.org.
+func largeZoneState(tb testing.TB, n int) *state {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(largeZone(n)), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	st := newState(dir, 0)
+	if _, err := st.load(store.Options{}); err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
 
 // newTestPlugin serves the zones, given as origin to master-file text.
 func newTestPlugin(t testing.TB, zones map[string]string) *Zoneapi {
