@@ -248,3 +248,18 @@ func TestCompactionWhoseTrimFailsLosesNothing(t *testing.T) {
 		t.Fatalf("after the restart: serial %d, %d records; before: %d, %d", z.Serial(), z.Len(), cur.Serial(), cur.Len())
 	}
 }
+
+func TestARestartKeepsTheCaseANameWasGivenIn(t *testing.T) {
+	st := newTestState(t)
+	rr, _ := dns.NewRR("WWW.example.org. 3600 IN A 192.0.2.80") // www is in exampleOrg, in lower case
+	if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
+		return tx.ReplaceRRset(rr.Header().Name, dns.TypeA, []dns.RR{rr})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	z, _ := restart(t, st.dir).zones.Load().Get("example.org.")
+	n, _ := z.Node("www.example.org.")
+	if a := n.Type(dns.TypeA); len(a) != 1 || a[0].Header().Name != "WWW.example.org." {
+		t.Fatalf("after a restart: %v", a)
+	}
+}

@@ -9,7 +9,7 @@ import (
 
 // Diff returns what changed from a to b at the names with the given keys
 // (Txn.Touched): the RRs only a has (del) and the RRs only b has (add). An
-// RR whose TTL changed is in both.
+// RR whose TTL, or the case of a name in it, changed is in both.
 func Diff(a, b *Zone, keys [][]byte) (del, add []dns.RR) {
 	for _, k := range keys {
 		var na, nb *Node
@@ -48,7 +48,9 @@ func DiffZones(a, b *Zone) (del, add []dns.RR) {
 	return Diff(a, b, keys)
 }
 
-// missing returns the RRs of x that y does not have with the same TTL.
+// missing returns the RRs of x that y does not have as they are written:
+// the same TTL, and the same case in the owner and in names in the RDATA,
+// which DNS keeps though it compares names without it.
 func missing(x, y *Node) []dns.RR {
 	if x == nil {
 		return nil
@@ -59,15 +61,12 @@ func missing(x, y *Node) []dns.RR {
 		if y != nil {
 			other = y.Type(s.Type)
 		}
+		texts := make(map[string]bool, len(other))
+		for _, o := range other {
+			texts[o.String()] = true
+		}
 		for _, rr := range s.RRs {
-			found := false
-			for _, o := range other {
-				if o.Header().Ttl == rr.Header().Ttl && dns.IsDuplicate(o, rr) {
-					found = true
-					break
-				}
-			}
-			if !found {
+			if !texts[rr.String()] {
 				out = append(out, rr)
 			}
 		}

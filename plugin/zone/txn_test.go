@@ -248,3 +248,21 @@ func TestDiffZonesInCanonicalOrder(t *testing.T) {
 		t.Errorf("from nothing: %d %d", len(del), len(add))
 	}
 }
+
+func TestDiffSeesTheCaseOfNames(t *testing.T) {
+	a := build(t, "www.example.org. 60 IN A 192.0.2.1", "alias.example.org. 60 IN CNAME www.example.org.")
+	tx := a.Txn()
+	tx.ReplaceRRset("WWW.example.org.", dns.TypeA, []dns.RR{mustRR(t, "WWW.example.org. 60 IN A 192.0.2.1")})
+	tx.ReplaceRRset("alias.example.org.", dns.TypeCNAME, []dns.RR{mustRR(t, "alias.example.org. 60 IN CNAME Www.Example.Org.")})
+	b, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	del, add := Diff(a, b, tx.Touched())
+	if len(del) != 2 || len(add) != 2 {
+		t.Fatalf("a change of case only: del %v, add %v", del, add)
+	}
+	if del, add := Diff(a, a, tx.Touched()); len(del) != 0 || len(add) != 0 {
+		t.Fatalf("no change: del %v, add %v", del, add)
+	}
+}
