@@ -21,7 +21,6 @@ setup
 go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzone.py "$work" "$records" >/dev/null
 
-
 # run_zoneapi ROUND: a fresh store each round, so both servers start from the same zone.
 run_zoneapi() {
 	local dir="$work/zoneapi.$1" dport aport pid out

@@ -29,7 +29,6 @@ setup
 go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzones.py "$work" "$zones" $((zones * 17)) >/dev/null
 
-
 # run MODE ROUND: MODE is plain or git.
 run() {
 	local dir="$work/$1.$2" dport aport pid out git="" start pending=1 caught commits

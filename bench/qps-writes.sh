@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 records=${1:-100000}
 cycles=${2:-10}
 wps=${3:-500}
-phase=${4:-3}
+phase=${4:-5}
 writers=${WRITERS:-16}
 
 command -v dnsperf >/dev/null || { echo "qps-writes.sh: dnsperf is not installed" >&2; exit 1; }

@@ -209,16 +209,22 @@ const bodyKey = "zoneapi.body"
 // of the declared length when there is one.
 func readBody(req *http.Request, limit int64) ([]byte, error) {
 	r := io.LimitReader(req.Body, limit+1)
-	if n := req.ContentLength; n >= 0 && n <= limit {
-		body := make([]byte, n, n+1)
-		if _, err := io.ReadFull(r, body); err != nil {
-			return nil, err
-		}
-		// A body longer than it said is read on, and refused as too long.
-		rest, err := io.ReadAll(r)
-		return append(body, rest...), err
+	n := req.ContentLength
+	if n < 0 || n > limit {
+		return io.ReadAll(r)
 	}
-	return io.ReadAll(r)
+	// One byte more than declared, to see the end without another buffer.
+	body := make([]byte, n+1)
+	m, err := io.ReadFull(r, body)
+	switch {
+	case int64(m) == n && (err == io.ErrUnexpectedEOF || err == io.EOF):
+		return body[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	// Longer than it said: read on, to be refused as too long.
+	rest, err := io.ReadAll(r)
+	return append(body, rest...), err
 }
 
 // restoreBody gives the handlers the body again, as it came: the request

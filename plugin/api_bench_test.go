@@ -66,7 +66,8 @@ func benchAPI(b *testing.B, n int) *apiServer {
 // clients write at once, as under load: the request's middleware,
 // validation and handler, the writer's share of a batch, the journal's
 // sync and the garbage collection they cause. Requests go to the Echo
-// handler in process, so HTTP's network side is not counted. This is the
+// handler in process, so HTTP's network side is not counted, but making
+// each request and its recorder (a few µs) is. This is the
 // cost that DNS queries lose while the API writes (bench/qps-writes.sh).
 // Run it on one CPU (taskset -c 0) to match the server there.
 func BenchmarkUpsertCPU(b *testing.B) {

@@ -195,21 +195,22 @@ func TestBodyLimitWithAndWithoutALength(t *testing.T) {
 	small := `{"type":"A","name":"a","value":"192.0.2.1"}`
 	big := `{"type":"TXT","name":"a","value":"` + strings.Repeat("x", 200) + `"}`
 	for _, tc := range []struct {
-		name    string
-		body    string
-		chunked bool
-		status  int
+		name   string
+		body   string
+		length int64 // -1: chunked; 0: the body's
+		status int
 	}{
-		{"small with a length", small, false, 200},
-		{"small, chunked", small, true, 200},
-		{"too long with a length", big, false, 413},
-		{"too long, chunked", big, true, 413},
+		{"small with a length", small, 0, 200},
+		{"small, chunked", small, -1, 200},
+		{"too long with a length", big, 0, 413},
+		{"too long, chunked", big, -1, 413},
+		{"shorter than its length", small, int64(len(small)) + 5, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest("POST", "/v1/zones/example.org/records", strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", "application/json")
-			if tc.chunked {
-				req.ContentLength = -1
+			if tc.length != 0 {
+				req.ContentLength = tc.length
 			}
 			rec := httptest.NewRecorder()
 			a.echo.ServeHTTP(rec, req)

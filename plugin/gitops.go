@@ -354,11 +354,7 @@ func (st *state) serve(zones []pulled) (map[string][]byte, error) {
 	for _, p := range zones {
 		if cur, ok := set.Get(p.origin); ok {
 			delta -= cur.Len()
-			if j, ok := st.journals[p.origin]; ok { // its changes are committed, and in the pulled file
-				j.Remove()
-				delete(st.journals, p.origin)
-			}
-			delete(st.dirty, p.origin)
+			st.removeJournal(p.origin) // its changes are committed, and in the pulled file
 		}
 		if p.z == nil {
 			set = set.Without(p.origin)

@@ -52,9 +52,7 @@ func (st *state) reload(w why, origin, path string) (api.ReloadResult, error) {
 			}
 		} else {
 			log.Warningf("zone %s: its file was edited while %d changes were not yet in it; reloading the file drops them", origin, j.Len())
-			j.Remove()
-			delete(st.journals, origin)
-			delete(st.dirty, origin)
+			st.removeJournal(origin)
 		}
 	}
 	data, err := os.ReadFile(path)

@@ -132,20 +132,44 @@ func replay(z *zone.Zone, entries []store.Entry) (*zone.Zone, int, error) {
 // compact writes the zone's file from memory and empties its journal.
 // st.mu is held.
 func (st *state) compact(origin string) error {
-	j, ok := st.journals[origin]
-	delete(st.dirty, origin)
-	if !ok {
+	if _, ok := st.journals[origin]; !ok {
+		delete(st.dirty, origin)
 		return nil
 	}
 	if z, ok := st.zones.Load().Get(origin); ok {
 		start := time.Now()
-		if err := store.WriteFile(st.dir, z); err != nil {
-			persistFailures.Inc()
-			st.dirty[origin] = time.Now() // try again later
+		p, err := store.PrepareFile(st.dir, z)
+		if err := st.install(origin, p, err, start); err != nil {
 			return err
 		}
-		persistDuration.Observe(time.Since(start).Seconds())
-		st.written[origin] = stampOf(st.zonePath(origin))
+	}
+	return st.removeJournal(origin)
+}
+
+// install puts p, the file of origin's zone begun at start, in place; err
+// is why it could not be written. A zone whose file could not be written
+// is compacted again later. st.mu is held.
+func (st *state) install(origin string, p *store.Pending, err error, start time.Time) error {
+	if err == nil {
+		err = p.Commit()
+	}
+	if err != nil {
+		persistFailures.Inc()
+		st.dirty[origin] = time.Now() // try again later
+		return err
+	}
+	persistDuration.Observe(time.Since(start).Seconds())
+	st.written[origin] = stampOf(st.zonePath(origin))
+	return nil
+}
+
+// removeJournal removes origin's journal, if it has one, and forgets that
+// the zone was to be compacted. st.mu is held.
+func (st *state) removeJournal(origin string) error {
+	delete(st.dirty, origin)
+	j, ok := st.journals[origin]
+	if !ok {
+		return nil
 	}
 	delete(st.journals, origin)
 	return j.Remove()
@@ -228,27 +252,19 @@ func (st *state) compactOnline(origin string) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if err != nil {
-		persistFailures.Inc()
-		log.Errorf("compact %s: %v; its journal keeps the changes", origin, err)
-		return
-	}
 	cur, ok := st.zones.Load().Get(origin)
 	if !ok || st.journals[origin] != j {
-		p.Abort()
+		if p != nil {
+			p.Abort()
+		}
 		return
 	}
-	if err := p.Commit(); err != nil {
-		persistFailures.Inc()
+	if err := st.install(origin, p, err, start); err != nil {
 		log.Errorf("compact %s: %v; its journal keeps the changes", origin, err)
 		return
 	}
-	persistDuration.Observe(time.Since(start).Seconds())
-	st.written[origin] = stampOf(st.zonePath(origin))
 	if cur == z {
-		delete(st.dirty, origin)
-		delete(st.journals, origin)
-		if err := j.Remove(); err != nil {
+		if err := st.removeJournal(origin); err != nil {
 			log.Errorf("compact %s: removing the journal: %v", origin, err)
 		}
 		return

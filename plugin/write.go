@@ -266,11 +266,7 @@ func (st *state) remove(w why, origin string) error {
 // the commit of its removal is queued. st.mu is held.
 func (st *state) drop(w why, z *zone.Zone) {
 	origin := z.Origin()
-	if j, ok := st.journals[origin]; ok {
-		j.Remove()
-		delete(st.journals, origin)
-	}
-	delete(st.dirty, origin)
+	st.removeJournal(origin)
 	delete(st.written, origin)
 	st.forget(origin)
 	st.publish(st.zones.Load().Without(origin), -z.Len())

@@ -66,7 +66,10 @@ func WriteFile(dir string, z *zone.Zone) error {
 	if err != nil {
 		return err
 	}
-	return p.Commit()
+	if err := p.Commit(); err != nil {
+		return fmt.Errorf("write zone %s: %w", z.Origin(), err)
+	}
+	return nil
 }
 
 // PrepareFile writes z as its file in dir would be, to a temporary file

@@ -2,6 +2,7 @@ package zone
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 
 	"github.com/miekg/dns"
@@ -60,6 +61,9 @@ func missing(x, y *Node) []dns.RR {
 		var other []dns.RR
 		if y != nil {
 			other = y.Type(s.Type)
+		}
+		if slices.Equal(s.RRs, other) {
+			continue // the same RRs, shared: an RRset the change left alone (the apex's, at every change)
 		}
 		texts := make(map[string]bool, len(other))
 		for _, o := range other {
