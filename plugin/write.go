@@ -73,6 +73,22 @@ type changeReq struct {
 	done           chan struct{} // closed once the outcome is set
 }
 
+// Group commit on a saturated core. When the writer's yield took long
+// (busyYield: other goroutines, most likely DNS queries, had the CPU) and
+// it found more than one change queued, the CPU is the limit and not the
+// disk: the writer then waits up to gatherFor after the yield for more
+// changes, up to gatherMax, so that they share one sync. A busy Go process
+// polls the network about every 10 ms, so API requests arrive in clumps; at
+// 500 changes a second under a full DNS load, batches grow from 3 changes
+// to about 6 and the syncs' share of the core drops from 1.9% to 1.1%,
+// for about 3 ms more latency (docs/BENCHMARKS.md). On a server with CPU to
+// spare, or for a lone change, the writer never waits. Variables for tests.
+var (
+	busyYield = 500 * time.Microsecond
+	gatherFor = 8 * time.Millisecond
+	gatherMax = 32
+)
+
 // writer applies the queued changes, all that are queued at once, until
 // none is left.
 func (st *state) writer() {
@@ -81,16 +97,19 @@ func (st *state) writer() {
 		// server some are API requests about to queue a change, which then
 		// join this batch and share its sync; on an idle one this returns
 		// at once.
+		start := time.Now()
 		runtime.Gosched()
-		st.queueMu.Lock()
-		batch := st.queue
-		st.queue = nil
+		busy := time.Since(start) >= busyYield
+		batch := st.take(nil)
 		if len(batch) == 0 {
-			st.writing = false
-			st.queueMu.Unlock()
 			return
 		}
-		st.queueMu.Unlock()
+		if busy && len(batch) > 1 {
+			for len(batch) < gatherMax && time.Since(start) < gatherFor {
+				time.Sleep(time.Millisecond)
+				batch = st.take(batch)
+			}
+		}
 		st.mu.Lock()
 		st.apply(batch)
 		st.mu.Unlock()
@@ -98,6 +117,20 @@ func (st *state) writer() {
 			close(r.done)
 		}
 	}
+}
+
+// take appends the queued changes to batch and empties the queue. A writer
+// that takes none from an empty batch stops: the next change starts another.
+func (st *state) take(batch []*changeReq) []*changeReq {
+	st.queueMu.Lock()
+	defer st.queueMu.Unlock()
+	if len(batch) == 0 && len(st.queue) == 0 {
+		st.writing = false
+		return nil
+	}
+	batch = append(batch, st.queue...)
+	st.queue = nil
+	return batch
 }
 
 // apply builds and journals each change of batch on the zone as the batch

@@ -2,11 +2,13 @@ package zoneapi
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -326,5 +328,68 @@ func TestFailedSyncFailsTheZonesChangesInTheBatch(t *testing.T) {
 	}
 	if last, ok := st.dirty["example.org."]; !ok || !last.IsZero() {
 		t.Fatal("the bad journal is not marked for compaction at once")
+	}
+}
+
+// On a saturated core (forced here: every yield counts as long) a batch of
+// two changes waits for more, which then share its one sync and swap; on a
+// core with time to spare the writer takes what is queued and goes.
+func TestBusyWriterGathersABatch(t *testing.T) {
+	defer func(y, f time.Duration, m int) { busyYield, gatherFor, gatherMax = y, f, m }(busyYield, gatherFor, gatherMax)
+	gatherFor, gatherMax = 10*time.Second, 6
+	for _, busy := range []bool{true, false} {
+		busyYield = time.Hour
+		if busy {
+			busyYield = 0
+		}
+		st := newTestState(t)
+		add := func(i int) *changeReq {
+			rr, err := dns.NewRR(fmt.Sprintf("w%d.example.org. 300 IN A 192.0.2.1", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &changeReq{why: why{op: "test"}, origin: "example.org.", fn: func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }, done: make(chan struct{})}
+		}
+		before := testutil.ToFloat64(swaps)
+		first := []*changeReq{add(0), add(1)}
+		st.queueMu.Lock()
+		st.queue, st.writing = first, true
+		st.queueMu.Unlock()
+		go st.writer()
+		time.Sleep(50 * time.Millisecond) // the writer has taken the first two
+		select {
+		case <-first[1].done:
+			if busy {
+				t.Fatal("busy: the first two changes were applied without waiting for more")
+			}
+		default:
+			if !busy {
+				t.Fatal("not busy: the first two changes are still waiting after 50 ms")
+			}
+		}
+		var wg sync.WaitGroup
+		for i := 2; i < 6; i++ {
+			r := add(i)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, _, err := st.change(r.why, r.origin, nil, false, r.fn); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for _, r := range first {
+			<-r.done
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+		}
+		if got := testutil.ToFloat64(swaps) - before; busy && got != 1 {
+			t.Errorf("busy: %v swaps for 6 changes, want 1", got)
+		}
+		if z, _ := st.zones.Load().Get("example.org."); z.Len() != 13+6 {
+			t.Errorf("busy %v: %d records, want %d", busy, z.Len(), 13+6)
+		}
 	}
 }

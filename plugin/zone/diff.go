@@ -65,6 +65,17 @@ func missing(x, y *Node) []dns.RR {
 		if slices.Equal(s.RRs, other) {
 			continue // the same RRs, shared: an RRset the change left alone (the apex's, at every change)
 		}
+		if len(other) == 1 {
+			// The usual case, the SOA at every change: only an RR that is
+			// the same but for case and TTL needs to be rendered to tell.
+			o := other[0]
+			for _, rr := range s.RRs {
+				if !dns.IsDuplicate(rr, o) || rr.String() != o.String() {
+					out = append(out, rr)
+				}
+			}
+			continue
+		}
 		texts := make(map[string]bool, len(other))
 		for _, o := range other {
 			texts[o.String()] = true

@@ -2,6 +2,7 @@ package zone
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/miekg/dns"
 )
@@ -23,13 +24,18 @@ func checkRdata(rr dns.RR) error {
 			}
 		}
 	}
-	var buf [512]byte
-	msg := buf[:]
-	if n := dns.Len(rr); n > len(buf) {
-		msg = make([]byte, n)
+	buf := packBufs.Get().(*[]byte)
+	defer packBufs.Put(buf)
+	if n := dns.Len(rr); n > len(*buf) {
+		*buf = make([]byte, n)
 	}
-	if _, err := dns.PackRR(rr, msg, 0, nil, false); err != nil {
+	if _, err := dns.PackRR(rr, *buf, 0, nil, false); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadRdata, err)
 	}
 	return nil
 }
+
+// packBufs holds the buffers checkRdata packs into: the packer's interface
+// calls let a buffer on the stack escape, one allocation a record (51 MB of
+// garbage while 100,000 records load).
+var packBufs = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}

@@ -265,4 +265,13 @@ func TestDiffSeesTheCaseOfNames(t *testing.T) {
 	if del, add := Diff(a, a, tx.Touched()); len(del) != 0 || len(add) != 0 {
 		t.Fatalf("no change: del %v, add %v", del, add)
 	}
+	tx = a.Txn() // the same RRs again, as new values: no change
+	tx.ReplaceRRset("www.example.org.", dns.TypeA, []dns.RR{mustRR(t, "www.example.org. 60 IN A 192.0.2.1")})
+	c, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if del, add := Diff(a, c, tx.Touched()); len(del) != 0 || len(add) != 0 {
+		t.Fatalf("the same RRs given again: del %v, add %v", del, add)
+	}
 }
