@@ -62,7 +62,7 @@ type state struct {
 
 	// IXFR history and NOTIFY, see xfr.go and notify.go.
 	histMu  sync.Mutex
-	history map[string][]diff
+	history map[string]*changeLog
 	xfer    atomic.Pointer[transfer.Transfer]
 	notify  notifyQueue
 
@@ -99,7 +99,7 @@ func (st *state) updateKey(name string) *token {
 func newState(dir string, maxRecords int) *state {
 	return &state{dir: dir, refs: 1, maxRecords: maxRecords,
 		journals: map[string]*store.Journal{}, dirty: map[string]time.Time{}, written: map[string]fileStamp{},
-		history: map[string][]diff{}, notify: notifyQueue{pending: map[string]bool{}, wake: make(chan struct{}, 1)},
+		history: map[string]*changeLog{}, notify: notifyQueue{pending: map[string]bool{}, wake: make(chan struct{}, 1)},
 		leases:  &leases{path: filepath.Join(dir, leaseFile), all: map[string]lease{}},
 		acmeTTL: defaultACMETTL, acmeLease: defaultACMELease}
 }

@@ -188,10 +188,7 @@ func TestRefusedChangeIsNotInTheIXFRHistory(t *testing.T) {
 	if _, ok := st.since("example.org.", z.Serial(), z.Serial()+1); ok {
 		t.Fatal("a change that failed to persist is offered as an IXFR difference")
 	}
-	st.histMu.Lock()
-	n := len(st.history["example.org."])
-	st.histMu.Unlock()
-	if n != 0 {
+	if n := historyLen(st, "example.org."); n != 0 {
 		t.Fatalf("history holds %d differences, want 0", n)
 	}
 }
@@ -391,5 +388,46 @@ func TestBusyWriterGathersABatch(t *testing.T) {
 		if z, _ := st.zones.Load().Get("example.org."); z.Len() != 13+6 {
 			t.Errorf("busy %v: %d records, want %d", busy, z.Len(), 13+6)
 		}
+	}
+}
+
+func historyLen(st *state, origin string) int {
+	st.histMu.Lock()
+	defer st.histMu.Unlock()
+	if h := st.history[origin]; h != nil {
+		return len(h.diffs)
+	}
+	return 0
+}
+
+// The IXFR history keeps the last ixfrDiffs changes, as long as they hold
+// at most ixfrRRs records; the newest change is kept whatever its size.
+func TestIXFRHistoryIsBounded(t *testing.T) {
+	st := newTestState(t)
+	z, _ := st.zones.Load().Get("example.org.")
+	for range ixfrDiffs + 5 {
+		st.remember(z, z, nil, nil)
+	}
+	if n := historyLen(st, "example.org."); n != ixfrDiffs {
+		t.Fatalf("%d changes kept, want %d", n, ixfrDiffs)
+	}
+	rr, _ := dns.NewRR("big.example.org. 300 IN A 192.0.2.1")
+	big := make([]dns.RR, ixfrRRs*6/10)
+	for i := range big {
+		big[i] = rr
+	}
+	st.remember(z, z, nil, big)
+	if n := historyLen(st, "example.org."); n != ixfrDiffs {
+		t.Fatalf("%d changes kept after one of %d records, want %d", n, len(big), ixfrDiffs)
+	}
+	st.remember(z, z, big, nil) // the two big ones exceed ixfrRRs: only the newest stays
+	if n := historyLen(st, "example.org."); n != 1 {
+		t.Fatalf("%d changes kept after two of %d records, want 1", n, len(big))
+	}
+	st.histMu.Lock()
+	rrs := st.history["example.org."].rrs
+	st.histMu.Unlock()
+	if rrs != len(big)+2 {
+		t.Fatalf("the history counts %d records, holds %d", rrs, len(big)+2)
 	}
 }

@@ -41,16 +41,24 @@ func (st *state) remember(z, nz *zone.Zone, del, add []dns.RR) {
 	}
 	st.histMu.Lock()
 	defer st.histMu.Unlock()
-	h := append(st.history[nz.Origin()], d)
-	total := 0
-	for _, x := range h {
-		total += x.size()
+	h := st.history[nz.Origin()]
+	if h == nil {
+		h = &changeLog{}
+		st.history[nz.Origin()] = h
 	}
-	for len(h) > ixfrDiffs || (total > ixfrRRs && len(h) > 1) {
-		total -= h[0].size()
-		h = h[1:]
+	h.diffs = append(h.diffs, d)
+	h.rrs += d.size()
+	for len(h.diffs) > ixfrDiffs || (h.rrs > ixfrRRs && len(h.diffs) > 1) {
+		h.rrs -= h.diffs[0].size()
+		h.diffs = h.diffs[1:]
 	}
-	st.history[nz.Origin()] = h
+}
+
+// changeLog is a zone's IXFR history: its last changes, oldest first, and
+// the number of records they hold.
+type changeLog struct {
+	diffs []diff
+	rrs   int
 }
 
 // forget drops the IXFR history of a zone whose contents were replaced
@@ -66,7 +74,10 @@ func (st *state) forget(origin string) {
 func (st *state) since(origin string, serial, current uint32) ([]diff, bool) {
 	st.histMu.Lock()
 	defer st.histMu.Unlock()
-	h := st.history[origin]
+	var h []diff
+	if l := st.history[origin]; l != nil {
+		h = l.diffs
+	}
 	for i, d := range h {
 		if d.from.Serial == serial {
 			out := append([]diff(nil), h[i:]...)
