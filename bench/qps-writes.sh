@@ -12,7 +12,9 @@
 # The server is pinned to CPU 0; dnsperf and the API client (WRITERS
 # connections, 16 unless set: under a saturated core a write takes about
 # 10 ms, so 4 cannot keep up 500 a second) share CPU 1. BIN names the
-# server binary (bin/coredns unless set), to compare two builds.
+# server binary (bin/coredns unless set), to compare two builds. PROFILE=1
+# also samples the server's stacks with perf and prints where its core goes
+# in the bursts and between them (bench/phases.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -34,6 +36,10 @@ wait_http "http://127.0.0.1:$aport/v1/health"
 
 echo "records=$records cycles=$cycles writes/s=$wps phase=${phase}s writers=$writers"
 seconds=$(((2 * cycles + 1) * phase))
+if [ -n "${PROFILE:-}" ]; then
+	perf record -q -k CLOCK_REALTIME -e cpu-clock -F 1999 -g -p "$pid" -o "$work/perf.data" 2>/dev/null &
+	profiler=$!
+fi
 cpu_before=$(awk '{print $14+$15}' "/proc/$pid/stat")
 taskset -c 1 dnsperf -s 127.0.0.1 -p "$dport" -d "$work/queries-hit.txt" -l "$seconds" -c 4 -q 200 -t 2 -S 1 >"$work/dnsperf" 2>&1 &
 perf=$!
@@ -42,6 +48,12 @@ taskset -c 1 "$work/apiload" -c "$writers" -rate "$wps" -n $((wps * phase * cycl
 	-phases "$work/bursts" -url "http://127.0.0.1:$aport/v1/zones/example.org/records" -H 'Content-Type: application/json' \
 	-body '{"type":"A","name":"w%d","value":"192.0.2.1","ttl":300}' >"$work/writes"
 wait "$perf"
+if [ -n "${PROFILE:-}" ]; then
+	kill -INT "$profiler"
+	wait "$profiler" || true
+	perf script -i "$work/perf.data" -F tid,time,ip,sym 2>/dev/null >"$work/stacks"
+	python3 bench/phases.py "$work/dnsperf" "$work/bursts" "$work/stacks"
+fi
 cpu_after=$(awk '{print $14+$15}' "/proc/$pid/stat")
 read -r p50 p99 mx rate <"$work/writes"
 echo "writes: ${rate}/s within the bursts, p50=${p50}ms p99=${p99}ms max=${mx}ms; server CPU $(awk -v b="$cpu_before" -v a="$cpu_after" -v s="$seconds" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (a-b)/hz/s}') of its core"

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 
@@ -81,6 +82,9 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 		// One literal string, in chunks of at most 255 bytes (RFC 1035 §3.3.14).
 		return &dns.TXT{Hdr: hdr, Txt: chunk(value)}, nil
 	}
+	if rr := addressRR(hdr, value); rr != nil {
+		return rr, nil
+	}
 	if err := plainRdata(value); err != nil {
 		return nil, &fieldError{field: "value", err: err}
 	}
@@ -95,6 +99,37 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 	}
 	rr.Header().Name = owner
 	return rr, nil
+}
+
+// addressRR is the A or AAAA record of hdr whose value is an address
+// written plainly, as the zone file parser would read it (net.ParseIP; an
+// A's address without a colon, an AAAA's with one), without the parser's
+// cost, the larger part of an upsert's handling; nil for anything else,
+// which the parser then reads or refuses.
+func addressRR(hdr dns.RR_Header, value string) dns.RR {
+	var allowed string
+	switch hdr.Rrtype {
+	case dns.TypeA:
+		allowed = "0123456789."
+	case dns.TypeAAAA:
+		allowed = "0123456789abcdefABCDEF:."
+		if !strings.Contains(value, ":") {
+			return nil
+		}
+	default:
+		return nil
+	}
+	if value == "" || strings.Trim(value, allowed) != "" {
+		return nil
+	}
+	ip := net.ParseIP(value)
+	if ip == nil {
+		return nil
+	}
+	if hdr.Rrtype == dns.TypeA {
+		return &dns.A{Hdr: hdr, A: ip}
+	}
+	return &dns.AAAA{Hdr: hdr, AAAA: ip}
 }
 
 // plainRdata refuses what the zone file syntax would read as something else

@@ -1,6 +1,7 @@
 package zoneapi
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -84,5 +85,41 @@ func TestOwnerNames(t *testing.T) {
 	}
 	if relativeName("WWW.example.org.", "example.org.") != "WWW" || relativeName("example.org.", "example.org.") != "@" {
 		t.Error("relativeName")
+	}
+}
+
+// An A or AAAA value written plainly skips the zone file parser; whatever
+// it is, the record (or the refusal) is the one the parser makes.
+func TestAddressFastPathMatchesTheParser(t *testing.T) {
+	values := []string{
+		"192.0.2.1", "0.0.0.0", "255.255.255.255", "192.0.2.256", "192.0.2", "192.0.2.1.5", "01.2.3.4",
+		"192.0.2.1 ", " 192.0.2.1", "192..2.1", ".", "", "::ffff:192.0.2.1", "2001:db8::1", "2001:DB8::A",
+		"::", "::1", "2001:db8::g", "2001:db8:::1", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "::192.0.2.1",
+		"2001:db8::1%eth0", "fe80::", "12345::", "1.2.3.4:",
+	}
+	for _, typ := range []string{"A", "AAAA"} {
+		for _, v := range values {
+			got, err := newRR("example.org.", "x", typ, v, nil)
+			want, werr := dns.NewRR("x.example.org. 3600 IN " + typ + " " + v)
+			if werr == nil && want == nil {
+				werr = errors.New("empty")
+			}
+			if (err == nil) != (werr == nil) {
+				t.Errorf("%s %q: newRR says %v, the parser %v", typ, v, err, werr)
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			if got.String() != want.String() || !dns.IsDuplicate(got, want) {
+				t.Errorf("%s %q: newRR made %v, the parser %v", typ, v, got, want)
+			}
+			if a, ok := got.(*dns.A); ok && !bytes.Equal(a.A, want.(*dns.A).A) {
+				t.Errorf("%s %q: address %v, the parser's %v", typ, v, []byte(a.A), []byte(want.(*dns.A).A))
+			}
+			if a, ok := got.(*dns.AAAA); ok && !bytes.Equal(a.AAAA, want.(*dns.AAAA).AAAA) {
+				t.Errorf("%s %q: address %v, the parser's %v", typ, v, []byte(a.AAAA), []byte(want.(*dns.AAAA).AAAA))
+			}
+		}
 	}
 }
