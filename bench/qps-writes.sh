@@ -52,43 +52,10 @@ if [ -n "${PROFILE:-}" ]; then
 	kill -INT "$profiler"
 	wait "$profiler" || true
 	perf script -i "$work/perf.data" -F tid,time,ip,sym 2>/dev/null >"$work/stacks"
-	python3 bench/phases.py "$work/dnsperf" "$work/bursts" "$work/stacks"
+	python3 bench/phases.py profile "$work/dnsperf" "$work/bursts" "$work/stacks"
 fi
 cpu_after=$(awk '{print $14+$15}' "/proc/$pid/stat")
 read -r p50 p99 mx rate <"$work/writes"
 echo "writes: ${rate}/s within the bursts, p50=${p50}ms p99=${p99}ms max=${mx}ms; server CPU $(awk -v b="$cpu_before" -v a="$cpu_after" -v s="$seconds" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (a-b)/hz/s}') of its core"
 
-# Each dnsperf line "T: QPS" covers the second before T. A second is "on"
-# if it lies inside a burst, "off" if it starts at least 1 s after a burst
-# and ends 0.2 s before the next: the zone's file is rewritten from memory
-# once it has been quiet for 0.5 s (compaction), which under a steady 500
-# writes/s happens every 25 s and here after every burst; the rest straddle
-# a change and are left out.
-python3 - "$work/dnsperf" "$work/bursts" <<'EOF'
-import re, statistics, sys
-samples = [(float(t), float(q)) for t, q in re.findall(r'^(\d+\.\d+): (\d+\.\d+)$', open(sys.argv[1]).read(), re.M)]
-bursts = [tuple(map(float, l.split())) for l in open(sys.argv[2]) if l.strip()]
-def phase(t):
-    for s, e in bursts:
-        if s <= t - 1 and t <= e:
-            return 'on'
-        if t - 1 < e + 1 and t > s - 0.2:
-            return None
-    return 'off'
-kind = [phase(t) for t, _ in samples]
-ratios = []
-for i, (t, q) in enumerate(samples):
-    if kind[i] != 'on':
-        continue
-    before = next((samples[j][1] for j in range(i - 1, -1, -1) if kind[j] == 'off'), None)
-    after = next((samples[j][1] for j in range(i + 1, len(samples)) if kind[j] == 'off'), None)
-    near = [x for x in (before, after) if x is not None]
-    if near:
-        ratios.append(q / statistics.mean(near))
-on = [q for (t, q), k in zip(samples, kind) if k == 'on']
-off = [q for (t, q), k in zip(samples, kind) if k == 'off']
-if not ratios:
-    sys.exit("qps-writes.sh: no second of queries fell wholly inside a burst")
-print("seconds: %d idle, %d under writes; median idle %.0f qps, under writes %.0f qps" % (len(off), len(on), statistics.median(off), statistics.median(on)))
-print("ratio of each second under writes to the idle seconds next to it: min %.2f, median %.2f, max %.2f   aim >= 0.90" % (min(ratios), statistics.median(ratios), max(ratios)))
-EOF
+python3 bench/phases.py ratio "$work/dnsperf" "$work/bursts"

@@ -38,6 +38,7 @@ type state struct {
 	queueMu sync.Mutex
 	queue   []*changeReq
 	writing bool
+	gather  gathering // when a batch waits for more changes
 
 	refs int // guarded by registryMu
 
@@ -101,7 +102,8 @@ func newState(dir string, maxRecords int) *state {
 		journals: map[string]*store.Journal{}, dirty: map[string]time.Time{}, written: map[string]fileStamp{},
 		history: map[string]*changeLog{}, notify: notifyQueue{pending: map[string]bool{}, wake: make(chan struct{}, 1)},
 		leases:  &leases{path: filepath.Join(dir, leaseFile), all: map[string]lease{}},
-		acmeTTL: defaultACMETTL, acmeLease: defaultACMELease}
+		acmeTTL: defaultACMETTL, acmeLease: defaultACMELease,
+		gather: gathering{busy: busyYield, wait: gatherFor, max: gatherMax}}
 }
 
 var (

@@ -80,14 +80,21 @@ type changeReq struct {
 // changes, up to gatherMax, so that they share one sync. A busy Go process
 // polls the network about every 10 ms, so API requests arrive in clumps; at
 // 500 changes a second under a full DNS load, batches grow from 3 changes
-// to about 6 and the syncs' share of the core drops from 1.9% to 1.1%,
-// for about 3 ms more latency (docs/BENCHMARKS.md). On a server with CPU to
-// spare, or for a lone change, the writer never waits. Variables for tests.
-var (
+// to about 6 and the syncs' share of the core halves, to about 1%,
+// for 3-4 ms more latency at p50 (docs/BENCHMARKS.md). On a server with CPU to
+// spare, or for a lone change, the writer never waits.
+const (
 	busyYield = 500 * time.Microsecond
 	gatherFor = 8 * time.Millisecond
 	gatherMax = 32
 )
+
+// gathering is when a batch waits for more changes: after a yield of busy
+// or longer, up to wait from the yield's start, for up to max changes.
+type gathering struct {
+	busy, wait time.Duration
+	max        int
+}
 
 // writer applies the queued changes, all that are queued at once, until
 // none is left.
@@ -99,13 +106,13 @@ func (st *state) writer() {
 		// at once.
 		start := time.Now()
 		runtime.Gosched()
-		busy := time.Since(start) >= busyYield
+		busy := time.Since(start) >= st.gather.busy
 		batch := st.take(nil)
 		if len(batch) == 0 {
 			return
 		}
 		if busy && len(batch) > 1 {
-			for len(batch) < gatherMax && time.Since(start) < gatherFor {
+			for len(batch) < st.gather.max && time.Since(start) < st.gather.wait {
 				time.Sleep(time.Millisecond)
 				batch = st.take(batch)
 			}

@@ -332,14 +332,12 @@ func TestFailedSyncFailsTheZonesChangesInTheBatch(t *testing.T) {
 // two changes waits for more, which then share its one sync and swap; on a
 // core with time to spare the writer takes what is queued and goes.
 func TestBusyWriterGathersABatch(t *testing.T) {
-	defer func(y, f time.Duration, m int) { busyYield, gatherFor, gatherMax = y, f, m }(busyYield, gatherFor, gatherMax)
-	gatherFor, gatherMax = 10*time.Second, 6
 	for _, busy := range []bool{true, false} {
-		busyYield = time.Hour
-		if busy {
-			busyYield = 0
-		}
 		st := newTestState(t)
+		st.gather = gathering{busy: time.Hour, wait: 10 * time.Second, max: 6}
+		if busy {
+			st.gather.busy = 0
+		}
 		add := func(i int) *changeReq {
 			rr, err := dns.NewRR(fmt.Sprintf("w%d.example.org. 300 IN A 192.0.2.1", i))
 			if err != nil {
