@@ -77,9 +77,7 @@ func BenchmarkUpsertCPU(b *testing.B) {
 	b.ResetTimer()
 	var wg sync.WaitGroup
 	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				i := next.Add(1)
 				if i > int64(b.N) {
@@ -95,7 +93,7 @@ func BenchmarkUpsertCPU(b *testing.B) {
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-us/op")

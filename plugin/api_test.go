@@ -50,9 +50,7 @@ func TestConcurrentIfMatchUpdatesLoseNothing(t *testing.T) {
 	var wg sync.WaitGroup
 	var retries sync.Map
 	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range cycles {
 				for attempt := 0; ; attempt++ {
 					resp, err := http.Get(url)
@@ -84,7 +82,7 @@ func TestConcurrentIfMatchUpdatesLoseNothing(t *testing.T) {
 					retries.Store(c, attempt+1)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	resp, err := http.Get(url)
@@ -122,15 +120,13 @@ func TestIdempotencyKeyAppliesOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	answers := make([]string, 8)
 	for i := range answers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			resp, b := post(t, url, "key-1", body)
 			if resp.StatusCode != 200 {
 				t.Errorf("status %d: %s", resp.StatusCode, b)
 			}
 			answers[i] = b
-		}()
+		})
 	}
 	wg.Wait()
 	for _, a := range answers[1:] {

@@ -70,8 +70,6 @@ func TestCommitterOneCommitPerChangeAndFoldsABacklog(t *testing.T) {
 	}
 }
 
-// Writers, the committer, history readers and the status run at once (for
-// the race detector), and every change ends up as its own commit.
 // openTestHistory opens st's Git history, closed when the test ends.
 func openTestHistory(t *testing.T, st *state) {
 	t.Helper()
@@ -81,30 +79,28 @@ func openTestHistory(t *testing.T, st *state) {
 	t.Cleanup(st.git.close)
 }
 
+// Writers, the committer, history readers and the status run at once (for
+// the race detector), and every change ends up as its own commit.
 func TestHistoryUnderConcurrentWriters(t *testing.T) {
 	st := newTestState(t)
 	openTestHistory(t, st)
 	var wg sync.WaitGroup
 	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 25 {
 				rr, _ := dns.NewRR(fmt.Sprintf("w%d-%d.example.org. 60 IN A 192.0.2.1", w, i))
 				if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
 					t.Error(err)
 				}
 			}
-		}()
+		})
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for range 50 {
 			st.gitStatus()
 			st.git.repo.Log("example.org.zone", "", 5, 100, touchedByTrailers)
 		}
-	}()
+	})
 	wg.Wait()
 	st.git.flush()
 	revs, _, err := st.git.repo.Log("example.org.zone", "", 200, 1000, touchedByTrailers)
@@ -368,9 +364,7 @@ func TestCommitsOfALargeZoneArePatchedAndEqualItsFile(t *testing.T) {
 	openTestHistory(t, st)
 	var wg sync.WaitGroup
 	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 10 {
 				name := fmt.Sprintf("h%d.example.org.", w*10+i)
 				_, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error {
@@ -390,7 +384,7 @@ func TestCommitsOfALargeZoneArePatchedAndEqualItsFile(t *testing.T) {
 					t.Error(err)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	st.git.flush()

@@ -43,17 +43,17 @@ func largeZone(n int) string {
 
 // largeZoneState returns the loaded state of a store holding largeZone(n)
 // as example.org.
-func largeZoneState(tb testing.TB, n int) *state {
+func largeZoneState(tb testing.TB, n int) *state { return storeWith(tb, largeZone(n)) }
+
+// storeWith returns the loaded state of a new store holding text as the
+// zone example.org.
+func storeWith(tb testing.TB, text string) *state {
 	tb.Helper()
 	dir := tb.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(largeZone(n)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(text), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	st := newState(dir, 0)
-	if _, err := st.load(store.Options{}); err != nil {
-		tb.Fatal(err)
-	}
-	return st
+	return restart(tb, dir)
 }
 
 // newTestPlugin serves the zones, given as origin to master-file text.

@@ -60,14 +60,12 @@ func TestRecordIDLookupsDuringChanges(t *testing.T) {
 	z0, _ := st.zones.Load().Get("example.org.")
 	st.findRecord(z0, recordID(z0.SOA())) // builds and installs the index
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for i := range 200 {
 			rr, _ := dns.NewRR(fmt.Sprintf("n%d.example.org. 60 IN A 192.0.2.7", i))
 			st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) })
 		}
-	}()
+	})
 	for range 200 {
 		z, _ := st.zones.Load().Get("example.org.")
 		for _, rr := range z.Records()[:5] {

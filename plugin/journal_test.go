@@ -21,7 +21,7 @@ func addA(t *testing.T, st *state, name, ip string) {
 }
 
 // restart loads the store again, as a new process would.
-func restart(t *testing.T, dir string) *state {
+func restart(t testing.TB, dir string) *state {
 	t.Helper()
 	st := newState(dir, 0)
 	if _, err := st.load(store.Options{}); err != nil {
@@ -221,8 +221,8 @@ func TestCompactionWhoseTrimFailsLosesNothing(t *testing.T) {
 	path, _ := store.JournalPath(st.dir, "example.org.")
 	withCompactingHook(t, func(string) {
 		addA(t, st, "b.example.org.", "198.51.100.2")
-		// The trim's new file cannot be made: a directory is in its way,
-		// as a crash between the file and the trim would leave things.
+		// The trim's new file cannot be made: a directory is in its way
+		// (as a full disk or a failing one would stop it).
 		if err := os.Mkdir(path+".trim", 0o755); err != nil {
 			t.Error(err)
 		}

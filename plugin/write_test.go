@@ -16,18 +16,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
-func newTestState(t testing.TB) *state {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(exampleOrg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st := newState(dir, 0)
-	if _, err := st.load(store.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
+func newTestState(t testing.TB) *state { return storeWith(t, exampleOrg) }
 
 func TestUpdatePersistsBeforePublishing(t *testing.T) {
 	st := newTestState(t)
@@ -80,16 +69,14 @@ func TestConcurrentUpdatesAreSerialized(t *testing.T) {
 	st := newTestState(t)
 	var wg sync.WaitGroup
 	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := range 10 {
 				rr, _ := dns.NewRR(dns.Fqdn(strings.Repeat("x", i+1)+".example.org.") + " 300 IN TXT " + string(rune('a'+j)))
 				if _, _, err := st.change(why{op: "test"}, "example.org.", nil, false, func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }); err != nil {
 					t.Error(err)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	z, _ := st.zones.Load().Get("example.org.")
@@ -351,27 +338,28 @@ func TestBusyWriterGathersABatch(t *testing.T) {
 		st.queue, st.writing = first, true
 		st.queueMu.Unlock()
 		go st.writer()
-		time.Sleep(50 * time.Millisecond) // the writer has taken the first two
-		select {
-		case <-first[1].done:
-			if busy {
+		if busy {
+			time.Sleep(50 * time.Millisecond) // the writer has taken the first two and waits
+			select {
+			case <-first[1].done:
 				t.Fatal("busy: the first two changes were applied without waiting for more")
+			default:
 			}
-		default:
-			if !busy {
-				t.Fatal("not busy: the first two changes are still waiting after 50 ms")
+		} else {
+			select { // well before the 10 s a gathering writer would wait
+			case <-first[1].done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("not busy: the first two changes waited for more")
 			}
 		}
 		var wg sync.WaitGroup
 		for i := 2; i < 6; i++ {
 			r := add(i)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				if _, _, err := st.change(r.why, r.origin, nil, false, r.fn); err != nil {
 					t.Error(err)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		for _, r := range first {

@@ -61,6 +61,14 @@ type changeLog struct {
 	rrs   int
 }
 
+// list returns the changes; a zone without a history (nil) has none.
+func (l *changeLog) list() []diff {
+	if l == nil {
+		return nil
+	}
+	return l.diffs
+}
+
 // forget drops the IXFR history of a zone whose contents were replaced
 // wholesale (a reload, an import): a secondary then gets an AXFR.
 func (st *state) forget(origin string) {
@@ -74,10 +82,7 @@ func (st *state) forget(origin string) {
 func (st *state) since(origin string, serial, current uint32) ([]diff, bool) {
 	st.histMu.Lock()
 	defer st.histMu.Unlock()
-	var h []diff
-	if l := st.history[origin]; l != nil {
-		h = l.diffs
-	}
+	h := st.history[origin].list()
 	for i, d := range h {
 		if d.from.Serial == serial {
 			out := append([]diff(nil), h[i:]...)

@@ -61,7 +61,7 @@ func Patch(old []byte, z *zone.Zone, touched [][]byte) (out []byte, ok bool) {
 	buf.Grow(len(old) + 4096)
 	w := bufio.NewWriter(&buf)
 	w.Write(header)
-	// The apex: the SOA, then the apex's other RRs, as Records gives them.
+	// The apex: the SOA, then the apex's other RRs, as Format writes them.
 	line := 0
 	for ; line < lines; line++ {
 		k, ok := ownerKey(line)
@@ -105,7 +105,8 @@ func Patch(old []byte, z *zone.Zone, touched [][]byte) (out []byte, ok bool) {
 	return buf.Bytes(), true
 }
 
-// writeNode writes the RRs of n, but the apex's SOA, as Format does.
+// writeNode writes the RRs of n but the apex's SOA, which Format writes
+// first: Format and Patch write a node's lines alike.
 func writeNode(w *bufio.Writer, z *zone.Zone, n *zone.Node, origin string) {
 	for _, s := range n.Sets {
 		if s.Type == dns.TypeSOA && n == z.Apex() {

@@ -12,7 +12,7 @@ import (
 // core (GOMAXPROCS=1), the difference is whether queries are answered while
 // the disk syncs a change: with f.Sync each sync stops them for as long as
 // the disk takes (bench/qps-writes.sh: 0.69 of idle QPS under 500 writes/s;
-// about 0.87 with this and group commit, docs/BENCHMARKS.md). The runtime
+// about 0.89-0.90 with this and group commit, docs/BENCHMARKS.md). The runtime
 // exports the two functions for this use (go.dev/issue/67401; gVisor calls
 // them the same way).
 func syncFile(f *os.File) error { return syncBlocking(f, syscall.SYS_FSYNC) }

@@ -19,9 +19,11 @@ import (
 func Format(w io.Writer, z *zone.Zone) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, header, z.Origin(), z.Origin())
-	for _, rr := range z.Records() {
-		writeRR(bw, rr, z.Origin())
-	}
+	writeRR(bw, z.SOA(), z.Origin())
+	z.Walk(func(n *zone.Node) bool {
+		writeNode(bw, z, n, z.Origin())
+		return true
+	})
 	return bw.Flush()
 }
 

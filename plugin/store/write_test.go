@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -38,6 +39,16 @@ func TestFormatRoundTripsAndIsStable(t *testing.T) {
 		if lines[i] != w {
 			t.Errorf("line %d: want %q, got %q", i+1, w, lines[i])
 		}
+	}
+	// One line a record, in the order of the zone's Records.
+	var byRecords bytes.Buffer
+	bw := bufio.NewWriter(&byRecords)
+	for _, rr := range z.Records() {
+		writeRR(bw, rr, z.Origin())
+	}
+	bw.Flush()
+	if body := strings.SplitN(first.String(), "\n", 3)[2]; body != byRecords.String() {
+		t.Errorf("the records are not written in the order of Records:\n%s\n---\n%s", body, byRecords.String())
 	}
 	if !strings.Contains(first.String(), "x.sub\t3600\tIN\tTXT\t\"a b\" \"c\"\n") {
 		t.Errorf("multi-string TXT not written as expected:\n%s", first.String())
