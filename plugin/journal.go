@@ -46,9 +46,10 @@ func (st *state) zonePath(origin string) string {
 	return filepath.Join(st.dir, name)
 }
 
-// journal writes the change from z to nz to the zone's journal: one entry
-// of what changed at the touched names, not yet synced. It returns the
-// records removed and added. st.mu is held.
+// journal gives the change from z to nz to the zone's journal: one entry of
+// what changed at the touched names, which the journal's Sync writes and
+// syncs with the rest of the batch. It returns the records removed and
+// added. st.mu is held.
 func (st *state) journal(z, nz *zone.Zone, touched [][]byte) (removed, added []dns.RR, err error) {
 	removed, added = zone.Diff(z, nz, touched)
 	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(removed), Add: texts(added)}

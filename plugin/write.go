@@ -30,11 +30,12 @@ var (
 // was made to (or refused by).
 //
 // Changes are applied by one writer goroutine, in the order they came, in
-// batches: each change of a batch is built on the one before and written
-// to its zone's journal, then one sync per zone makes them all durable and
-// one snapshot swap publishes them (group commit). A change that fails
-// fails alone; a sync that fails fails every change of its zone in the
-// batch. Under concurrent writers a batch costs one sync, not one a change.
+// batches: each change of a batch is built on the one before and given to
+// its zone's journal, then one write and one sync per zone make them all
+// durable and one snapshot swap publishes them (group commit). A change
+// that fails fails alone; a write or sync that fails fails every change of
+// its zone in the batch. Under concurrent writers a batch costs one write
+// and one sync, not one a change.
 func (st *state) change(w why, origin string, ifMatch *string, dryRun bool, fn func(z *zone.Zone, tx *zone.Txn) error) (old, nz *zone.Zone, err error) {
 	if dryRun {
 		st.mu.Lock()

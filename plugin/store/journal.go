@@ -32,8 +32,9 @@ type Entry struct {
 // by a crash is recognized and ignored; it was never acknowledged, because an
 // entry is acknowledged only once it is synced.
 //
-// Entries are written, then synced; several changes written one after the
-// other are made durable by one sync (group commit). The file is grown
+// Entries given to Write are kept until Sync writes them all at once and
+// syncs them: several changes made one after the other are made durable by
+// one write and one sync (group commit). The file is grown
 // ahead of the entries, in steps of zeros written out (preallocated), so
 // that syncing an entry writes the entry and not the file's size: an
 // fdatasync then costs about half of what an fsync of a growing file does.
@@ -41,13 +42,13 @@ type Entry struct {
 type Journal struct {
 	path     string
 	f        *os.File
-	entries  int   // whole, synced entries
-	size     int64 // their bytes
-	written  int   // entries written after them, not yet synced
-	end      int64 // bytes of all the entries written
-	alloc    int64 // bytes of the file: the entries, then zeros
-	bad      bool  // a failed write or sync could not be undone
-	repaired bool  // OpenJournal cut off a torn last entry
+	entries  int    // whole, synced entries
+	size     int64  // their bytes
+	written  int    // entries given to Write since, not yet synced
+	pending  []byte // their lines
+	alloc    int64  // bytes of the file: the entries, then zeros
+	bad      bool   // a failed write or sync could not be undone
+	repaired bool   // OpenJournal cut off a torn last entry
 }
 
 // The file grows by its size, at least growMin and at most growMax bytes.
@@ -103,7 +104,7 @@ func OpenJournal(dir, origin string) (*Journal, []Entry, error) {
 	}
 	// The file is cut after the whole entries: what follows is a torn entry
 	// or zeros, and a new entry must not leave a torn one's tail behind it.
-	j := &Journal{path: path, f: f, entries: len(entries), size: whole, end: whole, alloc: whole}
+	j := &Journal{path: path, f: f, entries: len(entries), size: whole, alloc: whole}
 	if fi, err := f.Stat(); err != nil || fi.Size() != whole {
 		err = f.Truncate(whole)
 		if err == nil {
@@ -118,8 +119,7 @@ func OpenJournal(dir, origin string) (*Journal, []Entry, error) {
 	return j, entries, nil
 }
 
-// Write writes e after the entries written before it, without syncing it.
-// A failed write is cut off again; if even that fails, the journal is bad.
+// Write adds e to the entries the next Sync writes and syncs.
 func (j *Journal) Write(e Entry) error {
 	if j.bad {
 		return ErrJournalBad
@@ -128,14 +128,8 @@ func (j *Journal) Write(e Entry) error {
 	if err != nil {
 		return err
 	}
-	if err := j.grow(j.end + int64(len(line))); err != nil {
-		return j.cut(j.end, fmt.Errorf("journal %s: %w", j.path, err))
-	}
-	if _, err := j.f.WriteAt(line, j.end); err != nil {
-		return j.cut(j.end, fmt.Errorf("journal %s: %w", j.path, err))
-	}
+	j.pending = append(j.pending, line...)
 	j.written++
-	j.end += int64(len(line))
 	return nil
 }
 
@@ -161,10 +155,11 @@ func (j *Journal) grow(n int64) error {
 	return nil
 }
 
-// Sync makes the entries written since the last sync durable. When that
-// fails (a full or read-only disk), all of them are cut off again, so that
-// the journal holds only acknowledged changes; if even that fails, the
-// journal is bad.
+// Sync writes the entries given to Write since the last Sync, in one
+// write after the synced ones, and makes them durable. When that fails (a
+// full or read-only disk), all of them are cut off again, so that the
+// journal holds only acknowledged changes; if even that fails, the journal
+// is bad.
 func (j *Journal) Sync() error {
 	if j.bad {
 		return ErrJournalBad
@@ -172,17 +167,25 @@ func (j *Journal) Sync() error {
 	if j.written == 0 {
 		return nil
 	}
-	if err := syncData(j.f); err != nil {
-		j.written, j.end = 0, j.size
+	lines, n := j.pending, j.written
+	j.pending, j.written = j.pending[:0], 0
+	end := j.size + int64(len(lines))
+	err := j.grow(end)
+	if err == nil {
+		_, err = j.f.WriteAt(lines, j.size)
+	}
+	if err == nil {
+		err = syncData(j.f)
+	}
+	if err != nil {
 		return j.cut(j.size, fmt.Errorf("journal %s: %w", j.path, err))
 	}
-	j.entries += j.written
-	j.size = j.end
-	j.written = 0
+	j.entries += n
+	j.size = end
 	return nil
 }
 
-// cut takes back a failed write or sync, cutting the file at size, and
+// cut takes back a failed grow, write or sync, cutting the file at size, and
 // returns err.
 func (j *Journal) cut(size int64, err error) error {
 	if j.f.Truncate(size) != nil || syncData(j.f) != nil {
@@ -205,8 +208,8 @@ func (j *Journal) Size() int64 { return j.size }
 // zone's file holds now: the ones after them are written to a new file,
 // synced, and renamed over the journal. A crash leaves the old journal or
 // the new one; replaying either onto the new file gives the same zone,
-// since entries the file holds already are skipped. Entries written and not
-// synced are an error.
+// since entries the file holds already are skipped. Entries given to Write
+// and not synced are an error.
 func (j *Journal) Trim(off int64) error {
 	if j.bad {
 		return ErrJournalBad
@@ -239,7 +242,7 @@ func (j *Journal) Trim(off int64) error {
 	j.f.Close()
 	j.f = f
 	j.entries = bytes.Count(tail, []byte{'\n'})
-	j.size, j.end, j.alloc = int64(len(tail)), int64(len(tail)), int64(len(tail))
+	j.size, j.alloc = int64(len(tail)), int64(len(tail))
 	if err := syncDir(filepath.Dir(j.path)); err != nil {
 		j.bad = true // the rename may not last: take no more until compaction replaces it
 		return fmt.Errorf("journal %s: trimming: %w", j.path, err)
