@@ -52,9 +52,12 @@ type Journal struct {
 }
 
 // The file grows by its size, at least growMin and at most growMax bytes.
+// The buffer of the entries waiting for Sync is kept for the next batch if
+// it is no larger than keepPending.
 const (
-	growMin = 16 << 10
-	growMax = 1 << 20
+	growMin     = 16 << 10
+	growMax     = 1 << 20
+	keepPending = 64 << 10
 )
 
 // Repaired reports whether opening cut off an entry torn by a crash.
@@ -169,6 +172,9 @@ func (j *Journal) Sync() error {
 	}
 	lines, n := j.pending, j.written
 	j.pending, j.written = j.pending[:0], 0
+	if cap(lines) > keepPending {
+		j.pending = nil // a large batch's buffer is not kept for every later one
+	}
 	end := j.size + int64(len(lines))
 	err := j.grow(end)
 	if err == nil {
