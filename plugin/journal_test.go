@@ -30,6 +30,24 @@ func restart(t testing.TB, dir string) *state {
 	return st
 }
 
+// sameAfterRestart restarts st's store and fails the test unless the
+// restarted server serves an A record at each of names and has the zone
+// at st's serial and size.
+func sameAfterRestart(t *testing.T, st *state, names ...string) {
+	t.Helper()
+	again := restart(t, st.dir)
+	for _, name := range names {
+		if served(again, name) != 1 {
+			t.Fatalf("a restart lost %s", name)
+		}
+	}
+	cur, _ := st.zones.Load().Get("example.org.")
+	z, _ := again.zones.Load().Get("example.org.")
+	if z.Serial() != cur.Serial() || z.Len() != cur.Len() {
+		t.Fatalf("after the restart: serial %d, %d records; before: %d, %d", z.Serial(), z.Len(), cur.Serial(), cur.Len())
+	}
+}
+
 func served(st *state, name string) int {
 	z, _ := st.zones.Load().Get("example.org.")
 	if n, ok := z.Node(name); ok {
@@ -47,15 +65,7 @@ func TestRestartReplaysTheJournal(t *testing.T) {
 	if strings.Contains(string(text), "198.51.100.1") {
 		t.Fatal("the test wants the change only in the journal")
 	}
-	again := restart(t, st.dir)
-	if served(again, "a.example.org.") != 1 || served(again, "b.example.org.") != 1 {
-		t.Fatal("a restart lost acknowledged changes")
-	}
-	z1, _ := st.zones.Load().Get("example.org.")
-	z2, _ := again.zones.Load().Get("example.org.")
-	if z1.Serial() != z2.Serial() {
-		t.Fatalf("serial %d after restart, %d before", z2.Serial(), z1.Serial())
-	}
+	sameAfterRestart(t, st, "a.example.org.", "b.example.org.")
 }
 
 func TestCompactionWritesTheFileAndEmptiesTheJournal(t *testing.T) {
@@ -178,12 +188,7 @@ func TestCompactionLetsChangesGoOnAndKeepsThem(t *testing.T) {
 	if err != nil || len(entries) != 1 || entries[0].From != before.Serial() {
 		t.Fatalf("the journal should hold the one change after the file: %v %v", entries, err)
 	}
-	again := restart(t, st.dir)
-	cur, _ := st.zones.Load().Get("example.org.")
-	z, _ := again.zones.Load().Get("example.org.")
-	if served(again, "a.example.org.") != 1 || served(again, "b.example.org.") != 1 || z.Serial() != cur.Serial() {
-		t.Fatal("a restart after the compaction lost a change")
-	}
+	sameAfterRestart(t, st, "a.example.org.", "b.example.org.")
 	// The next compaction, with nothing changing meanwhile, empties it.
 	testHookCompacting = nil
 	st.compactOnline("example.org.")
@@ -236,17 +241,7 @@ func TestCompactionWhoseTrimFailsLosesNothing(t *testing.T) {
 	// The journal still takes changes, and a restart skips the entry the
 	// file holds and applies the others.
 	addA(t, st, "c.example.org.", "198.51.100.3")
-	again := restart(t, st.dir)
-	cur, _ := st.zones.Load().Get("example.org.")
-	z, _ := again.zones.Load().Get("example.org.")
-	for _, name := range []string{"a", "b", "c"} {
-		if served(again, name+".example.org.") != 1 {
-			t.Fatalf("a restart lost %s", name)
-		}
-	}
-	if z.Serial() != cur.Serial() || z.Len() != cur.Len() {
-		t.Fatalf("after the restart: serial %d, %d records; before: %d, %d", z.Serial(), z.Len(), cur.Serial(), cur.Len())
-	}
+	sameAfterRestart(t, st, "a.example.org.", "b.example.org.", "c.example.org.")
 }
 
 func TestARestartKeepsTheCaseANameWasGivenIn(t *testing.T) {
