@@ -11,7 +11,7 @@
 # seconds next to that burst; the result is the median of these ratios.
 # The server is pinned to CPU 0; dnsperf and the API client (WRITERS
 # connections, 16 unless set: under a saturated core a write takes about
-# 10 ms, so 4 cannot keep up 500 a second) share CPU 1. BIN names the
+# 15 ms, so 4 cannot keep up 500 a second) share CPU 1. BIN names the
 # server binary (bin/coredns unless set), to compare two builds. PROFILE=1
 # also samples the server's stacks with perf and prints where its core goes
 # in the bursts and between them (bench/phases.py).
@@ -25,6 +25,7 @@ phase=${4:-5}
 writers=${WRITERS:-16}
 
 command -v dnsperf >/dev/null || { echo "qps-writes.sh: dnsperf is not installed" >&2; exit 1; }
+[ -z "${PROFILE:-}" ] || command -v perf >/dev/null || { echo "qps-writes.sh: PROFILE=1 needs perf" >&2; exit 1; }
 setup
 go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzone.py "$work" "$records"

@@ -102,34 +102,24 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 }
 
 // addressRR is the A or AAAA record of hdr whose value is an address
-// written plainly, as the zone file parser would read it (net.ParseIP; an
-// A's address without a colon, an AAAA's with one), without the parser's
+// written plainly, read by the zone file parser's own rule (net.ParseIP;
+// an A's address without a colon, an AAAA's with one) without the parser's
 // cost, the larger part of an upsert's handling; nil for anything else,
 // which the parser then reads or refuses.
 func addressRR(hdr dns.RR_Header, value string) dns.RR {
-	var allowed string
-	switch hdr.Rrtype {
-	case dns.TypeA:
-		allowed = "0123456789."
-	case dns.TypeAAAA:
-		allowed = "0123456789abcdefABCDEF:."
-		if !strings.Contains(value, ":") {
-			return nil
-		}
-	default:
-		return nil
-	}
-	if value == "" || strings.Trim(value, allowed) != "" {
+	if hdr.Rrtype != dns.TypeA && hdr.Rrtype != dns.TypeAAAA {
 		return nil
 	}
 	ip := net.ParseIP(value)
-	if ip == nil {
+	switch v6 := strings.Contains(value, ":"); {
+	case ip == nil:
 		return nil
-	}
-	if hdr.Rrtype == dns.TypeA {
+	case hdr.Rrtype == dns.TypeA && !v6:
 		return &dns.A{Hdr: hdr, A: ip}
+	case hdr.Rrtype == dns.TypeAAAA && v6:
+		return &dns.AAAA{Hdr: hdr, AAAA: ip}
 	}
-	return &dns.AAAA{Hdr: hdr, AAAA: ip}
+	return nil
 }
 
 // plainRdata refuses what the zone file syntax would read as something else

@@ -380,10 +380,7 @@ func TestBusyWriterGathersABatch(t *testing.T) {
 func historyLen(st *state, origin string) int {
 	st.histMu.Lock()
 	defer st.histMu.Unlock()
-	if h := st.history[origin]; h != nil {
-		return len(h.diffs)
-	}
-	return 0
+	return len(st.history[origin].list())
 }
 
 // The IXFR history keeps the last ixfrDiffs changes, as long as they hold

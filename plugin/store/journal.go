@@ -150,7 +150,7 @@ func (j *Journal) grow(n int64) error {
 		j.alloc += int64(w)
 		if err != nil {
 			if j.alloc >= n {
-				return nil // a disk that filled up still holds this entry
+				return nil // a disk that filled up still holds these entries
 			}
 			return err
 		}
