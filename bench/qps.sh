@@ -41,7 +41,9 @@ start() {
 		taskset -c 0 knotd -c "$d/knot.conf" >"$d/log" 2>&1 &
 		;;
 	nsd)
-		printf 'server:\n  ip-address: 127.0.0.1@%s\n  zonesdir: "%s"\n  username: ""\n  chroot: ""\n  pidfile: "%s/nsd.pid"\n  database: ""\n  zonelistfile: "%s/zone.list"\n  xfrdfile: "%s/xfrd.state"\n  xfrdir: "%s"\n  server-count: 1\n  minimal-responses: yes\nremote-control:\n  control-enable: no\nzone:\n  name: "example.org"\n  zonefile: "%s/store/example.org.zone"\n' \
+		# Response rate limiting, on by default (200 answers a second for
+		# each kind of answer), would cap NXDOMAIN and wildcard answers.
+		printf 'server:\n  ip-address: 127.0.0.1@%s\n  zonesdir: "%s"\n  username: ""\n  chroot: ""\n  pidfile: "%s/nsd.pid"\n  database: ""\n  zonelistfile: "%s/zone.list"\n  xfrdfile: "%s/xfrd.state"\n  xfrdir: "%s"\n  server-count: 1\n  minimal-responses: yes\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\nremote-control:\n  control-enable: no\nzone:\n  name: "example.org"\n  zonefile: "%s/store/example.org.zone"\n' \
 			"$port" "$d" "$d" "$d" "$d" "$d" "$work" >"$d/nsd.conf"
 		taskset -c 0 nsd -d -c "$d/nsd.conf" >"$d/log" 2>&1 &
 		;;
