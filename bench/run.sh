@@ -10,7 +10,7 @@
 #          wildcards, against file, whoami, Knot, NSD and PowerDNS; API writes;
 #          QPS under 500 writes/s; RFC 2136 against dynupdate; startup and
 #          memory at 1,000,000 records; propagation to Knot; what the Git
-#          history adds to a change; about an hour.
+#          history adds to a change; about half an hour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
