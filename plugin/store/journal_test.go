@@ -211,3 +211,39 @@ func TestJournalTrimKeepsTheEntriesAfterTheCut(t *testing.T) {
 		t.Fatal("the trim left its temporary file")
 	}
 }
+
+// A batch larger than keepPending is written whole, and its buffer is not
+// kept for the batches after it; a small batch's buffer is.
+func TestJournalDropsTheBufferOfALargeBatch(t *testing.T) {
+	dir := t.TempDir()
+	j, _, err := OpenJournal(dir, "example.org.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var add []string
+	for i := range 2000 {
+		add = append(add, fmt.Sprintf("host%d.example.org.\t300\tIN\tA\t192.0.2.1", i))
+	}
+	j.Write(Entry{From: 1, To: 2, Add: add})
+	if len(j.pending) <= keepPending {
+		t.Fatalf("the batch is %d bytes, not over %d", len(j.pending), keepPending)
+	}
+	if err := j.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if j.pending != nil {
+		t.Fatalf("a %d-byte buffer was kept after a large batch", cap(j.pending))
+	}
+	j.Write(Entry{From: 2, To: 3, Add: add[:1]})
+	if err := j.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if cap(j.pending) == 0 {
+		t.Fatal("a small batch's buffer was not kept")
+	}
+	path, _ := JournalPath(dir, "example.org.")
+	entries, torn, err := ReadJournal(path)
+	if err != nil || torn || len(entries) != 2 || len(entries[0].Add) != 2000 || entries[1].To != 3 {
+		t.Fatalf("read back %d entries (torn=%v, %v)", len(entries), torn, err)
+	}
+}
