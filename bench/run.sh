@@ -43,6 +43,7 @@ full)
 	for _ in 1 2 3 4 5; do
 		bench/qps-writes.sh 100000 10 500 5 | tee -a "$out/qps-writes.txt" | tail -1
 	done
+	# Each run's result is the median on phases.py's "min X, median Y, max Z" line.
 	grep -o 'median [0-9][0-9.]*, max' "$out/qps-writes.txt" | awk '{print $2}' | tr -d , | median | sed 's/^/QPS under 500 writes\/s \/ idle, median of 5 runs: /'
 	bench/updates.sh 500 3 10000 | tee "$out/updates.txt" | tail -2
 	bench/scale.sh 1000000 10000 | tee "$out/scale.txt"
