@@ -14,9 +14,75 @@ import (
 // costs the 24 bytes of its item in a node's array and its key, where a
 // radix tree with a node, a leaf and two watch channels per name took about
 // 365 bytes.
-type names = btree.Map[string, *Node]
+//
+// The apex is kept beside the tree, not in it. Every change writes to the
+// apex (its serial), and the apex's key, the zone's smallest, lies at the
+// end of the tree's leftmost path: in the tree, every change would copy
+// that path as well as the one to the name it changes.
+type names struct {
+	key  string // the apex's key
+	apex *Node  // nil until the apex is set
+	tree btree.Map[string, *Node]
+}
 
-func newNames() *names { return new(names) }
+func newNames(key []byte) *names {
+	return &names{key: string(key)}
+}
+
+// Copy returns a copy of s that shares its B-tree nodes until either is
+// written to.
+func (s *names) Copy() *names { return &names{key: s.key, apex: s.apex, tree: *s.tree.Copy()} }
+
+// Get returns the node at key k.
+func (s *names) Get(k string) (*Node, bool) {
+	if len(k) == len(s.key) && k == s.key {
+		return s.apex, s.apex != nil
+	}
+	return s.tree.Get(k)
+}
+
+// Set stores n at key k.
+func (s *names) Set(k []byte, n *Node) {
+	if probe(k) == s.key {
+		s.apex = n
+		return
+	}
+	s.tree.Set(string(k), n)
+}
+
+// Delete removes the node at key k.
+func (s *names) Delete(k string) {
+	if k == s.key {
+		s.apex = nil
+		return
+	}
+	s.tree.Delete(k)
+}
+
+// Len returns the number of names.
+func (s *names) Len() int {
+	if s.apex != nil {
+		return s.tree.Len() + 1
+	}
+	return s.tree.Len()
+}
+
+// Scan calls fn for every name in canonical order until fn returns false.
+func (s *names) Scan(fn func(k string, n *Node) bool) {
+	if s.apex != nil && !fn(s.key, s.apex) {
+		return
+	}
+	s.tree.Scan(fn)
+}
+
+// Ascend calls fn for every name from key k on in canonical order until fn
+// returns false.
+func (s *names) Ascend(k string, fn func(k string, n *Node) bool) {
+	if s.apex != nil && k <= s.key && !fn(s.key, s.apex) {
+		return
+	}
+	s.tree.Ascend(k, fn)
+}
 
 // probe is k as a string, without a copy, to look it up with; it must not
 // be stored.

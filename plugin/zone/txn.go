@@ -37,7 +37,7 @@ func New(origin string) (*Txn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("origin %q: %w", origin, err)
 	}
-	return &Txn{origin: origin, key: key, tree: newNames(), cuts: iradix.New[*Node]().Txn(), owned: map[*Node]struct{}{}}, nil
+	return &Txn{origin: origin, key: key, tree: newNames(key), cuts: iradix.New[*Node]().Txn(), owned: map[*Node]struct{}{}}, nil
 }
 
 // Txn starts a Txn that changes z.
@@ -270,7 +270,7 @@ func (n *Node) insert(rr dns.RR) bool {
 // set stores n at key k, and keeps the index of zone cuts and DNAMEs.
 func (t *Txn) set(k []byte, n *Node) {
 	t.touch(k)
-	t.tree.Set(string(k), n)
+	t.tree.Set(k, n)
 	if (len(k) > len(t.key) && n.Type(dns.TypeNS) != nil) || n.Type(dns.TypeDNAME) != nil {
 		t.cuts.Insert(k, n)
 	} else if _, ok := t.cuts.Get(k); ok {

@@ -1,0 +1,71 @@
+package zone
+
+import (
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+// The apex is kept beside the B-tree (names.go); the zone must not show it:
+// it is the first name of a walk, counted among the names, found by Get and
+// changed without touching the zone the change started from.
+func TestTheApexIsANameLikeTheOthers(t *testing.T) {
+	old := build(t, "example.org. 300 IN NS ns1.example.org.", "ns1.example.org. 300 IN A 192.0.2.53", "a.b.example.org. 300 IN A 192.0.2.1")
+	var walked []string
+	old.Walk(func(n *Node) bool {
+		walked = append(walked, n.Name)
+		return true
+	})
+	want := []string{"example.org.", "", "a.b.example.org.", "ns1.example.org."} // "" is the empty non-terminal b.example.org.
+	if len(walked) != len(want) {
+		t.Fatalf("walk: %q, want %q", walked, want)
+	}
+	for i := range want {
+		if walked[i] != want[i] {
+			t.Fatalf("walk: %q, want %q", walked, want)
+		}
+	}
+	if old.Names() != 4 {
+		t.Errorf("Names() = %d, want 4", old.Names())
+	}
+	if n, ok := old.Get(old.Key()); !ok || n != old.Apex() {
+		t.Errorf("Get(apex key) = %v, %v; want the apex", n, ok)
+	}
+
+	tx := old.Txn()
+	if err := tx.ReplaceRRset("example.org.", dns.TypeSOA, []dns.RR{mustRR(t, "example.org. 3600 IN SOA ns1.example.org. h.example.org. 2 2 3 4 5")}); err != nil {
+		t.Fatal(err)
+	}
+	tx.Add(mustRR(t, "example.org. 300 IN TXT apex"))
+	nz, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Serial() != 1 || len(old.Apex().Type(dns.TypeTXT)) != 0 {
+		t.Errorf("the old zone's apex changed: serial %d, %d TXT", old.Serial(), len(old.Apex().Type(dns.TypeTXT)))
+	}
+	if n, _ := nz.Node("example.org."); nz.Serial() != 2 || len(n.Type(dns.TypeTXT)) != 1 || n != nz.Apex() {
+		t.Errorf("the new zone's apex: serial %d, node %v", nz.Serial(), n)
+	}
+	del, add := DiffZones(old, nz)
+	if len(del) != 1 || len(add) != 2 {
+		t.Errorf("DiffZones: -%v +%v, want the old SOA out and the new SOA and the TXT in", del, add)
+	}
+
+	// Deleting every name below the apex leaves the apex alone, and it is
+	// still found by the walk that looks for names below a deleted one.
+	tx = nz.Txn()
+	if !tx.Delete(mustRR(t, "a.b.example.org. 300 IN A 192.0.2.1")) {
+		t.Fatal("a.b.example.org. A was not deleted")
+	}
+	last, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Names() != 2 {
+		t.Errorf("after the delete: %d names, want 2 (the apex and ns1)", last.Names())
+	}
+	if _, ok := last.Node("b.example.org."); ok {
+		t.Error("the empty non-terminal b.example.org. outlived the last name below it")
+	}
+}
