@@ -25,9 +25,8 @@ type names struct {
 	tree btree.Map[string, *Node]
 }
 
-func newNames(key []byte) *names {
-	return &names{key: string(key)}
-}
+// newNames returns an empty set of names for the zone whose apex has key.
+func newNames(key []byte) *names { return &names{key: string(key)} }
 
 // Copy returns a copy of s that shares its B-tree nodes until either is
 // written to.
@@ -35,7 +34,7 @@ func (s *names) Copy() *names { return &names{key: s.key, apex: s.apex, tree: *s
 
 // Get returns the node at key k.
 func (s *names) Get(k string) (*Node, bool) {
-	if len(k) == len(s.key) && k == s.key {
+	if k == s.key {
 		return s.apex, s.apex != nil
 	}
 	return s.tree.Get(k)

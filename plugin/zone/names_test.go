@@ -52,8 +52,24 @@ func TestTheApexIsANameLikeTheOthers(t *testing.T) {
 		t.Errorf("DiffZones: -%v +%v, want the old SOA out and the new SOA and the TXT in", del, add)
 	}
 
-	// Deleting every name below the apex leaves the apex alone, and it is
-	// still found by the walk that looks for names below a deleted one.
+	// Ascending from the apex's key starts at the apex; from any later key,
+	// after it.
+	var from []string
+	for _, k := range []string{string(nz.Key()), string(nz.Key()) + "a"} {
+		first := ""
+		nz.tree.Ascend(k, func(key string, _ *Node) bool {
+			first = key
+			return false
+		})
+		from = append(from, first)
+	}
+	b, _ := Key("b.example.org.") // the empty non-terminal, the first name after the apex
+	if from[0] != string(nz.Key()) || from[1] != string(b) {
+		t.Errorf("Ascend from the apex's key and from the key after it found %q", from)
+	}
+
+	// Deleting the last name below an empty non-terminal removes it (Txn.put
+	// asks the tree whether names remain below it) and leaves the apex.
 	tx = nz.Txn()
 	if !tx.Delete(mustRR(t, "a.b.example.org. 300 IN A 192.0.2.1")) {
 		t.Fatal("a.b.example.org. A was not deleted")
