@@ -65,8 +65,12 @@ step "tests (race detector on)"
 go test -race -count=1 -timeout 15m ./...
 
 step "fuzz, $fuzztime per target"
-go test -run '^$' -fuzz '^FuzzServeDNS$' -fuzztime "$fuzztime" ./plugin
-go test -run '^$' -fuzz '^FuzzKey$' -fuzztime "$fuzztime" ./plugin/zone
-go test -run '^$' -fuzz '^FuzzRead$' -fuzztime "$fuzztime" ./plugin/store
+# Go minimizes each new interesting input for up to 60 s by default, without
+# fuzzing meanwhile or counting it (golang/go#48820): FuzzRead spent 24 of
+# its 30 s so, 100,000 inputs against 620,000 with 2 s.
+fuzz() { go test -run '^$' -fuzz "^$1\$" -fuzztime "$fuzztime" -fuzzminimizetime 2s "$2"; }
+fuzz FuzzServeDNS ./plugin
+fuzz FuzzKey ./plugin/zone
+fuzz FuzzRead ./plugin/store
 
 step "all tests passed"
