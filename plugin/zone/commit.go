@@ -13,13 +13,12 @@ func (t *Txn) Commit() (*Zone, error) {
 	if t.soa == nil {
 		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
 	}
-	apex, ok := t.get(t.key)
-	if !ok {
+	if t.tree.apex == nil {
 		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
 	}
 	t.owned = nil
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
-	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), apex: apex, soa: t.soa, negSOA: negativeSOA(t.soa), count: t.count}, nil
+	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), soa: t.soa, negSOA: negativeSOA(t.soa), count: t.count}, nil
 }
 
 // negativeSOA returns the SOA as it goes in a negative answer: with the

@@ -18,7 +18,6 @@ type Zone struct {
 	// below the apex) and DNAME owners. It is small, so a lookup checks it
 	// and then needs one descent of tree, not a walk of every ancestor.
 	cuts   *iradix.Tree[*Node]
-	apex   *Node
 	soa    *dns.SOA
 	negSOA *dns.SOA // soa with the negative-caching TTL
 	count  int      // number of RRs
@@ -66,7 +65,7 @@ func (z *Zone) Names() int { return z.tree.Len() }
 func (z *Zone) Get(k []byte) (*Node, bool) { return getNode(z.tree, k) }
 
 // Apex returns the node at the zone's origin. The caller must not modify it.
-func (z *Zone) Apex() *Node { return z.apex }
+func (z *Zone) Apex() *Node { return z.tree.apex }
 
 // Node returns the node at the presentation-format name, if any.
 func (z *Zone) Node(name string) (*Node, bool) {
@@ -106,7 +105,7 @@ func (z *Zone) Records() []dns.RR {
 	rrs = append(rrs, z.soa)
 	z.Walk(func(n *Node) bool {
 		for _, s := range n.Sets {
-			if s.Type == dns.TypeSOA && n == z.apex {
+			if s.Type == dns.TypeSOA && n == z.tree.apex {
 				continue
 			}
 			rrs = append(rrs, s.RRs...)
