@@ -10,10 +10,10 @@ import (
 // Commit checks the rules that hold for a whole zone and returns the new
 // Zone. The Txn must not be used afterwards.
 func (t *Txn) Commit() (*Zone, error) {
-	if t.soa == nil {
-		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
-	}
-	if t.tree.apex == nil {
+	// The SOA is only ever added at the apex and never deleted, so a zone
+	// with one has an apex; the check on both keeps a nil apex from ever
+	// reaching the query path.
+	if t.soa == nil || t.tree.apex == nil {
 		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
 	}
 	t.owned = nil

@@ -105,7 +105,7 @@ func (z *Zone) Records() []dns.RR {
 	rrs = append(rrs, z.soa)
 	z.Walk(func(n *Node) bool {
 		for _, s := range n.Sets {
-			if s.Type == dns.TypeSOA && n == z.tree.apex {
+			if s.Type == dns.TypeSOA && n == z.Apex() {
 				continue
 			}
 			rrs = append(rrs, s.RRs...)
