@@ -107,13 +107,15 @@ func newAPIServer(st *state) (*apiServer, error) {
 			// Authentication is the authenticate middleware's; the scopes
 			// are checked by the handlers, which know the zone and name.
 			AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
-			// The handlers apply the defaults themselves and read the body
-			// as it came (restoreBody), so the validator need not write
-			// them into a new one.
+			// The handlers apply the defaults themselves, so the validator
+			// need not write them into a new body.
 			SkipSettingDefaults: true,
+			// The validator puts the body back as it came, carrying the
+			// value it decoded and validated; the generated handlers bind
+			// that value instead of decoding the JSON a second time.
+			KeepValidatedValue: true,
 		},
 	}))
-	e.Use(restoreBody)
 	e.Use(changeReason)
 	e.Use(a.idempotent)
 	// Handler errors go back to Echo, whose error handler makes problems.
@@ -225,17 +227,6 @@ func readBody(req *http.Request, limit int64) ([]byte, error) {
 	// Longer than it said: read on, to be refused as too long.
 	rest, err := io.ReadAll(r)
 	return append(body, rest...), err
-}
-
-// restoreBody gives the handlers the body again, as it came: the request
-// validator has read it.
-func restoreBody(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if b, ok := c.Get(bodyKey).([]byte); ok {
-			c.Request().Body = io.NopCloser(bytes.NewReader(b))
-		}
-		return next(c)
-	}
 }
 
 func jsonEncode(w io.Writer, v any) error {
