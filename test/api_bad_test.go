@@ -98,6 +98,10 @@ var badInputs = []badInput{
 	{name: "bad type filter", method: "GET", path: "/zones/example.org/records?type=A%20B", status: 400, code: "invalid-request"},
 	// ACME
 	{name: "ACME body of neither form", method: "POST", path: "/acme/httpreq/present", body: `{"value":"x"}`, status: 400, code: "invalid-request"},
+	// Member names are matched exactly (the handlers bind the value the
+	// validator checked): a schema that allows other members does not take
+	// FQDN for fqdn.
+	{name: "ACME names in another case", method: "POST", path: "/acme/httpreq/present", body: `{"FQDN":"_acme-challenge.example.org.","Value":"x"}`, status: 400, code: "invalid-request"},
 	{name: "ACME name in no zone", method: "POST", path: "/acme/httpreq/present", body: `{"fqdn":"_acme-challenge.example.com.","value":"x"}`, status: 404, code: "zone-not-found"},
 }
 

@@ -55,7 +55,7 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
-// AcmeRequest lego httpreq's default body (`fqdn`, `value`) or its RAW body (`domain`, `token`, `keyAuth`).
+// AcmeRequest lego httpreq's default body (`fqdn`, `value`) or its RAW body (`domain`, `token`, `keyAuth`). Member names are matched exactly, as lego sends them; other members are ignored.
 type AcmeRequest struct {
 	Domain  *string `json:"domain,omitempty"`
 	Fqdn    *string `json:"fqdn,omitempty"`
