@@ -35,7 +35,8 @@ const header = "; zone %s - written by zoneapi, one record a line in DNS canonic
 // the RDATA as miekg/dns writes them). miekg/dns escapes every control
 // character of a name, so the owner's field holds no tab. rr.String() is
 // the only formatting: formatting the header a second time, to find where
-// it ends, took a third of a compaction.
+// it ends, took a third of a compaction. A String() without a tab (no
+// record a zone holds has one) is written as it is rather than cut.
 func writeRR(w *bufio.Writer, rr dns.RR, origin string) {
 	s := rr.String()
 	tab := strings.IndexByte(s, '\t')
