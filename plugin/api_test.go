@@ -232,3 +232,38 @@ func TestARecordWithoutTTLGetsTheDefault(t *testing.T) {
 		t.Fatalf("status %d, answered ttl %d, served %v", resp.StatusCode, got.TTL, n)
 	}
 }
+
+// A record of a type miekg/dns does not know (RFC 3597) reads back with the
+// value it was written with, not its whole line, and keeps its id when its
+// TTL changes, as any other record does.
+func TestUnknownTypeValueRoundTrips(t *testing.T) {
+	_, srv := newTestAPI(t)
+	var ids []string
+	for _, ttl := range []int{300, 60} {
+		body := fmt.Sprintf(`{"type":"TYPE65280","name":"opaque","value":"\\# 4 0a000001","ttl":%d}`, ttl)
+		resp, err := http.Post(srv.URL+"/v1/zones/example.org/records", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ ID, Value string }
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || got.Value != `\# 4 0a000001` {
+			t.Fatalf("ttl %d: status %d, value %q", ttl, resp.StatusCode, got.Value)
+		}
+		ids = append(ids, got.ID)
+	}
+	if ids[0] == "" || ids[0] != ids[1] {
+		t.Fatalf("ids %v: a new TTL must keep the id", ids)
+	}
+	resp, err := http.Get(srv.URL + "/v1/zones/example.org/records/" + ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Value string }
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || got.Value != `\# 4 0a000001` {
+		t.Fatalf("by id: status %d, value %q", resp.StatusCode, got.Value)
+	}
+}

@@ -170,22 +170,37 @@ func chunk(s string) []string {
 // RDATA. It is the same after a restart, with no state to keep.
 func recordID(rr dns.RR) string { return idOf(rr.Header(), rdataText(rr)) }
 
-// idOf is recordID of the RR with header hdr and RDATA text rdata.
+// idOf is recordID of the RR with header hdr and RDATA text rdata: the
+// first 8 bytes, in hex, of the SHA-256 of its lower-case owner, a zero
+// byte, its type's number in decimal, a zero byte and rdata.
 func idOf(hdr *dns.RR_Header, rdata string) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\x00", strings.ToLower(hdr.Name), hdr.Rrtype)
-	h.Write([]byte(rdata))
-	return hex.EncodeToString(h.Sum(nil)[:8])
+	b := make([]byte, 0, len(hdr.Name)+len(rdata)+8)
+	b = append(b, strings.ToLower(hdr.Name)...)
+	b = append(b, 0)
+	b = strconv.AppendUint(b, uint64(hdr.Rrtype), 10)
+	b = append(b, 0)
+	b = append(b, rdata...)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
-// rdataText is the RDATA of rr in presentation format.
+// rdataText is the RDATA of rr in presentation format: what its String()
+// has after the four tab-ended fields of the header (owner, TTL, class,
+// type), which String() writes with every tab in a name escaped. An RR of a
+// type miekg/dns does not know (RFC 3597) spells its class CLASS1, not as
+// its header's String() does, so the header is skipped by its tabs and not
+// by its text.
 func rdataText(rr dns.RR) string {
 	s := rr.String()
-	hdr := rr.Header().String()
-	if strings.HasPrefix(s, hdr) {
-		return s[len(hdr):]
+	rest := s
+	for range 4 {
+		tab := strings.IndexByte(rest, '\t')
+		if tab < 0 {
+			return s // not a record's line; nothing a zone holds
+		}
+		rest = rest[tab+1:]
 	}
-	return s
+	return rest
 }
 
 // relativeName is owner as the API shows it: relative to origin, "@" for it.

@@ -65,6 +65,10 @@ func missing(x, y *Node) []dns.RR {
 		if slices.Equal(s.RRs, other) {
 			continue // the same RRs, shared: an RRset the change left alone (the apex's, at every change)
 		}
+		if len(other) == 0 {
+			out = append(out, s.RRs...) // an RRset y lacks (a record added at a new name, at most changes)
+			continue
+		}
 		if len(other) == 1 {
 			// The usual case, the SOA at every change: only an RR that is
 			// the same but for case and TTL needs to be rendered to tell.
