@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/api"
+	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -168,7 +169,7 @@ func chunk(s string) []string {
 
 // recordID is a record's id: a hash of its owner (without case), type and
 // RDATA. It is the same after a restart, with no state to keep.
-func recordID(rr dns.RR) string { return idOf(rr.Header(), rdataText(rr)) }
+func recordID(rr dns.RR) string { return idOf(rr.Header(), store.RDATA(rr)) }
 
 // idOf is recordID of the RR with header hdr and RDATA text rdata: the
 // first 8 bytes, in hex, of the SHA-256 of its lower-case owner, a zero
@@ -182,25 +183,6 @@ func idOf(hdr *dns.RR_Header, rdata string) string {
 	b = append(b, rdata...)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
-}
-
-// rdataText is the RDATA of rr in presentation format: what its String()
-// has after the four tab-ended fields of the header (owner, TTL, class,
-// type), which String() writes with every tab in a name escaped. An RR of a
-// type miekg/dns does not know (RFC 3597) spells its class CLASS1, not as
-// its header's String() does, so the header is skipped by its tabs and not
-// by its text.
-func rdataText(rr dns.RR) string {
-	s := rr.String()
-	rest := s
-	for range 4 {
-		tab := strings.IndexByte(rest, '\t')
-		if tab < 0 {
-			return s // not a record's line; nothing a zone holds
-		}
-		rest = rest[tab+1:]
-	}
-	return rest
 }
 
 // relativeName is owner as the API shows it: relative to origin, "@" for it.
@@ -217,7 +199,7 @@ func relativeName(owner, origin string) string {
 // toRecord is rr as the API shows it.
 func toRecord(rr dns.RR, origin string) api.DNSRecord {
 	h := rr.Header()
-	value := rdataText(rr) // once: the id hashes it too
+	value := store.RDATA(rr) // once: the id hashes it too
 	id := idOf(h, value)
 	ttl := int(h.Ttl)
 	return api.DNSRecord{Id: &id, Name: relativeName(h.Name, origin), Type: dns.Type(h.Rrtype).String(), Value: value, Ttl: &ttl}

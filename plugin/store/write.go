@@ -31,23 +31,50 @@ func Format(w io.Writer, z *zone.Zone) error {
 const header = "; zone %s - written by zoneapi, one record a line in DNS canonical order\n$ORIGIN %s\n"
 
 // writeRR writes rr as one line: its owner relative to origin, then the
-// rest of rr.String() from the tab after the owner (TTL, class, type and
-// the RDATA as miekg/dns writes them). miekg/dns escapes every control
-// character of a name, so the owner's field holds no tab. rr.String() is
-// the only formatting: formatting the header a second time, to find where
-// it ends, took a third of a compaction. A String() without a tab (no
-// record a zone holds has one) is written as it is rather than cut.
+// rest of rr.String() (TTL, class, type and the RDATA as miekg/dns writes
+// them). rr.String() is the only formatting: formatting the header a
+// second time, to find where it ends, took a third of a compaction.
 func writeRR(w *bufio.Writer, rr dns.RR, origin string) {
 	s := rr.String()
-	tab := strings.IndexByte(s, '\t')
-	if tab < 0 {
+	rest, ok := afterFields(s, 1)
+	if !ok {
 		w.WriteString(s)
 		w.WriteByte('\n')
 		return
 	}
 	w.WriteString(relative(rr.Header().Name, origin))
-	w.WriteString(s[tab:])
+	w.WriteByte('\t')
+	w.WriteString(rest)
 	w.WriteByte('\n')
+}
+
+// RDATA is the RDATA of rr in presentation format: rr.String() after the
+// header's four fields (owner, TTL, class, type).
+func RDATA(rr dns.RR) string {
+	s := rr.String()
+	if rest, ok := afterFields(s, 4); ok {
+		return rest
+	}
+	return s
+}
+
+// afterFields returns s after its first n tab-ended fields, or false if it
+// has fewer. rr.String() begins with the header's four fields, each ended
+// by a tab, and miekg/dns escapes every control character of a name, so
+// the owner's field holds no tab. The fields are found by their tabs and
+// not by formatting the header apart: that costs a second formatting, and
+// for a type miekg/dns does not know (RFC 3597) the record spells its
+// class CLASS1 where the header spells it IN, so the two do not match. No
+// record a zone holds has fewer than four.
+func afterFields(s string, n int) (string, bool) {
+	for range n {
+		tab := strings.IndexByte(s, '\t')
+		if tab < 0 {
+			return "", false
+		}
+		s = s[tab+1:]
+	}
+	return s, true
 }
 
 // relative returns owner relative to origin in presentation format: "@" for

@@ -58,14 +58,16 @@ func TestFormatRoundTripsAndIsStable(t *testing.T) {
 }
 
 // Each line is the owner relative to the origin, then what follows
-// miekg/dns's owner in rr.String(), and reads back as the same record: for
-// owners with escaped bytes (a tab among them), many types, and a type
-// miekg/dns does not know, whose String() spells the class CLASS1 and so
-// does not begin with the header formatted apart.
+// miekg/dns's owner in rr.String(), and reads back as the same record;
+// RDATA is what follows the header's four fields. For owners with escaped
+// bytes (a tab among them), many types, and a type miekg/dns does not know,
+// whose String() spells the class CLASS1 and so does not begin with the
+// header formatted apart.
 func TestWriteRRIsTheOwnerThenTheRestOfTheRecord(t *testing.T) {
 	tests := []struct {
-		text string
-		want string // the line, where the header formatted apart cannot give it
+		text  string
+		want  string // the line, where the header formatted apart cannot give it
+		rdata string // and its RDATA
 	}{
 		{text: "example.org. 3600 IN SOA ns1.example.org. hostmaster.example.org. 1 7200 3600 1209600 300"},
 		{text: "example.org. 300 IN MX 10 mail.example.org."},
@@ -75,7 +77,7 @@ func TestWriteRRIsTheOwnerThenTheRestOfTheRecord(t *testing.T) {
 		{text: "_sip._tcp.example.org. 60 IN SRV 0 5 5060 sip.example.org."},
 		{text: "example.org. 60 IN CAA 0 issue \"letsencrypt.org\""},
 		{text: "*.wild.example.org. 60 IN CNAME target.example.net."},
-		{text: "x.example.org. 60 IN TYPE65280 \\# 3 010203", want: "x\t60\tCLASS1\tTYPE65280\t\\# 3 010203\n"},
+		{text: "x.example.org. 60 IN TYPE65280 \\# 3 010203", want: "x\t60\tCLASS1\tTYPE65280\t\\# 3 010203\n", rdata: "\\# 3 010203"},
 		{text: "sub.example.org. 60 IN DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"},
 		{text: "example.org. 60 IN HTTPS 1 . alpn=h2,h3"},
 	}
@@ -89,15 +91,19 @@ func TestWriteRRIsTheOwnerThenTheRestOfTheRecord(t *testing.T) {
 		writeRR(bw, rr, "example.org.")
 		bw.Flush()
 		line := got.String()
-		want := tc.want
+		want, rdata := tc.want, tc.rdata
 		if hdr := rr.Header().String(); want == "" {
 			if !strings.HasPrefix(rr.String(), hdr) {
 				t.Fatalf("%s: String() %q does not begin with the header %q", tc.text, rr.String(), hdr)
 			}
-			want = relative(rr.Header().Name, "example.org.") + hdr[strings.IndexByte(hdr, '\t'):] + strings.TrimPrefix(rr.String(), hdr) + "\n"
+			rdata = strings.TrimPrefix(rr.String(), hdr)
+			want = relative(rr.Header().Name, "example.org.") + hdr[strings.IndexByte(hdr, '\t'):] + rdata + "\n"
 		}
 		if line != want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.text, line, want)
+		}
+		if got := RDATA(rr); got != rdata {
+			t.Errorf("%s: RDATA %q, want %q", tc.text, got, rdata)
 		}
 		zp := dns.NewZoneParser(strings.NewReader(line), "example.org.", "")
 		back, ok := zp.Next()
