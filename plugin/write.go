@@ -82,7 +82,9 @@ type changeReq struct {
 // polls the network about every 10 ms, so API requests arrive in clumps; at
 // 500 changes a second under a full DNS load, batches grow from 3 changes
 // to about 6 and the syncs' share of the core halves, to about 1%,
-// for 3-4 ms more latency at p50 (docs/BENCHMARKS.md). On a server with CPU to
+// for 3-4 ms more latency at p50 (docs/BENCHMARKS.md). Each sync costs
+// the queries about as much again, in caches it leaves cold; waiting 16
+// ms rather than 8 gained half a point in 11 pairs, within the noise. On a server with CPU to
 // spare, or for a lone change, the writer never waits.
 const (
 	busyYield = 500 * time.Microsecond
