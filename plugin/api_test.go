@@ -267,3 +267,35 @@ func TestUnknownTypeValueRoundTrips(t *testing.T) {
 		t.Fatalf("by id: status %d, value %q", resp.StatusCode, got.Value)
 	}
 }
+
+// Raw UTF-8 in a name or a value is read as its \DDD escapes. A relative
+// name that ends in an escaped dot after a two-byte character stays
+// relative (miekg/dns alone took it for absolute, outside the zone), and a
+// record keeps its id after a restart, which reads the escaped form back.
+func TestRawUTF8NamesAreRelativeAndKeepTheirIDs(t *testing.T) {
+	st, srv := newTestAPI(t)
+	ids := map[string]bool{}
+	for _, tc := range []struct{ body, name, value string }{
+		{`{"type":"A","name":"é","value":"192.0.2.7"}`, `\195\169`, "192.0.2.7"},
+		{`{"type":"CNAME","name":"é\\\\\\.","value":"֌\\\\\\."}`, `\195\169\\\.`, `\214\140\\\..example.org.`},
+	} {
+		resp, err := http.Post(srv.URL+"/v1/zones/example.org/records", "application/json", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ ID, Name, Value string }
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || got.Name != tc.name || got.Value != tc.value {
+			t.Fatalf("%s: status %d, name %q, value %q", tc.body, resp.StatusCode, got.Name, got.Value)
+		}
+		ids[got.ID] = true
+	}
+	z, _ := restart(t, st.dir).zones.Load().Get("example.org.")
+	for _, rr := range z.Records() {
+		delete(ids, recordID(rr))
+	}
+	if len(ids) > 0 {
+		t.Fatalf("after a restart no record has the ids %v", ids)
+	}
+}

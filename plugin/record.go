@@ -18,12 +18,15 @@ import (
 const defaultTTL = 3600
 
 // ownerName turns an API name (relative, "@", or absolute) into an absolute
-// name in origin, or says why it cannot be one.
+// name in origin, or says why it cannot be one. A name is absolute when it
+// ends in a dot that is not escaped (`www\.` is relative); bytes over 0x7F
+// are taken as their \DDD escapes, as in a zone file (store.EscapeRaw).
 func ownerName(name, origin string) (string, error) {
+	name = store.EscapeRaw(name)
 	switch {
 	case name == "@":
 		return origin, nil
-	case strings.HasSuffix(name, "."):
+	case dns.IsFqdn(name):
 	default:
 		name = name + "." + origin
 	}
@@ -89,7 +92,7 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 	if err := plainRdata(value); err != nil {
 		return nil, &fieldError{field: "value", err: err}
 	}
-	zp := dns.NewZoneParser(strings.NewReader(fmt.Sprintf("@ %d IN %s %s\n", tl, dns.Type(t), value)), origin, "")
+	zp := dns.NewZoneParser(strings.NewReader(fmt.Sprintf("@ %d IN %s %s\n", tl, dns.Type(t), store.EscapeRaw(value))), origin, "")
 	zp.SetIncludeAllowed(false)
 	rr, ok := zp.Next()
 	if err := zp.Err(); err != nil || !ok {

@@ -43,6 +43,8 @@ func TestNewRR(t *testing.T) {
 		{"t", "TXT", long, "t.example.org.\t3600\tIN\tTXT\t\"" + long[:255] + "\" \"" + long[255:510] + "\" \"" + long[510:] + "\""},
 		{"*.dev", "A", "192.0.2.9", "*.dev.example.org.\t3600\tIN\tA\t192.0.2.9"},
 		{"x", "TYPE65280", `\# 2 abcd`, "x.example.org.\t3600\tCLASS1\tTYPE65280\t\\# 2 abcd"},
+		// A relative name ending in an escaped dot, after a two-byte character.
+		{`é\\\.`, "CNAME", `֌\\\.`, `\195\169\\\..example.org.` + "\t3600\tIN\tCNAME\t" + `\214\140\\\..example.org.`},
 		{"www.example.com.", "A", "192.0.2.1", "name"},
 		{"x", "ANY", "192.0.2.1", "type"},
 		{"x", "A", "192.0.2.1 ; comment", "value"},
@@ -93,7 +95,8 @@ func TestRecordIDIsStableAndIgnoresTTLAndCase(t *testing.T) {
 }
 
 func TestOwnerNames(t *testing.T) {
-	for in, want := range map[string]string{"@": "example.org.", "www": "www.example.org.", "a.b": "a.b.example.org.", "x.example.org.": "x.example.org."} {
+	for in, want := range map[string]string{"@": "example.org.", "www": "www.example.org.", "a.b": "a.b.example.org.", "x.example.org.": "x.example.org.",
+		`www\.`: `www\..example.org.`, `x\\.example.org.`: `x\\.example.org.`, `é.example.org.`: `\195\169.example.org.`} {
 		if got, err := ownerName(in, "example.org."); err != nil || got != want {
 			t.Errorf("%s: got %s, %v", in, got, err)
 		}

@@ -126,21 +126,73 @@ func parseError(name string, err error) error {
 
 // lineReader counts the lines the zone parser has consumed. The parser reads
 // byte by byte through io.ByteReader, so the count is exact.
+//
+// It also gives the parser every byte over 0x7F as a \DDD escape, which
+// stands for the same byte in a name or a string. miekg/dns decides whether
+// a name is absolute by counting the backslashes before its last dot, and
+// miscounts them when a raw two- or four-byte UTF-8 character comes just
+// before them (dns.IsFqdn takes the character's first byte for its last):
+// it reads `é\\\.` (a label that ends in a backslash and a dot) as
+// absolute, and the same name written back, `\195\169\\\.`, as relative,
+// so such a zone would change when read again. With the escapes the
+// backslashes follow an ASCII digit and are counted right.
 type lineReader struct {
 	r     *bufio.Reader
 	line  int
 	atEOF bool
+	esc   bool    // the last byte given began an escape
+	out   []byte  // the rest of a \DDD escape being given
+	buf   [4]byte // its bytes
 }
 
 func (l *lineReader) ReadByte() (byte, error) {
+	if len(l.out) > 0 {
+		b := l.out[0]
+		l.out = l.out[1:]
+		return b, nil
+	}
 	b, err := l.r.ReadByte()
 	if err == io.EOF {
 		l.atEOF = true
 	}
-	if b == '\n' && err == nil {
+	if err != nil {
+		return b, err
+	}
+	if b > 0x7F {
+		// After a backslash the byte is escaped already: `\é` is `\195\169`.
+		d := l.buf[:0]
+		if !l.esc {
+			d = append(d, '\\')
+		}
+		d = append(d, '0'+b/100, '0'+b/10%10, '0'+b%10)
+		l.esc, l.out = false, d[1:]
+		return d[0], nil
+	}
+	l.esc = b == '\\' && !l.esc
+	if b == '\n' {
 		l.line++
 	}
-	return b, err
+	return b, nil
 }
 
-func (l *lineReader) Read(p []byte) (int, error) { return l.r.Read(p) }
+func (l *lineReader) Read(p []byte) (int, error) {
+	for i := range p {
+		b, err := l.ReadByte()
+		if err != nil {
+			return i, err
+		}
+		p[i] = b
+	}
+	return len(p), nil
+}
+
+// EscapeRaw returns s with each byte over 0x7F written as \DDD, as a zone
+// file is given to miekg/dns's parser (lineReader): text that the parser
+// reads, such as an API record's value, goes through it first.
+func EscapeRaw(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r > 0x7F }) {
+		return s
+	}
+	b, _ := io.ReadAll(&lineReader{r: bufio.NewReader(strings.NewReader(s))})
+	return string(b)
+}

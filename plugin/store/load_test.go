@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -38,6 +39,7 @@ func TestReadFileReportsTheLineOfTheBadRecord(t *testing.T) {
 		{"meta type", good + "x IN TYPE255 \\# 0\n", 8, zone.ErrBadType, ""},
 		{"class", good + "x CH A 192.0.2.1\n", 8, nil, ""},
 		{"record after multiline", good + "m IN TXT ( a\n b )\nm IN CNAME ns1\n", 10, zone.ErrCNAMEConflict, ""},
+		{"after raw UTF-8", good + "t IN TXT \"é ֌\"\nbad IN A 999.1.1.1\n", 9, nil, "bad A"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,5 +61,46 @@ func TestReadFileReportsTheLineOfTheBadRecord(t *testing.T) {
 				t.Errorf("error does not name the file: %q", err)
 			}
 		})
+	}
+}
+
+// Bytes over 0x7F reach the parser as \DDD escapes, which stand for the
+// same bytes. A name that ends in an escaped dot just after a two-byte
+// UTF-8 character is then relative, as the same name written with the
+// escapes is (miekg/dns took the first for absolute), and the zone reads
+// back as it was written. An escaped raw byte is that byte.
+func TestReadTakesRawBytesAsTheirEscapes(t *testing.T) {
+	text := good + "é\\\\\\. IN A 192.0.2.9\n" + "m IN MX 10 ֌\\\\\\.\n" + `t IN TXT "é" "\é"` + "\n"
+	z, _, err := Read(strings.NewReader(text), "example.org.zone", "example.org.", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, rr := range z.Records() {
+		got[rr.String()] = true
+	}
+	for _, want := range []string{
+		`\195\169\\\..example.org.` + "\t3600\tIN\tA\t192.0.2.9",
+		"m.example.org.\t3600\tIN\tMX\t10 " + `\214\140\\\..example.org.`,
+		"t.example.org.\t3600\tIN\tTXT\t" + `"\195\169" "\195\169"`,
+	} {
+		if !got[want] {
+			t.Errorf("no record %q in %v", want, got)
+		}
+	}
+	var once, twice bytes.Buffer
+	if err := Format(&once, z); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := Read(bytes.NewReader(once.Bytes()), "example.org.zone", "example.org.", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	Format(&twice, again)
+	if once.String() != twice.String() {
+		t.Errorf("read back differently:\n%s\n---\n%s", once.String(), twice.String())
+	}
+	if EscapeRaw(`é\é`) != `\195\169\195\169` || EscapeRaw("plain") != "plain" {
+		t.Errorf("EscapeRaw: %q", EscapeRaw(`é\é`))
 	}
 }
