@@ -37,7 +37,10 @@ func (h *handlers) acme(ctx context.Context, b *api.AcmeRequest, present bool) (
 	if err != nil {
 		return nil, err
 	}
-	rr := &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: h.st.acmeTTL}, Txt: chunk(value)}
+	rr, err := literalTXT(dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: h.st.acmeTTL}, value)
+	if err != nil {
+		return nil, &fieldError{field: "value", err: err}
+	}
 	if err := mayWrite(ctx, z.Origin(), rr); err != nil {
 		return nil, err
 	}

@@ -114,7 +114,10 @@ func (st *state) sweep(stop <-chan struct{}) {
 		case <-t.C:
 		}
 		for _, x := range st.leases.expired(time.Now()) {
-			rr := &dns.TXT{Hdr: dns.RR_Header{Name: x.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: chunk(x.Value)}
+			rr, err := literalTXT(dns.RR_Header{Name: x.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET}, x.Value)
+			if err != nil {
+				continue // taken once by literalTXT, so never
+			}
 			if z, err := st.zoneFor(x.Name); err == nil {
 				w := why{op: "acmeExpire", token: "lease"}
 				_, nz, err := st.change(w, z.Origin(), nil, false, func(_ *zone.Zone, tx *zone.Txn) error {

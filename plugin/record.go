@@ -30,13 +30,36 @@ func ownerName(name, origin string) (string, error) {
 	default:
 		name = name + "." + origin
 	}
-	if _, ok := dns.IsDomainName(name); !ok || len(name) > 254 {
+	if _, ok := dns.IsDomainName(name); !ok { // at most 255 octets on the wire, however many escapes
 		return "", fmt.Errorf("%q is not a valid domain name", name)
 	}
+	name = plainName(name)
 	if !dns.IsSubDomain(origin, name) {
 		return "", fmt.Errorf("%s: %w %s", name, zone.ErrOutOfZone, origin)
 	}
 	return name, nil
+}
+
+// plainName is name with its bytes escaped as miekg/dns escapes a name it
+// reads from the wire (fromWire says why): a name of letters, digits,
+// hyphens, underscores, asterisks and dots is returned as it is.
+func plainName(name string) string {
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '*', c == '.':
+		default:
+			var buf [256]byte
+			n, err := dns.PackDomainName(name, buf[:], 0, nil, false)
+			if err != nil {
+				return name
+			}
+			if s, _, err := dns.UnpackDomainName(buf[:n], 0); err == nil {
+				return s
+			}
+			return name
+		}
+	}
+	return name
 }
 
 // rrType parses a type mnemonic or TYPEnnn.
@@ -83,8 +106,11 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 	}
 	hdr := dns.RR_Header{Name: owner, Rrtype: t, Class: dns.ClassINET, Ttl: uint32(tl)}
 	if (t == dns.TypeTXT || t == dns.TypeSPF) && !strings.HasPrefix(value, `"`) {
-		// One literal string, in chunks of at most 255 bytes (RFC 1035 §3.3.14).
-		return &dns.TXT{Hdr: hdr, Txt: chunk(value)}, nil
+		rr, err := literalTXT(hdr, value)
+		if err != nil {
+			return nil, &fieldError{field: "value", err: err}
+		}
+		return rr, nil
 	}
 	if rr := addressRR(hdr, value); rr != nil {
 		return rr, nil
@@ -102,7 +128,30 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 		return nil, &fieldError{field: "value", err: fmt.Errorf("holds more than one record")}
 	}
 	rr.Header().Name = owner
-	return rr, nil
+	if t == dns.TypeA || t == dns.TypeAAAA {
+		return rr, nil // an address has no text to escape, and keeps the parser's form
+	}
+	return fromWire(rr), nil
+}
+
+// fromWire is rr read back from its wire form, so that its names and
+// strings are escaped one way: miekg/dns compares records by their text,
+// and keeps the text the parser was given (`'`, `\'` and `\039` are three
+// texts for one name, of which the zone's file keeps `\'`). A record sent
+// again after a restart is then the same record, not a second one. An rr
+// that cannot be packed is returned as it is, for the zone's rules to
+// refuse.
+func fromWire(rr dns.RR) dns.RR {
+	buf := make([]byte, dns.Len(rr))
+	n, err := dns.PackRR(rr, buf, 0, nil, false)
+	if err != nil {
+		return rr
+	}
+	out, _, err := dns.UnpackRR(buf[:n], 0)
+	if err != nil {
+		return rr
+	}
+	return out
 }
 
 // addressRR is the A or AAAA record of hdr whose value is an address
@@ -160,14 +209,28 @@ func parseReason(err error) string {
 	return s
 }
 
-// chunk splits s into strings of at most 255 bytes.
-func chunk(s string) []string {
-	var out []string
-	for len(s) > 255 {
-		out = append(out, s[:255])
-		s = s[255:]
+// literalTXT is the TXT (or SPF) record of hdr that holds value, byte for
+// byte, in strings of at most 255 bytes (RFC 1035 §3.3.14). It is read from
+// the wire form, so that its strings are escaped as miekg/dns escapes them
+// when it reads a zone file (a quote, a backslash, a byte outside printable
+// ASCII): miekg/dns compares TXT records by that text, and a value sent
+// again after a restart must be the same record, not a second one.
+func literalTXT(hdr dns.RR_Header, value string) (dns.RR, error) {
+	rdata := make([]byte, 0, len(value)+len(value)/255+1)
+	for {
+		n := min(len(value), 255)
+		rdata = append(rdata, byte(n))
+		rdata = append(rdata, value[:n]...)
+		if value = value[n:]; value == "" {
+			break
+		}
 	}
-	return append(out, s)
+	if len(rdata) > 0xFFFF {
+		return nil, fmt.Errorf("is %d bytes in strings of 255; a record holds at most 65535", len(rdata))
+	}
+	hdr.Rdlength = uint16(len(rdata))
+	rr, _, err := dns.UnpackRRWithHeader(hdr, rdata, 0)
+	return rr, err
 }
 
 // recordID is a record's id: a hash of its owner (without case), type and

@@ -52,6 +52,7 @@ var badInputs = []badInput{
 	{name: "value with a comment", method: "POST", path: "/zones/example.org/records", body: `{"type":"A","name":"x","value":"192.0.2.1 ; hidden"}`, status: 422, code: "bad-value"},
 	{name: "value with parentheses", method: "POST", path: "/zones/example.org/records", body: `{"type":"MX","name":"x","value":"( 10 mail )"}`, status: 422, code: "bad-value"},
 	{name: "two records in one value", method: "POST", path: "/zones/example.org/records", body: `{"type":"TXT","name":"x","value":"\"a\" \"b"}`, status: 422, code: "bad-value"},
+	{name: "type 0 in an NSEC bitmap", method: "POST", path: "/zones/example.org/records", body: `{"type":"NSEC","name":"n","value":"x.example.org. A \\1830"}`, status: 422, code: "bad-value"},
 	{name: "name outside the zone", method: "POST", path: "/zones/example.org/records", body: `{"type":"A","name":"www.example.com.","value":"192.0.2.1"}`, status: 422, code: "out-of-zone", pointer: "/name"},
 	{name: "empty label", method: "POST", path: "/zones/example.org/records", body: `{"type":"A","name":"a..b","value":"192.0.2.1"}`, status: 422, code: "bad-name", pointer: "/name"},
 	{name: "label over 63 bytes", method: "POST", path: "/zones/example.org/records", body: `{"type":"A","name":"` + strings.Repeat("a", 64) + `","value":"192.0.2.1"}`, status: 422, code: "bad-name"},

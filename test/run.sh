@@ -70,6 +70,7 @@ step "fuzz, $fuzztime per target"
 # its 30 s so, 100,000 inputs against 620,000 with 2 s.
 fuzz() { go test -run '^$' -fuzz "^$1\$" -fuzztime "$fuzztime" -fuzzminimizetime 2s "$2"; }
 fuzz FuzzServeDNS ./plugin
+fuzz FuzzRecordRoundTrip ./plugin
 fuzz FuzzKey ./plugin/zone
 fuzz FuzzRead ./plugin/store
 

@@ -39,6 +39,7 @@ func TestReadFileReportsTheLineOfTheBadRecord(t *testing.T) {
 		{"meta type", good + "x IN TYPE255 \\# 0\n", 8, zone.ErrBadType, ""},
 		{"class", good + "x CH A 192.0.2.1\n", 8, nil, ""},
 		{"record after multiline", good + "m IN TXT ( a\n b )\nm IN CNAME ns1\n", 10, zone.ErrCNAMEConflict, ""},
+		{"type 0 in a bitmap", good + "n IN NSEC ns1 A \\1830\n", 8, zone.ErrBadRdata, ""},
 		{"after raw UTF-8", good + "t IN TXT \"é ֌\"\nbad IN A 999.1.1.1\n", 9, nil, "bad A"},
 	}
 	for _, tc := range tests {

@@ -122,6 +122,18 @@ func TestZoneRulesAreEnforced(t *testing.T) {
 			t.Errorf("%s: want %v, got %v", tc.rr, tc.want, err)
 		}
 	}
+	// RDATA that cannot stand in the zone's file as itself: a CAA tag with
+	// a space (read from the wire: miekg/dns prints it bare, and "0  0 \"v\""
+	// reads back as another record), and type 0 in an NSEC's bitmap (printed
+	// as "None", which does not read back at all).
+	for _, rr := range []dns.RR{
+		&dns.CAA{Hdr: dns.RR_Header{Name: "www.example.org.", Rrtype: dns.TypeCAA, Class: dns.ClassINET, Ttl: 300}, Tag: " ", Value: "v"},
+		&dns.NSEC{Hdr: dns.RR_Header{Name: "www.example.org.", Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: 300}, NextDomain: "x.example.org.", TypeBitMap: []uint16{0, dns.TypeA}},
+	} {
+		if err := z.Txn().Add(rr); !errors.Is(err, ErrBadRdata) {
+			t.Errorf("%s: want %v, got %v", rr, ErrBadRdata, err)
+		}
+	}
 	// The same CNAME again is a harmless duplicate.
 	tx := z.Txn()
 	if err := tx.Add(mustRR(t, "c.example.org. 300 IN CNAME www.example.org.")); err != nil {
