@@ -114,9 +114,10 @@ type DNSRecord struct {
 	Type RRType `json:"type"`
 
 	// Value The RDATA in RFC 1035 presentation format (`10 mail.example.org.`
-	// for MX). For TXT, an unquoted value is one literal string, split
-	// into 255-byte chunks as needed; a value that starts with a double
-	// quote is presentation format (`"a" "b"`).
+	// for MX). For TXT, an unquoted value is one literal string, byte
+	// for byte (a backslash or a quote in it is itself), split into
+	// 255-byte chunks as needed; a value that starts with a double quote
+	// is presentation format (`"a" "b"`), the form responses show.
 	//
 	//
 	// Examples: 192.0.2.1
