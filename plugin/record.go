@@ -41,7 +41,7 @@ func ownerName(name, origin string) (string, error) {
 }
 
 // plainName is name with its bytes escaped as miekg/dns escapes a name it
-// reads from the wire (fromWire says why): a name of letters, digits,
+// reads from the wire (fromText says why): a name of letters, digits,
 // hyphens, underscores, asterisks and dots is returned as it is.
 func plainName(name string) string {
 	for i := 0; i < len(name); i++ {
@@ -131,27 +131,22 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 	if t == dns.TypeA || t == dns.TypeAAAA {
 		return rr, nil // an address has no text to escape, and keeps the parser's form
 	}
-	return fromWire(rr), nil
+	return fromText(rr), nil
 }
 
-// fromWire is rr read back from its wire form, so that its names and
-// strings are escaped one way: miekg/dns compares records by their text,
-// and keeps the text the parser was given (`'`, `\'` and `\039` are three
-// texts for one name, of which the zone's file keeps `\'`). A record sent
-// again after a restart is then the same record, not a second one. An rr
-// that cannot be packed is returned as it is, for the zone's rules to
-// refuse.
-func fromWire(rr dns.RR) dns.RR {
-	buf := make([]byte, dns.Len(rr))
-	n, err := dns.PackRR(rr, buf, 0, nil, false)
-	if err != nil {
+// fromText is rr read back from its presentation form, which is what the
+// zone's file holds and a restart reads: miekg/dns compares records by
+// their text, and keeps the text the parser was given (`'`, `\'` and `\039`
+// are three texts for one name, an SSHFP's fingerprint is kept in the case
+// it was given and printed in upper case). A record sent again after a
+// restart is then the same record, not a second one. An rr that does not
+// read back is returned as it is, for the zone's rules to refuse.
+func fromText(rr dns.RR) dns.RR {
+	again, err := dns.NewRR(rr.String())
+	if err != nil || again == nil {
 		return rr
 	}
-	out, _, err := dns.UnpackRR(buf[:n], 0)
-	if err != nil {
-		return rr
-	}
-	return out
+	return again
 }
 
 // addressRR is the A or AAAA record of hdr whose value is an address

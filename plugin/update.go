@@ -96,8 +96,8 @@ func prescan(origin string, updates []dns.RR, key *token) error {
 		}
 		switch h.Class {
 		case dns.ClassINET:
-			if !zone.Storable(h.Rrtype) {
-				return rcodeError(dns.RcodeFormatError)
+			if !zone.Storable(h.Rrtype) || zone.CheckText(rr) != nil {
+				return rcodeError(dns.RcodeFormatError) // RDATA the zone's file could not hold as it is
 			}
 		case dns.ClassANY:
 			if h.Ttl != 0 || h.Rdlength != 0 || (h.Rrtype != dns.TypeANY && !zone.Storable(h.Rrtype)) {

@@ -71,6 +71,7 @@ step "fuzz, $fuzztime per target"
 fuzz() { go test -run '^$' -fuzz "^$1\$" -fuzztime "$fuzztime" -fuzzminimizetime 2s "$2"; }
 fuzz FuzzServeDNS ./plugin
 fuzz FuzzRecordRoundTrip ./plugin
+fuzz FuzzUpdate ./plugin
 fuzz FuzzKey ./plugin/zone
 fuzz FuzzRead ./plugin/store
 

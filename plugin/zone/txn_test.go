@@ -134,6 +134,20 @@ func TestZoneRulesAreEnforced(t *testing.T) {
 			t.Errorf("%s: want %v, got %v", rr, ErrBadRdata, err)
 		}
 	}
+	// A fingerprint in lower case is printed in upper case: the same
+	// record on the wire, so it is taken.
+	if err := z.Txn().Add(mustRR(t, "s.example.org. 300 IN SSHFP 4 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")); err != nil {
+		t.Errorf("SSHFP in lower case: %v", err)
+	}
+	// What an update's RDATA cut short leaves: an SRV with no target is
+	// printed with none, and the zone's next line would be read as it.
+	srv := &dns.SRV{Hdr: dns.RR_Header{Name: "_s._tcp.example.org.", Rrtype: dns.TypeSRV, Class: dns.ClassINET, Ttl: 300}, Port: 443}
+	if err := CheckText(srv); !errors.Is(err, ErrBadRdata) {
+		t.Errorf("SRV without a target: want %v, got %v", ErrBadRdata, err)
+	}
+	if err := CheckText(mustRR(t, "_s._tcp.example.org. 300 IN SRV 0 5 443 www.example.org.")); err != nil {
+		t.Errorf("SRV: %v", err)
+	}
 	// The same CNAME again is a harmless duplicate.
 	tx := z.Txn()
 	if err := tx.Add(mustRR(t, "c.example.org. 300 IN CNAME www.example.org.")); err != nil {
