@@ -131,7 +131,12 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 	if t == dns.TypeA || t == dns.TypeAAAA {
 		return rr, nil // an address has no text to escape, and keeps the parser's form
 	}
-	return fromText(rr), nil
+	rr = fromText(rr)
+	// Whatever its type: `\# 0` gives any type's record its fields empty.
+	if err := zone.CheckText(rr); err != nil {
+		return nil, &fieldError{field: "value", err: err}
+	}
+	return rr, nil
 }
 
 // fromText is rr read back from its presentation form, which is what the

@@ -64,3 +64,25 @@ func BenchmarkKey(b *testing.B) {
 		AppendKey(buf[:0], "www.example.org.")
 	}
 }
+
+// BenchmarkCheckText reads records back from their presentation form, as
+// the zone does for records of uncommon types and for every record of the
+// API and of an update.
+func BenchmarkCheckText(b *testing.B) {
+	for _, s := range []string{
+		`c.example.org. 300 IN CAA 0 issue "letsencrypt.org"`,
+		`h.example.org. 300 IN HTTPS 1 . alpn="h2,h3" ipv4hint=192.0.2.1`,
+		`n.example.org. 300 IN NAPTR 100 10 "S" "SIP+D2U" "" _sip._udp.example.org.`,
+		`m.example.org. 300 IN MX 10 mail.example.org.`,
+	} {
+		rr := mustRR(b, s)
+		b.Run(dns.Type(rr.Header().Rrtype).String(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := CheckText(rr); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

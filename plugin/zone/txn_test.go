@@ -129,6 +129,11 @@ func TestZoneRulesAreEnforced(t *testing.T) {
 	for _, rr := range []dns.RR{
 		&dns.CAA{Hdr: dns.RR_Header{Name: "www.example.org.", Rrtype: dns.TypeCAA, Class: dns.ClassINET, Ttl: 300}, Tag: " ", Value: "v"},
 		&dns.NSEC{Hdr: dns.RR_Header{Name: "www.example.org.", Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: 300}, NextDomain: "x.example.org.", TypeBitMap: []uint16{0, dns.TypeA}},
+		// The parser's own results: an IPSECKEY of gateway type 48 takes
+		// the line's end as its key, so the next line fails; an NSEC3
+		// whose next hashed owner is missing takes the line's end as it.
+		&dns.IPSECKEY{Hdr: dns.RR_Header{Name: "www.example.org.", Rrtype: dns.TypeIPSECKEY, Class: dns.ClassINET, Ttl: 300}, Precedence: 48, GatewayType: 48, Algorithm: 48, PublicKey: "MA=="},
+		&dns.NSEC3{Hdr: dns.RR_Header{Name: "www.example.org.", Rrtype: dns.TypeNSEC3, Class: dns.ClassINET, Ttl: 300}, Hash: 1, NextDomain: "\n"},
 	} {
 		if err := z.Txn().Add(rr); !errors.Is(err, ErrBadRdata) {
 			t.Errorf("%s: want %v, got %v", rr, ErrBadRdata, err)
