@@ -126,7 +126,7 @@ func upsert(tx *zone.Txn, rr dns.RR) error {
 		c := dns.Copy(o)
 		c.Header().Ttl = h.Ttl
 		rrs = append(rrs, c)
-		present = present || dns.IsDuplicate(o, rr)
+		present = present || zone.Same(o, rr)
 	}
 	if !present {
 		rrs = append(rrs, rr)
@@ -154,7 +154,7 @@ func (st *state) replaceByID(ctx context.Context, z *zone.Zone, tx *zone.Txn, id
 func stored(z *zone.Zone, rr dns.RR) api.DNSRecord {
 	if n, ok := z.Node(rr.Header().Name); ok {
 		for _, o := range n.Type(rr.Header().Rrtype) {
-			if dns.IsDuplicate(o, rr) {
+			if zone.Same(o, rr) {
 				return toRecord(o, z.Origin())
 			}
 		}

@@ -186,7 +186,7 @@ func sameRRset(a, b []dns.RR) bool {
 		for _, o := range set {
 			x := dns.Copy(rr)
 			x.Header().Class, x.Header().Ttl = o.Header().Class, o.Header().Ttl
-			if dns.IsDuplicate(o, x) {
+			if zone.Same(o, x) {
 				return true
 			}
 		}

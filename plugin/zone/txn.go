@@ -255,7 +255,7 @@ func (n *Node) insert(rr dns.RR) bool {
 	}
 	old := n.Sets[i].RRs
 	for _, o := range old {
-		if dns.IsDuplicate(o, rr) {
+		if Same(o, rr) {
 			return false
 		}
 	}

@@ -23,7 +23,7 @@ func (t *Txn) Delete(rr dns.RR) bool {
 	}
 	old := n.Sets[i].RRs
 	for j, o := range old {
-		if !dns.IsDuplicate(o, rr) {
+		if !Same(o, rr) {
 			continue
 		}
 		w := t.writable(n)

@@ -306,3 +306,34 @@ func TestDiffSeesTheCaseOfNames(t *testing.T) {
 		t.Fatalf("the same RRs given again: del %v, add %v", del, add)
 	}
 }
+
+// A DS digest or SSHFP fingerprint in lower case is the same record as in
+// upper case, the case miekg/dns prints and so a restart reads: adding it
+// again adds nothing, and deleting it in either case deletes it.
+func TestHexInEitherCaseIsOneRecord(t *testing.T) {
+	lower := "sub.example.org. 300 IN DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	upper := "sub.example.org. 300 IN DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+	z := build(t, "sub.example.org. 300 IN NS ns.example.net.", lower)
+	tx := z.Txn()
+	if err := tx.Add(mustRR(t, upper)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Add(mustRR(t, "s.example.org. 300 IN SSHFP 4 2 abcdef")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Add(mustRR(t, "s.example.org. 300 IN SSHFP 4 2 ABCDEF")); err != nil {
+		t.Fatal(err)
+	}
+	z2, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := z2.Node("sub.example.org.")
+	sshfp, _ := z2.Node("s.example.org.")
+	if len(ds.Type(dns.TypeDS)) != 1 || len(sshfp.Type(dns.TypeSSHFP)) != 1 {
+		t.Fatalf("DS %v, SSHFP %v: one record each", ds.Type(dns.TypeDS), sshfp.Type(dns.TypeSSHFP))
+	}
+	if !z2.Txn().Delete(mustRR(t, upper)) {
+		t.Error("the DS given in upper case was not deleted")
+	}
+}
