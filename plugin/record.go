@@ -141,11 +141,11 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 
 // fromText is rr read back from its presentation form, which is what the
 // zone's file holds and a restart reads: miekg/dns compares records by
-// their text, and keeps the text the parser was given (`'`, `\'` and `\039`
-// are three texts for one name, an SSHFP's fingerprint is kept in the case
-// it was given and printed in upper case). A record sent again after a
-// restart is then the same record, not a second one. An rr that does not
-// read back is returned as it is, for the zone's rules to refuse.
+// their text, and keeps the text the parser was given (a name `'x` is kept
+// so and printed `\'x`; a TXT string's bytes outside printable ASCII are
+// printed as \DDD). A record sent again after a restart is then the same
+// record, not a second one. An rr that does not read back is returned as
+// it is, and zone.CheckText refuses it.
 func fromText(rr dns.RR) dns.RR {
 	again, err := dns.NewRR(rr.String())
 	if err != nil || again == nil {
