@@ -1,21 +1,30 @@
 package zone
 
-import "github.com/miekg/dns"
+import (
+	"strings"
+
+	"github.com/miekg/dns"
+)
 
 // Same reports whether a and b are the same record: the same name, type,
 // class and RDATA, whatever their TTLs (RFC 2181 §5). It is dns.IsDuplicate,
-// which compares RDATA by its text, but for the types whose text holds hex
-// digits that may come in either case: miekg/dns prints a DS's digest or an
-// SSHFP's fingerprint in upper case and keeps the case it read, so a digest
-// written in lower case in a zone file, or read from an update's wire form,
-// and the same digest read back from the zone's file after a restart differ
-// as text. Those are compared on the wire as well.
+// which compares names and RDATA by their text, but where one record can
+// have two texts it compares the wire forms too: an owner spelled two ways
+// (`\097bc` and `abc`, one name), and the types whose text holds hex digits
+// that may come in either case (miekg/dns prints a DS's digest or an SSHFP's
+// fingerprint in upper case and keeps the case it read, so a digest written
+// in lower case in a zone file, or read from an update's wire form, and the
+// same digest read back from the zone's file after a restart differ as
+// text). Other RRsets never pay for it: their records share one owner text.
 func Same(a, b dns.RR) bool {
 	if dns.IsDuplicate(a, b) {
 		return true
 	}
 	ha, hb := a.Header(), b.Header()
-	return hexCased[ha.Rrtype] && ha.Rrtype == hb.Rrtype && ha.Class == hb.Class && equalName(ha.Name, hb.Name) && compareRdata(a, b) == 0
+	if ha.Rrtype != hb.Rrtype || ha.Class != hb.Class || !hexCased[ha.Rrtype] && strings.EqualFold(ha.Name, hb.Name) {
+		return false
+	}
+	return equalName(ha.Name, hb.Name) && compareRdata(a, b) == 0
 }
 
 // hexCased are the types with RDATA in hex that miekg/dns compares as text.

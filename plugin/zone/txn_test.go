@@ -337,3 +337,23 @@ func TestHexInEitherCaseIsOneRecord(t *testing.T) {
 		t.Error("the DS given in upper case was not deleted")
 	}
 }
+
+// One owner spelled two ways (`\097bc` in a zone file, `abc` from the API
+// or a restart) holds one record, not two.
+func TestAnOwnerSpelledTwoWaysHoldsOneRecord(t *testing.T) {
+	z := build(t, `\097bc.example.org. 300 IN A 192.0.2.1`)
+	tx := z.Txn()
+	if err := tx.Add(mustRR(t, "abc.example.org. 300 IN A 192.0.2.1")); err != nil {
+		t.Fatal(err)
+	}
+	z2, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := z2.Node("abc.example.org."); len(n.Type(dns.TypeA)) != 1 {
+		t.Fatalf("A records: %v", n.Type(dns.TypeA))
+	}
+	if !z2.Txn().Delete(mustRR(t, "abc.example.org. 300 IN A 192.0.2.1")) {
+		t.Error("the record spelled the other way was not deleted")
+	}
+}
