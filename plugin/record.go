@@ -41,8 +41,10 @@ func ownerName(name, origin string) (string, error) {
 }
 
 // plainName is name with its bytes escaped as miekg/dns escapes a name it
-// reads from the wire (fromText says why): a name of letters, digits,
-// hyphens, underscores, asterisks and dots is returned as it is.
+// reads from the wire, which is also how it prints one, so that the name
+// is kept as a restart reads it (zone.ReadBack says why): a name of
+// letters, digits, hyphens, underscores, asterisks and dots is returned as
+// it is.
 func plainName(name string) string {
 	for i := 0; i < len(name); i++ {
 		switch c := name[i]; {
@@ -131,27 +133,13 @@ func newRR(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 	if t == dns.TypeA || t == dns.TypeAAAA {
 		return rr, nil // an address has no text to escape, and keeps the parser's form
 	}
-	rr = fromText(rr)
-	// Whatever its type: `\# 0` gives any type's record its fields empty.
-	if err := zone.CheckText(rr); err != nil {
+	// Kept in the form a restart reads, so that a retry finds it; read
+	// back whatever the type, for `\# 0` gives any type's fields empty.
+	rr, err = zone.ReadBack(rr)
+	if err != nil {
 		return nil, &fieldError{field: "value", err: err}
 	}
 	return rr, nil
-}
-
-// fromText is rr read back from its presentation form, which is what the
-// zone's file holds and a restart reads: miekg/dns compares records by
-// their text, and keeps the text the parser was given (a name `'x` is kept
-// so and printed `\'x`; a TXT string's bytes outside printable ASCII are
-// printed as \DDD). A record sent again after a restart is then the same
-// record, not a second one. An rr that does not read back is returned as
-// it is, and zone.CheckText refuses it.
-func fromText(rr dns.RR) dns.RR {
-	again, err := dns.NewRR(rr.String())
-	if err != nil || again == nil {
-		return rr
-	}
-	return again
 }
 
 // addressRR is the A or AAAA record of hdr whose value is an address

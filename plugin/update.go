@@ -51,19 +51,9 @@ func (za *Zoneapi) serveUpdate(ctx context.Context, w dns.ResponseWriter, r *dns
 	}
 	applied := 0
 	by := why{op: "update", token: keyName}
-	_, nz, err := za.state.change(by, origin, nil, false, func(z *zone.Zone, tx *zone.Txn) error {
-		if err := checkPrerequisites(z, origin, r.Answer); err != nil {
-			return err
-		}
-		for _, rr := range r.Ns {
-			if update(tx, origin, rr) {
-				applied++
-			}
-		}
-		if applied == 0 {
-			return errNothingToDo
-		}
-		return nil
+	_, nz, err := za.state.change(by, origin, nil, false, func(z *zone.Zone, tx *zone.Txn) (err error) {
+		applied, err = applyUpdate(z, tx, origin, r)
+		return err
 	})
 	switch {
 	case errors.Is(err, errNothingToDo):
@@ -85,6 +75,25 @@ func (za *Zoneapi) serveUpdate(ctx context.Context, w dns.ResponseWriter, r *dns
 
 var errNothingToDo = errors.New("no update changes the zone")
 
+// applyUpdate checks r's prerequisites against z and applies its updates
+// to tx, which prescan has checked (§3.2, §3.4.2). It returns how many
+// changed the zone, and errNothingToDo for none.
+func applyUpdate(z *zone.Zone, tx *zone.Txn, origin string, r *dns.Msg) (int, error) {
+	if err := checkPrerequisites(z, origin, r.Answer); err != nil {
+		return 0, err
+	}
+	applied := 0
+	for _, rr := range r.Ns {
+		if update(tx, origin, rr) {
+			applied++
+		}
+	}
+	if applied == 0 {
+		return 0, errNothingToDo
+	}
+	return applied, nil
+}
+
 // prescan checks the update section before anything is applied (§3.4.1):
 // names in the zone, classes and types as the four forms allow, and the
 // key's scope.
@@ -96,7 +105,10 @@ func prescan(origin string, updates []dns.RR, key *token) error {
 		}
 		switch h.Class {
 		case dns.ClassINET:
-			if !zone.Storable(h.Rrtype) || zone.CheckText(rr) != nil {
+			if !zone.Storable(h.Rrtype) {
+				return rcodeError(dns.RcodeFormatError)
+			}
+			if _, err := zone.ReadBack(rr); err != nil {
 				return rcodeError(dns.RcodeFormatError) // RDATA the zone's file could not hold as it is
 			}
 		case dns.ClassANY:

@@ -75,16 +75,16 @@ type changeReq struct {
 }
 
 // Group commit on a saturated core. When the writer's yield took long
-// (busyYield: other goroutines, most likely DNS queries, had the CPU) and
-// it found more than one change queued, the CPU is the limit and not the
-// disk: the writer then waits up to gatherFor after the yield for more
-// changes, up to gatherMax, so that they share one sync. A busy Go process
-// polls the network about every 10 ms, so API requests arrive in clumps; at
-// 500 changes a second under a full DNS load, batches grow from 3 changes
-// to about 6 and the syncs' share of the core halves, to about 1%,
-// for 3-4 ms more latency at p50 (docs/BENCHMARKS.md). Each sync costs
-// the queries about as much again, in caches it leaves cold; waiting 16
-// ms rather than 8 gained half a point in 11 pairs, within the noise. On a server with CPU to
+// (busyYield: other goroutines, most likely DNS queries, had the CPU) and it
+// found more than one change queued, the CPU is the limit and not the disk:
+// the writer then waits up to gatherFor after the yield for more changes, up
+// to gatherMax, so that they share one sync. A busy Go process polls the
+// network about every 10 ms, so API requests arrive in clumps; at 500
+// changes a second under a full DNS load, batches grow from 3 changes to
+// about 6 and the syncs' share of the core halves, to about 1%, for 3-4 ms
+// more latency at p50 (docs/BENCHMARKS.md). Each sync costs the queries
+// about as much again, in caches it leaves cold; waiting 16 ms rather than 8
+// gained half a point in 11 pairs, within the noise. On a server with CPU to
 // spare, or for a lone change, the writer never waits.
 const (
 	busyYield = 500 * time.Microsecond

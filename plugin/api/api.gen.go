@@ -102,7 +102,7 @@ type DNSRecord struct {
 	// Id Examples: 5b1e0e2b8a47c0f9
 	Id *RecordId `json:"id,omitempty"`
 
-	// Name Relative to the zone (`@`, `www`, `*.dev`) or absolute with a trailing dot, in zone file presentation (a byte outside printable ASCII as `\DDD`); at most 255 octets on the wire.
+	// Name Relative to the zone (`@`, `www`, `*.dev`) or absolute with a trailing dot, in zone file presentation (a byte outside printable ASCII as `\DDD`; raw UTF-8 is taken as its escapes); at most 255 octets on the wire.
 	//
 	// Examples: www
 	Name string `json:"name"`

@@ -3,6 +3,7 @@ package zone
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -46,58 +47,63 @@ func checkRdata(rr dns.RR) error {
 		return fmt.Errorf("%w: %v", ErrBadRdata, err)
 	}
 	if !bulkTypes[h.Rrtype] {
-		return checkText(rr, (*buf)[:n])
+		_, err := readBack(rr, (*buf)[:n])
+		return err
 	}
 	return nil
 }
 
-// CheckText refuses rr unless its presentation form, on one line, reads
-// back as rr. The zone checks it for every type but the bulk types; a
-// record that comes from the wire (an RFC 2136 update) needs it whatever
-// its type: miekg/dns reads RDATA cut short, as an update's deletions
-// have it, and leaves the missing fields empty, so an SRV cut before its
-// target is printed with no target and an NSEC3 with no hash, and the
-// next line of the zone's file would be read as them.
-func CheckText(rr dns.RR) error {
+// ReadBack returns rr as its presentation form, on one line, reads back:
+// the form the zone's file holds and a restart reads. miekg/dns compares
+// records by their text and keeps the text it was given (a name `'x` is
+// kept so and printed `\'x`; an SSHFP's fingerprint is printed in upper
+// case), so a record kept in this form is found again after a restart. It
+// refuses rr unless the line reads back as the same record on the wire.
+// The zone checks this for every type but the bulk types; a record from
+// the API or the wire (an RFC 2136 update) needs it whatever its type:
+// `\# 0` gives a record of any type its fields empty, and miekg/dns reads
+// RDATA cut short, as an update's deletions have it, leaving the rest
+// empty, so an SRV cut before its target is printed with no target and an
+// NSEC3 with no hash, and the next line of the zone's file would be read
+// as them.
+func ReadBack(rr dns.RR) (dns.RR, error) {
 	buf := make([]byte, dns.Len(rr))
 	n, err := dns.PackRR(rr, buf, 0, nil, false)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadRdata, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadRdata, err)
 	}
-	return checkText(rr, buf[:n])
+	return readBack(rr, buf[:n])
 }
 
-func checkText(rr dns.RR, wire []byte) error {
-	if text := rr.String(); strings.ContainsAny(text, "\n\r") || !readsBack(text, wire) {
-		return fmt.Errorf("%w: %q does not read back as itself", ErrBadRdata, text)
-	}
-	return nil
-}
-
-// readsBack reports whether text, a record's presentation form on one
-// line, reads back as the record whose wire form is wire, and leaves the
-// line after it alone: the text is read twice, one line after the other,
-// as a zone file's lines are (the parser takes the line's end as the last
-// field of an IPSECKEY with an unknown gateway type, and the next line
-// then fails). The wire form is compared, not the text: miekg/dns prints
-// an SSHFP's fingerprint in upper case whatever case it was read in, and
-// compares the two texts as different.
-func readsBack(text string, wire []byte) bool {
-	zp := dns.NewZoneParser(strings.NewReader(text+"\n"+text+"\n"), ".", "")
-	var buf [512]byte
-	read := 0
-	for again, ok := zp.Next(); ok; again, ok = zp.Next() {
-		b := buf[:]
-		if n := dns.Len(again); n > len(b) {
-			b = make([]byte, n)
+// readBack is ReadBack of rr whose wire form is wire. The text is read
+// twice, one line after the other, as a zone file's lines are, so that a
+// line must also leave the next alone (the parser takes the line's end as
+// the last field of an IPSECKEY with an unknown gateway type, and the next
+// line then fails). The wire forms are compared, not the texts.
+func readBack(rr dns.RR, wire []byte) (dns.RR, error) {
+	text := rr.String()
+	if !strings.ContainsAny(text, "\n\r") {
+		zp := dns.NewZoneParser(strings.NewReader(text+"\n"+text+"\n"), ".", "")
+		var first dns.RR
+		var buf [512]byte
+		read := 0
+		for again, ok := zp.Next(); ok; again, ok = zp.Next() {
+			b := buf[:]
+			if n := dns.Len(again); n > len(b) {
+				b = make([]byte, n)
+			}
+			if n, err := dns.PackRR(again, b, 0, nil, false); err != nil || !bytes.Equal(b[:n], wire) {
+				break
+			}
+			if read++; read == 1 {
+				first = again
+			}
 		}
-		n, err := dns.PackRR(again, b, 0, nil, false)
-		if err != nil || !bytes.Equal(b[:n], wire) {
-			return false
+		if zp.Err() == nil && read == 2 {
+			return first, nil
 		}
-		read++
 	}
-	return zp.Err() == nil && read == 2
+	return nil, fmt.Errorf("%w: %q does not read back as itself", ErrBadRdata, text)
 }
 
 // bulkTypes are the types that make up most of a zone. A record of any
@@ -106,7 +112,7 @@ func readsBack(text string, wire []byte) bool {
 // that its printer then writes otherwise, such as a CAA tag `\ ` written
 // as a bare space, or an X25 address of one line break written raw. Such a
 // record would change, or stop the zone from loading, when the file is next
-// read. Checking costs two parses (2.5-4.5 µs, BenchmarkCheckText), which
+// read. Checking costs two parses (2.5-4.5 µs, BenchmarkReadBack), which
 // the bulk types are spared when they come from a zone file: their forms
 // are plain there, and the fuzzers (FuzzRead, FuzzRecordRoundTrip) read
 // them back.
@@ -116,29 +122,21 @@ var bulkTypes = map[uint16]bool{
 	dns.TypeRRSIG: true, dns.TypeNSEC: true, dns.TypeNSEC3: true, dns.TypeDNSKEY: true, dns.TypeDS: true,
 }
 
-// bitmapHasNone reports whether rr's type bitmap (NSEC, NSEC3, NXT, CSYNC)
-// lists type 0, which is reserved (RFC 4034 §4.1.2). miekg/dns's parser
-// takes some escaped tokens there (`\1830`) for type 0, and writes it
-// as "None", which it then does not read: a zone that held it would not
-// load again once its file was rewritten.
+// bitmapHasNone reports whether the type bitmap of an NSEC or NSEC3, bulk
+// types that are not read back, lists type 0, which is reserved (RFC 4034
+// §4.1.2). miekg/dns's parser takes some escaped tokens there (`\1830`)
+// for type 0, and writes it as "None", which it then does not read: a
+// zone that held it would not load again once its file was rewritten.
+// (NXT and CSYNC have bitmaps too; reading back refuses theirs.)
 func bitmapHasNone(rr dns.RR) bool {
 	var types []uint16
 	switch rr := rr.(type) {
 	case *dns.NSEC:
 		types = rr.TypeBitMap
-	case *dns.NXT:
-		types = rr.TypeBitMap
 	case *dns.NSEC3:
 		types = rr.TypeBitMap
-	case *dns.CSYNC:
-		types = rr.TypeBitMap
 	}
-	for _, t := range types {
-		if t == dns.TypeNone {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(types, dns.TypeNone)
 }
 
 // packBufs holds the buffers checkRdata packs into: the packer's interface

@@ -147,10 +147,10 @@ func TestZoneRulesAreEnforced(t *testing.T) {
 	// What an update's RDATA cut short leaves: an SRV with no target is
 	// printed with none, and the zone's next line would be read as it.
 	srv := &dns.SRV{Hdr: dns.RR_Header{Name: "_s._tcp.example.org.", Rrtype: dns.TypeSRV, Class: dns.ClassINET, Ttl: 300}, Port: 443}
-	if err := CheckText(srv); !errors.Is(err, ErrBadRdata) {
+	if _, err := ReadBack(srv); !errors.Is(err, ErrBadRdata) {
 		t.Errorf("SRV without a target: want %v, got %v", ErrBadRdata, err)
 	}
-	if err := CheckText(mustRR(t, "_s._tcp.example.org. 300 IN SRV 0 5 443 www.example.org.")); err != nil {
+	if _, err := ReadBack(mustRR(t, "_s._tcp.example.org. 300 IN SRV 0 5 443 www.example.org.")); err != nil {
 		t.Errorf("SRV: %v", err)
 	}
 	// The same CNAME again is a harmless duplicate.
