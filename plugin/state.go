@@ -35,10 +35,11 @@ type state struct {
 
 	// Changes waiting for the writer, which applies them in batches (see
 	// write.go); writing says whether it runs.
-	queueMu sync.Mutex
-	queue   []*changeReq
-	writing bool
-	gather  gathering // when a batch waits for more changes
+	queueMu   sync.Mutex
+	queue     []*changeReq
+	writing   bool
+	gather    gathering // when a batch waits for more changes
+	lastBatch batchSeen // the writer's last batch; only the writer touches it
 
 	refs int // guarded by registryMu
 

@@ -75,28 +75,39 @@ type changeReq struct {
 }
 
 // Group commit on a saturated core. When the writer's yield took long
-// (busyYield: other goroutines, most likely DNS queries, had the CPU) and it
-// found more than one change queued, the CPU is the limit and not the disk:
-// the writer then waits up to gatherFor after the yield for more changes, up
-// to gatherMax, so that they share one sync. A busy Go process polls the
-// network about every 10 ms, so API requests arrive in clumps; at 500
-// changes a second under a full DNS load, batches grow from 3 changes to
-// about 6 and the syncs' share of the core halves, to about 1%, for 3-4 ms
-// more latency at p50 (docs/BENCHMARKS.md). Each sync costs the queries
-// about as much again, in caches it leaves cold; waiting 16 ms rather than 8
-// gained half a point in 11 pairs, within the noise. On a server with CPU to
-// spare, or for a lone change, the writer never waits.
+// (busyYield: other goroutines, most likely DNS queries, had the CPU) the CPU
+// is the limit and not the disk: if more than one change is queued, or the
+// batch before had more than one (several clients are writing), the writer
+// waits up to gatherFor after the yield for more changes, up to gatherMax,
+// so that they share one sync. A quick yield right after a busy one still
+// counts as busy: under a steady stream a third of the batches otherwise
+// went alone or in pairs, each with a sync of its own. A busy Go process
+// polls the network about every 10 ms, so API requests arrive in clumps.
+// Each sync costs the queries about 0.3 ms of the core on the test machine
+// (its CPU, thread switches and the caches it leaves cold): at 500 changes a
+// second under a full DNS load the writer made 100 syncs a second, and makes
+// about 50 now, for about 4 ms more latency at p50 (docs/BENCHMARKS.md). On a
+// server with CPU to spare, or for a lone change after a lone change, the
+// writer never waits.
 const (
 	busyYield = 500 * time.Microsecond
-	gatherFor = 8 * time.Millisecond
+	gatherFor = 16 * time.Millisecond
 	gatherMax = 32
 )
 
 // gathering is when a batch waits for more changes: after a yield of busy
-// or longer, up to wait from the yield's start, for up to max changes.
+// or longer (this one or the last batch's), up to wait from the yield's
+// start, for up to max changes.
 type gathering struct {
 	busy, wait time.Duration
 	max        int
+}
+
+// batchSeen is what the writer saw of its last batch: how many changes it
+// took, and whether its yield was busy.
+type batchSeen struct {
+	changes int
+	busy    bool
 }
 
 // writer applies the queued changes, all that are queued at once, until
@@ -114,12 +125,13 @@ func (st *state) writer() {
 		if len(batch) == 0 {
 			return
 		}
-		if busy && len(batch) > 1 {
+		if (busy || st.lastBatch.busy) && (len(batch) > 1 || st.lastBatch.changes > 1) {
 			for len(batch) < st.gather.max && time.Since(start) < st.gather.wait {
 				time.Sleep(time.Millisecond)
 				batch = st.take(batch)
 			}
 		}
+		st.lastBatch = batchSeen{changes: len(batch), busy: busy}
 		st.mu.Lock()
 		st.apply(batch)
 		st.mu.Unlock()

@@ -315,65 +315,89 @@ func TestFailedSyncFailsTheZonesChangesInTheBatch(t *testing.T) {
 	}
 }
 
-// On a saturated core (forced here: every yield counts as long) a batch of
-// two changes waits for more, which then share its one sync and swap; on a
-// core with time to spare the writer takes what is queued and goes.
+// On a saturated core (forced here: every yield counts as long) a batch
+// waits for more changes when it or the batch before it has more than one,
+// and those then share its one sync and swap; a lone change after a lone
+// change, or any batch on a core with time to spare, is applied at once. A
+// yield that was quick right after a busy one still counts as busy.
 func TestBusyWriterGathersABatch(t *testing.T) {
-	for _, busy := range []bool{true, false} {
-		st := newTestState(t)
-		st.gather = gathering{busy: time.Hour, wait: 10 * time.Second, max: 6}
-		if busy {
-			st.gather.busy = 0
-		}
-		add := func(i int) *changeReq {
-			rr, err := dns.NewRR(fmt.Sprintf("w%d.example.org. 300 IN A 192.0.2.1", i))
-			if err != nil {
-				t.Fatal(err)
+	for _, tc := range []struct {
+		name   string
+		busy   bool      // this batch's yield
+		last   batchSeen // the batch before
+		queued int
+		waits  bool
+	}{
+		{"busy, two queued", true, batchSeen{}, 2, true},
+		{"busy, one queued after a batch of five", true, batchSeen{changes: 5, busy: true}, 1, true},
+		{"busy, one queued after a lone change", true, batchSeen{changes: 1, busy: true}, 1, false},
+		{"a quick yield after a busy batch of five, two queued", false, batchSeen{changes: 5, busy: true}, 2, true},
+		{"no yield busy, two queued", false, batchSeen{changes: 5}, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newTestState(t)
+			st.gather = gathering{busy: time.Hour, wait: 10 * time.Second, max: 6}
+			if tc.busy {
+				st.gather.busy = 0
 			}
-			return &changeReq{why: why{op: "test"}, origin: "example.org.", fn: func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }, done: make(chan struct{})}
-		}
-		before := testutil.ToFloat64(swaps)
-		first := []*changeReq{add(0), add(1)}
-		st.queueMu.Lock()
-		st.queue, st.writing = first, true
-		st.queueMu.Unlock()
-		go st.writer()
-		if busy {
-			time.Sleep(50 * time.Millisecond) // the writer has taken the first two and waits
+			st.lastBatch = tc.last
+			add := func(i int) *changeReq {
+				rr, err := dns.NewRR(fmt.Sprintf("w%d.example.org. 300 IN A 192.0.2.1", i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return &changeReq{why: why{op: "test"}, origin: "example.org.", fn: func(_ *zone.Zone, tx *zone.Txn) error { return tx.Add(rr) }, done: make(chan struct{})}
+			}
+			before := testutil.ToFloat64(swaps)
+			var first []*changeReq
+			for i := range tc.queued {
+				first = append(first, add(i))
+			}
+			st.queueMu.Lock()
+			st.queue, st.writing = first, true
+			st.queueMu.Unlock()
+			go st.writer()
+			last := first[len(first)-1]
+			if !tc.waits {
+				select { // well before the 10 s a gathering writer would wait
+				case <-last.done:
+				case <-time.After(5 * time.Second):
+					t.Fatal("the queued changes waited for more")
+				}
+				if z, _ := st.zones.Load().Get("example.org."); z.Len() != 13+tc.queued {
+					t.Errorf("%d records, want %d", z.Len(), 13+tc.queued)
+				}
+				return
+			}
+			time.Sleep(50 * time.Millisecond) // the writer has taken the first ones and waits
 			select {
-			case <-first[1].done:
-				t.Fatal("busy: the first two changes were applied without waiting for more")
+			case <-last.done:
+				t.Fatal("the queued changes were applied without waiting for more")
 			default:
 			}
-		} else {
-			select { // well before the 10 s a gathering writer would wait
-			case <-first[1].done:
-			case <-time.After(5 * time.Second):
-				t.Fatal("not busy: the first two changes waited for more")
+			var wg sync.WaitGroup
+			for i := tc.queued; i < 6; i++ {
+				r := add(i)
+				wg.Go(func() {
+					if _, _, err := st.change(r.why, r.origin, nil, false, r.fn); err != nil {
+						t.Error(err)
+					}
+				})
 			}
-		}
-		var wg sync.WaitGroup
-		for i := 2; i < 6; i++ {
-			r := add(i)
-			wg.Go(func() {
-				if _, _, err := st.change(r.why, r.origin, nil, false, r.fn); err != nil {
-					t.Error(err)
+			wg.Wait()
+			for _, r := range first {
+				<-r.done
+				if r.err != nil {
+					t.Fatal(r.err)
 				}
-			})
-		}
-		wg.Wait()
-		for _, r := range first {
-			<-r.done
-			if r.err != nil {
-				t.Fatal(r.err)
 			}
-		}
-		if got := testutil.ToFloat64(swaps) - before; busy && got != 1 {
-			t.Errorf("busy: %v swaps for 6 changes, want 1", got)
-		}
-		if z, _ := st.zones.Load().Get("example.org."); z.Len() != 13+6 {
-			t.Errorf("busy %v: %d records, want %d", busy, z.Len(), 13+6)
-		}
+			if got := testutil.ToFloat64(swaps) - before; got != 1 {
+				t.Errorf("%v swaps for 6 changes, want 1", got)
+			}
+			if z, _ := st.zones.Load().Get("example.org."); z.Len() != 13+6 {
+				t.Errorf("%d records, want %d", z.Len(), 13+6)
+			}
+		})
 	}
 }
 
