@@ -90,9 +90,10 @@ type changeReq struct {
 // server with CPU to spare, or for a lone change after a lone change, the
 // writer never waits.
 const (
-	busyYield = 500 * time.Microsecond
-	gatherFor = 16 * time.Millisecond
-	gatherMax = 32
+	busyYield  = 500 * time.Microsecond
+	gatherFor  = 16 * time.Millisecond
+	gatherMax  = 32
+	gatherLoad = 0.5
 )
 
 // gathering is when a batch waits for more changes: after a yield of busy
@@ -101,6 +102,7 @@ const (
 type gathering struct {
 	busy, wait time.Duration
 	max        int
+	load       float64 // the share of its Ps' time the process must use for the wait to go on
 }
 
 // batchSeen is what the writer saw of its last batch: how many changes it
@@ -127,8 +129,12 @@ func (st *state) writer() {
 		}
 		if (busy || st.lastBatch.busy) && (len(batch) > 1 || st.lastBatch.changes > 1) {
 			for len(batch) < st.gather.max && time.Since(start) < st.gather.wait {
+				cpu, slept := processCPU(), time.Now()
 				time.Sleep(time.Millisecond)
 				batch = st.take(batch)
+				if processCPU()-cpu < time.Duration(st.gather.load*float64(time.Since(slept))*float64(runtime.GOMAXPROCS(0))) {
+					break // the process left its CPU idle: no more changes are on their way
+				}
 			}
 		}
 		st.lastBatch = batchSeen{changes: len(batch), busy: busy}

@@ -315,28 +315,32 @@ func TestFailedSyncFailsTheZonesChangesInTheBatch(t *testing.T) {
 	}
 }
 
-// On a saturated core (forced here: every yield counts as long) a batch
-// waits for more changes when it or the batch before it has more than one,
-// and those then share its one sync and swap; a lone change after a lone
-// change, or any batch on a core with time to spare, is applied at once. A
-// yield that was quick right after a busy one still counts as busy.
+// On a saturated core (forced here: every yield counts as long, and the
+// process's idle CPU is not looked at) a batch waits for more changes when it
+// or the batch before it has more than one, and those then share its one
+// sync and swap; a lone change after a lone change, or any batch on a core
+// with time to spare, is applied at once. A yield that was quick right after
+// a busy one still counts as busy. A wait during which the process leaves
+// its CPU idle ends: every client that could send a change is in the batch.
 func TestBusyWriterGathersABatch(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		busy   bool      // this batch's yield
 		last   batchSeen // the batch before
 		queued int
+		load   float64 // 0: the wait goes on however idle the process is
 		waits  bool
 	}{
-		{"busy, two queued", true, batchSeen{}, 2, true},
-		{"busy, one queued after a batch of five", true, batchSeen{changes: 5, busy: true}, 1, true},
-		{"busy, one queued after a lone change", true, batchSeen{changes: 1, busy: true}, 1, false},
-		{"a quick yield after a busy batch of five, two queued", false, batchSeen{changes: 5, busy: true}, 2, true},
-		{"no yield busy, two queued", false, batchSeen{changes: 5}, 2, false},
+		{"busy, two queued", true, batchSeen{}, 2, 0, true},
+		{"busy, one queued after a batch of five", true, batchSeen{changes: 5, busy: true}, 1, 0, true},
+		{"busy, one queued after a lone change", true, batchSeen{changes: 1, busy: true}, 1, 0, false},
+		{"a quick yield after a busy batch of five, two queued", false, batchSeen{changes: 5, busy: true}, 2, 0, true},
+		{"no yield busy, two queued", false, batchSeen{changes: 5}, 2, 0, false},
+		{"busy, two queued, the process idle as it waits", true, batchSeen{}, 2, gatherLoad, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newTestState(t)
-			st.gather = gathering{busy: time.Hour, wait: 10 * time.Second, max: 6}
+			st.gather = gathering{busy: time.Hour, wait: 10 * time.Second, max: 6, load: tc.load}
 			if tc.busy {
 				st.gather.busy = 0
 			}
