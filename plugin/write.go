@@ -86,9 +86,12 @@ type changeReq struct {
 // Each sync costs the queries about 0.3 ms of the core on the test machine
 // (its CPU, thread switches and the caches it leaves cold): at 500 changes a
 // second under a full DNS load the writer made 100 syncs a second, and makes
-// about 50 now, for about 4 ms more latency at p50 (docs/BENCHMARKS.md). On a
-// server with CPU to spare, or for a lone change after a lone change, the
-// writer never waits.
+// about 50 now, for about 4 ms more latency at p50 (docs/BENCHMARKS.md). The
+// wait ends early when the process leaves its CPU idle for a millisecond of
+// it (gatherLoad): the core is no longer the limit, and every client that
+// could send a change is most likely in the batch already. On a server with
+// CPU to spare, or for a lone change after a lone change, the writer never
+// waits.
 const (
 	busyYield  = 500 * time.Microsecond
 	gatherFor  = 16 * time.Millisecond
