@@ -104,7 +104,7 @@ func newState(dir string, maxRecords int) *state {
 		history: map[string]*changeLog{}, notify: notifyQueue{pending: map[string]bool{}, wake: make(chan struct{}, 1)},
 		leases:  &leases{path: filepath.Join(dir, leaseFile), all: map[string]lease{}},
 		acmeTTL: defaultACMETTL, acmeLease: defaultACMELease,
-		gather: gathering{busy: busyYield, wait: gatherFor, max: gatherMax, load: gatherLoad}}
+		gather: gathering{busy: busyYield, wait: gatherFor, max: gatherMax, load: gatherLoad, cpu: processCPU}}
 }
 
 var (

@@ -105,7 +105,8 @@ const (
 type gathering struct {
 	busy, wait time.Duration
 	max        int
-	load       float64 // the share of its Ps' time the process must use for the wait to go on
+	load       float64              // the share of its Ps' time the process must use for the wait to go on
+	cpu        func() time.Duration // the process's CPU time so far (processCPU)
 }
 
 // batchSeen is what the writer saw of its last batch: how many changes it
@@ -132,10 +133,10 @@ func (st *state) writer() {
 		}
 		if (busy || st.lastBatch.busy) && (len(batch) > 1 || st.lastBatch.changes > 1) {
 			for len(batch) < st.gather.max && time.Since(start) < st.gather.wait {
-				cpu, slept := processCPU(), time.Now()
+				cpu, slept := st.gather.cpu(), time.Now()
 				time.Sleep(time.Millisecond)
 				batch = st.take(batch)
-				if processCPU()-cpu < time.Duration(st.gather.load*float64(time.Since(slept))*float64(runtime.GOMAXPROCS(0))) {
+				if st.gather.cpu()-cpu < time.Duration(st.gather.load*float64(time.Since(slept))*float64(runtime.GOMAXPROCS(0))) {
 					break // the process left its CPU idle: no more changes are on their way
 				}
 			}

@@ -316,7 +316,7 @@ func TestFailedSyncFailsTheZonesChangesInTheBatch(t *testing.T) {
 }
 
 // On a saturated core (forced here: every yield counts as long, and the
-// process's idle CPU is not looked at) a batch waits for more changes when it
+// process's CPU time grows as fast as it can) a batch waits for more changes when it
 // or the batch before it has more than one, and those then share its one
 // sync and swap; a lone change after a lone change, or any batch on a core
 // with time to spare, is applied at once. A yield that was quick right after
@@ -328,19 +328,26 @@ func TestBusyWriterGathersABatch(t *testing.T) {
 		busy   bool      // this batch's yield
 		last   batchSeen // the batch before
 		queued int
-		load   float64 // 0: the wait goes on however idle the process is
+		idle   bool // the process uses no CPU as the writer waits
 		waits  bool
 	}{
-		{"busy, two queued", true, batchSeen{}, 2, 0, true},
-		{"busy, one queued after a batch of five", true, batchSeen{changes: 5, busy: true}, 1, 0, true},
-		{"busy, one queued after a lone change", true, batchSeen{changes: 1, busy: true}, 1, 0, false},
-		{"a quick yield after a busy batch of five, two queued", false, batchSeen{changes: 5, busy: true}, 2, 0, true},
-		{"no yield busy, two queued", false, batchSeen{changes: 5}, 2, 0, false},
-		{"busy, two queued, the process idle as it waits", true, batchSeen{}, 2, gatherLoad, false},
+		{"busy, two queued", true, batchSeen{}, 2, false, true},
+		{"busy, one queued after a batch of five", true, batchSeen{changes: 5, busy: true}, 1, false, true},
+		{"busy, one queued after a lone change", true, batchSeen{changes: 1, busy: true}, 1, false, false},
+		{"a quick yield after a busy batch of five, two queued", false, batchSeen{changes: 5, busy: true}, 2, false, true},
+		{"no yield busy, two queued", false, batchSeen{changes: 5}, 2, false, false},
+		{"busy, two queued, the process idle as it waits", true, batchSeen{}, 2, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newTestState(t)
-			st.gather = gathering{busy: time.Hour, wait: 10 * time.Second, max: 6, load: tc.load}
+			// The process's CPU time is made up: a second more at every
+			// reading (saturated) or none (idle).
+			var used time.Duration
+			cpu := func() time.Duration { used += time.Second; return used }
+			if tc.idle {
+				cpu = func() time.Duration { return 0 }
+			}
+			st.gather = gathering{busy: time.Hour, wait: 10 * time.Second, max: 6, load: gatherLoad, cpu: cpu}
 			if tc.busy {
 				st.gather.busy = 0
 			}

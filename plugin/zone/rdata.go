@@ -39,15 +39,12 @@ func checkRdata(rr dns.RR) error {
 	}
 	buf := packBufs.Get().(*[]byte)
 	defer packBufs.Put(buf)
-	if n := dns.Len(rr); n > len(*buf) {
-		*buf = make([]byte, n)
-	}
-	n, err := dns.PackRR(rr, *buf, 0, nil, false)
+	wire, err := packInto(rr, buf)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadRdata, err)
+		return err
 	}
 	if !bulkTypes[h.Rrtype] {
-		_, err := readBack(rr, (*buf)[:n])
+		_, err := readBack(rr, wire)
 		return err
 	}
 	return nil
@@ -67,12 +64,13 @@ func checkRdata(rr dns.RR) error {
 // NSEC3 with no hash, and the next line of the zone's file would be read
 // as them.
 func ReadBack(rr dns.RR) (dns.RR, error) {
-	buf := make([]byte, dns.Len(rr))
-	n, err := dns.PackRR(rr, buf, 0, nil, false)
+	buf := packBufs.Get().(*[]byte)
+	defer packBufs.Put(buf)
+	wire, err := packInto(rr, buf)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRdata, err)
+		return nil, err
 	}
-	return readBack(rr, buf[:n])
+	return readBack(rr, wire)
 }
 
 // readBack is ReadBack of rr whose wire form is wire. The text is read
@@ -85,14 +83,11 @@ func readBack(rr dns.RR, wire []byte) (dns.RR, error) {
 	if !strings.ContainsAny(text, "\n\r") {
 		zp := dns.NewZoneParser(strings.NewReader(text+"\n"+text+"\n"), ".", "")
 		var first dns.RR
-		var buf [512]byte
+		buf := packBufs.Get().(*[]byte)
+		defer packBufs.Put(buf)
 		read := 0
 		for again, ok := zp.Next(); ok; again, ok = zp.Next() {
-			b := buf[:]
-			if n := dns.Len(again); n > len(b) {
-				b = make([]byte, n)
-			}
-			if n, err := dns.PackRR(again, b, 0, nil, false); err != nil || !bytes.Equal(b[:n], wire) {
+			if b, err := packInto(again, buf); err != nil || !bytes.Equal(b, wire) {
 				break
 			}
 			if read++; read == 1 {
@@ -139,7 +134,19 @@ func bitmapHasNone(rr dns.RR) bool {
 	return slices.Contains(types, dns.TypeNone)
 }
 
-// packBufs holds the buffers checkRdata packs into: the packer's interface
+// packInto packs rr into *buf, grown as needed, and returns its wire form.
+func packInto(rr dns.RR, buf *[]byte) ([]byte, error) {
+	if n := dns.Len(rr); n > len(*buf) {
+		*buf = make([]byte, n)
+	}
+	n, err := dns.PackRR(rr, *buf, 0, nil, false)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRdata, err)
+	}
+	return (*buf)[:n], nil
+}
+
+// packBufs holds the buffers records are packed into: the packer's interface
 // calls let a buffer on the stack escape, one allocation a record (51 MB of
 // garbage while 100,000 records load).
 var packBufs = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}
