@@ -10,6 +10,7 @@ export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 generate() {
 	(cd coredns && go run directives_generate.go)
 	go tool oapi-codegen -config plugin/api/oapi-codegen.yaml openapi.yaml
+	go tool oapi-codegen -config plugin/acme/httpreq/oapi-codegen.yaml openapi.yaml
 	go tool oapi-codegen -config test/client/oapi-codegen.yaml openapi.yaml
 }
 

@@ -1,11 +1,11 @@
 package zoneapi
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/labstack/echo/v4"
-	oapimw "github.com/oapi-codegen/echo-middleware"
+	"github.com/zoneapi/zoneapi/plugin/internal/testzone"
 )
 
 // BenchmarkUpsertDurable measures sequential single-record upserts over
@@ -25,7 +23,7 @@ func BenchmarkUpsertDurable(b *testing.B) {
 	for _, n := range []int{100, 100000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			a := benchAPI(b, n)
-			srv := httptest.NewServer(a.echo)
+			srv := httptest.NewServer(a)
 			defer srv.Close()
 			lat := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
@@ -49,16 +47,8 @@ func BenchmarkUpsertDurable(b *testing.B) {
 
 // benchAPI returns the API of a store whose zone example.org holds n A
 // records besides its apex, with the compactor running.
-func benchAPI(b *testing.B, n int) *apiServer {
-	st := largeZoneState(b, n)
-	stop, done := make(chan struct{}), make(chan struct{})
-	go st.compactor(stop, done)
-	b.Cleanup(func() { close(stop); <-done })
-	a, err := newAPIServer(st)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return a
+func benchAPI(b *testing.B, n int) http.Handler {
+	return openTest(b, testzone.Store(b, testzone.Large(n))).http.Handler()
 }
 
 // BenchmarkUpsertCPU measures the CPU time (user and system, of the whole
@@ -87,7 +77,7 @@ func BenchmarkUpsertCPU(b *testing.B) {
 				req := httptest.NewRequest("POST", "/v1/zones/example.org/records", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				rec := httptest.NewRecorder()
-				a.echo.ServeHTTP(rec, req)
+				a.ServeHTTP(rec, req)
 				if rec.Code != 200 {
 					b.Errorf("%d %s", rec.Code, rec.Body)
 					return
@@ -106,26 +96,10 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkRequestValidation measures the request validator alone: an
-// upsertRecord request through it to a handler that does nothing.
-func BenchmarkRequestValidation(b *testing.B) {
-	doc, err := validationSpec()
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := echo.New()
-	e.Use(requestValidator(doc, "/v1", &oapimw.Options{Options: openapi3filter.Options{
-		AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil }, SkipSettingDefaults: true}}))
-	e.POST("/v1/zones/:zoneName/records", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
-	body := `{"type":"A","name":"bench1","value":"192.0.2.1","ttl":300}`
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest("POST", "/v1/zones/example.org/records", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatal(rec.Code, rec.Body.String())
-		}
-	}
+// reportLatency reports the median and 99th percentile of a benchmark's
+// measured latencies, in milliseconds.
+func reportLatency(b *testing.B, took []time.Duration) {
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
 }

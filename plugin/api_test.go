@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,28 +15,11 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
-	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/httpapi"
+	"github.com/zoneapi/zoneapi/plugin/internal/testzone"
+	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/record"
 )
-
-// newTestAPI serves the API of a store holding exampleOrg, in process.
-func newTestAPI(t *testing.T) (*state, *httptest.Server) {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(exampleOrg+"counter IN TXT \"0\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st := newState(dir, 0)
-	if _, err := st.load(store.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	a, err := newAPIServer(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.echo)
-	t.Cleanup(srv.Close)
-	return st, srv
-}
 
 // TestConcurrentIfMatchUpdatesLoseNothing runs 16 clients that each
 // increment a counter 100 times by read-modify-write with If-Match, retrying
@@ -114,7 +95,7 @@ func TestIdempotencyKeyAppliesOnce(t *testing.T) {
 	st, srv := newTestAPI(t)
 	url := srv.URL + "/v1/zones/example.org/records"
 	body := `{"type":"TXT","name":"once","value":"v","ttl":60}`
-	serial := func() uint32 { z, _ := st.zones.Load().Get("example.org."); return z.Serial() }
+	serial := func() uint32 { z, _ := st.pipe.Zone("example.org."); return z.Serial() }
 	before := serial()
 	// Concurrent duplicates: one is applied, the others wait and replay it.
 	var wg sync.WaitGroup
@@ -134,7 +115,7 @@ func TestIdempotencyKeyAppliesOnce(t *testing.T) {
 			t.Fatalf("retries got different answers: %q and %q", answers[0], a)
 		}
 	}
-	if after := serial(); after != nextSerial(before, timeNow()) {
+	if after := serial(); after != pipeline.NextSerial(before, pipeline.Now()) {
 		t.Fatalf("serial went from %d to %d: the change was applied more than once", before, after)
 	}
 	// The same key with another body is a mistake, not a retry.
@@ -150,7 +131,7 @@ func TestIdempotencyKeyAppliesOnce(t *testing.T) {
 
 func TestACMERawModeAndCleanupOfOneValue(t *testing.T) {
 	st, srv := newTestAPI(t)
-	za := &Zoneapi{state: st}
+	za := dnsOf(st)
 	call := func(op, body string) {
 		t.Helper()
 		resp, err := http.Post(srv.URL+"/v1/acme/httpreq/"+op, "application/json", strings.NewReader(body))
@@ -160,7 +141,7 @@ func TestACMERawModeAndCleanupOfOneValue(t *testing.T) {
 		resp.Body.Close()
 	}
 	values := func() []string {
-		resp, _ := serve(t, za, new(dns.Msg).SetQuestion("_acme-challenge.example.org.", dns.TypeTXT))
+		resp := serve(t, za, new(dns.Msg).SetQuestion("_acme-challenge.example.org.", dns.TypeTXT))
 		var out []string
 		for _, rr := range resp.Answer {
 			out = append(out, strings.Join(rr.(*dns.TXT).Txt, ""))
@@ -183,11 +164,8 @@ func TestACMERawModeAndCleanupOfOneValue(t *testing.T) {
 }
 
 func TestBodyLimitWithAndWithoutALength(t *testing.T) {
-	a, err := newAPIServer(newTestState(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.cfg.Store(&apiConfig{maxBody: 100})
+	st := openTest(t, testzone.Store(t, testzone.ExampleOrg))
+	st.http.SetConfig(httpapi.Config{MaxBody: 100})
 	small := `{"type":"A","name":"a","value":"192.0.2.1"}`
 	big := `{"type":"TXT","name":"a","value":"` + strings.Repeat("x", 200) + `"}`
 	for _, tc := range []struct {
@@ -209,7 +187,7 @@ func TestBodyLimitWithAndWithoutALength(t *testing.T) {
 				req.ContentLength = tc.length
 			}
 			rec := httptest.NewRecorder()
-			a.echo.ServeHTTP(rec, req)
+			st.http.Handler().ServeHTTP(rec, req)
 			if rec.Code != tc.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
 			}
@@ -226,9 +204,9 @@ func TestARecordWithoutTTLGetsTheDefault(t *testing.T) {
 	var got struct{ TTL int }
 	json.NewDecoder(resp.Body).Decode(&got)
 	resp.Body.Close()
-	z, _ := st.zones.Load().Get("example.org.")
+	z, _ := st.pipe.Zone("example.org.")
 	n, _ := z.Node("nottl.example.org.")
-	if resp.StatusCode != 200 || got.TTL != defaultTTL || n == nil || n.Type(dns.TypeA)[0].Header().Ttl != defaultTTL {
+	if resp.StatusCode != 200 || got.TTL != record.DefaultTTL || n == nil || n.Type(dns.TypeA)[0].Header().Ttl != record.DefaultTTL {
 		t.Fatalf("status %d, answered ttl %d, served %v", resp.StatusCode, got.TTL, n)
 	}
 }
@@ -291,9 +269,9 @@ func TestRawUTF8NamesAreRelativeAndKeepTheirIDs(t *testing.T) {
 		}
 		ids[got.ID] = true
 	}
-	z, _ := restart(t, st.dir).zones.Load().Get("example.org.")
+	z, _ := restart(t, st).pipe.Zone("example.org.")
 	for _, rr := range z.Records() {
-		delete(ids, recordID(rr))
+		delete(ids, record.ID(rr))
 	}
 	if len(ids) > 0 {
 		t.Fatalf("after a restart no record has the ids %v", ids)
@@ -336,17 +314,13 @@ func TestARetryAfterARestartFindsTheRecord(t *testing.T) {
 	if fmt.Sprint(first) != fmt.Sprint(want) {
 		t.Fatalf("values %q, want %q", first, want)
 	}
-	again := restart(t, st.dir)
-	a, err := newAPIServer(again)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2 := httptest.NewServer(a.echo)
+	again := restart(t, st)
+	srv2 := httptest.NewServer(again.http.Handler())
 	defer srv2.Close()
 	if second := post(srv2.URL); fmt.Sprint(second) != fmt.Sprint(first) {
 		t.Fatalf("after a restart, values %q, before %q", second, first)
 	}
-	z, _ := again.zones.Load().Get("example.org.")
+	z, _ := again.pipe.Zone("example.org.")
 	n, _ := z.Node("q.example.org.")
 	if txt, mx := n.Type(dns.TypeTXT), n.Type(dns.TypeMX); len(txt) != 3 || len(mx) != 1 {
 		t.Fatalf("after a retry: %v %v", txt, mx)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/coredns/caddy"
@@ -13,11 +12,14 @@ import (
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/transfer"
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/acme"
+	"github.com/zoneapi/zoneapi/plugin/auth"
+	"github.com/zoneapi/zoneapi/plugin/dnsserve"
+	"github.com/zoneapi/zoneapi/plugin/gitlog"
+	"github.com/zoneapi/zoneapi/plugin/gitops"
+	"github.com/zoneapi/zoneapi/plugin/httpapi"
 )
-
-const pluginName = "zoneapi"
 
 func init() { plugin.Register(pluginName, setup) }
 
@@ -30,11 +32,15 @@ func setup(c *caddy.Controller) error {
 	if err != nil {
 		return plugin.Error(pluginName, err)
 	}
-	za := &Zoneapi{Fall: cfg.fall, state: st}
+	keys := map[string]*auth.Token{}
+	for _, k := range cfg.updateKeys {
+		keys[k.Name] = k
+	}
+	za := &Zoneapi{&dnsserve.Handler{Fall: cfg.fall, Pipeline: st.pipe, IXFR: st.ixfr, UpdateKeys: keys}}
 	// The API starts, or takes this Corefile's settings, only once the whole
 	// Corefile is accepted; a reload that fails leaves it as it was.
 	c.OnStartup(func() error {
-		if err := st.startAPI(cfg); err != nil {
+		if err := st.configure(cfg); err != nil {
 			return err
 		}
 		var t *transfer.Transfer
@@ -59,19 +65,17 @@ func setup(c *caddy.Controller) error {
 type config struct {
 	dir         string
 	listen      string
-	tokens      []*token
+	tokens      []*auth.Token
 	fall        fall.F
 	maxRecords  int
 	maxBody     int64
 	maxChanges  int
 	maxZones    int
-	updateKeys  []*token
+	updateKeys  []*auth.Token
 	secondaries []string
-	acmeTTL     uint32
-	acmeLease   time.Duration
-	acmeWait    bool
-	acmeWaitMax time.Duration
-	git         *gitConfig // nil: no Git history
+	acme        acme.Settings
+	git         *gitlog.Config // nil: no Git history
+	gitops      *gitops.Config // nil: no remote
 }
 
 const (
@@ -79,8 +83,14 @@ const (
 	defaultListen = "127.0.0.1:8053"
 )
 
+// defaultConfig is what a Corefile without properties says.
+func defaultConfig() config {
+	return config{dir: defaultDir, listen: defaultListen, maxBody: httpapi.DefaultMaxBody,
+		acme: acme.Settings{TTL: acme.DefaultTTL, Lease: acme.DefaultLease, WaitMax: acme.DefaultWaitMax}}
+}
+
 func parse(c *caddy.Controller) (config, error) {
-	cfg := config{dir: defaultDir, listen: defaultListen, maxBody: defaultMaxBody, acmeTTL: defaultACMETTL, acmeLease: defaultACMELease, acmeWaitMax: acmeWaitMax}
+	cfg := defaultConfig()
 	i := 0
 	for c.Next() {
 		if i > 0 {
@@ -130,35 +140,18 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 	case "token":
 		err = addToken(c, cfg)
 	case "update":
-		var k *token
+		var k *auth.Token
 		if k, err = parseUpdateKey(c); err == nil {
 			cfg.updateKeys = append(cfg.updateKeys, k)
 		}
 	case "secondaries":
 		err = parseSecondaries(c, cfg)
 	case "git":
-		cfg.git, err = parseGit(c)
+		cfg.git, cfg.gitops, err = parseGit(c)
 	case "fallthrough":
 		cfg.fall.SetZonesFromArgs(c.RemainingArgs())
-	case "acme_ttl":
-		var n int64
-		if n, err = positive(c, prop); err == nil {
-			cfg.acmeTTL = uint32(min(n, 1<<31-1))
-		}
-	case "acme_lease":
-		var arg string
-		if arg, err = oneArg(c); err == nil {
-			cfg.acmeLease, err = duration(c, prop, arg)
-		}
-	case "acme_wait": // [DURATION]
-		cfg.acmeWait = true
-		switch args := c.RemainingArgs(); len(args) {
-		case 0:
-		case 1:
-			cfg.acmeWaitMax, err = duration(c, prop, args[0])
-		default:
-			err = c.ArgErr()
-		}
+	case "acme_ttl", "acme_lease", "acme_wait":
+		err = parseACME(c, prop, &cfg.acme)
 	case "max_records", "max_changes", "max_zones", "max_body":
 		var n int64
 		if n, err = positive(c, prop); err == nil {
@@ -177,6 +170,33 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 		err = c.Errf("unknown property %q", prop)
 	}
 	return err
+}
+
+// parseACME reads acme_ttl SECONDS, acme_lease DURATION and
+// acme_wait [DURATION].
+func parseACME(c *caddy.Controller, prop string, s *acme.Settings) error {
+	switch prop {
+	case "acme_ttl":
+		n, err := positive(c, prop)
+		s.TTL = uint32(min(n, 1<<31-1))
+		return err
+	case "acme_lease":
+		arg, err := oneArg(c)
+		if err == nil {
+			s.Lease, err = duration(c, prop, arg)
+		}
+		return err
+	}
+	s.Wait = true
+	switch args := c.RemainingArgs(); len(args) {
+	case 0:
+		return nil
+	case 1:
+		var err error
+		s.WaitMax, err = duration(c, prop, args[0])
+		return err
+	}
+	return c.ArgErr()
 }
 
 // oneArg returns the single argument of the current property.
@@ -210,24 +230,6 @@ func duration(c *caddy.Controller, prop, arg string) (time.Duration, error) {
 	return d, nil
 }
 
-// addToken parses a token property and refuses a name or a secret used twice.
-func addToken(c *caddy.Controller, cfg *config) error {
-	t, err := parseToken(c, len(cfg.tokens)+1)
-	if err != nil {
-		return err
-	}
-	for _, o := range cfg.tokens {
-		if o.name == t.name {
-			return c.Errf("token %q is defined twice", t.name)
-		}
-		if o.digest == t.digest {
-			return c.Errf("tokens %s and %s have the same secret", o.name, t.name)
-		}
-	}
-	cfg.tokens = append(cfg.tokens, t)
-	return nil
-}
-
 // parseSecondaries reads `secondaries ADDRESS...`; a bare host is on port 53.
 func parseSecondaries(c *caddy.Controller, cfg *config) error {
 	args := c.RemainingArgs()
@@ -257,78 +259,4 @@ func isLoopback(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// gitConfig is the git property:
-//
-//	git {
-//	    branch NAME
-//	    author NAME EMAIL
-//	    remote URL
-//	    pull INTERVAL
-//	    push
-//	}
-type gitConfig struct {
-	branch      string
-	authorName  string
-	authorEmail string
-	remote      string        // GitOps: the repository to pull from and push to
-	pull        time.Duration // 0: no pulling
-	push        bool
-}
-
-func parseGit(c *caddy.Controller) (*gitConfig, error) {
-	g := &gitConfig{branch: "main", authorName: "zoneapi", authorEmail: "zoneapi@localhost"}
-	if len(c.RemainingArgs()) != 0 {
-		return nil, c.ArgErr()
-	}
-	if !c.NextArg() {
-		return g, nil
-	}
-	err := parseBlock(c, "git", func(prop string, vals []string) error {
-		switch prop {
-		case "branch":
-			if len(vals) != 1 {
-				return c.ArgErr()
-			}
-			if err := plumbing.NewBranchReferenceName(vals[0]).Validate(); err != nil || strings.HasPrefix(vals[0], "-") {
-				return c.Errf("git: branch %q is not a valid branch name", vals[0])
-			}
-			g.branch = vals[0]
-		case "author":
-			if len(vals) != 2 || vals[0] == "" || !strings.Contains(vals[1], "@") {
-				return c.Errf("git: author needs a name and an email address, e.g. author \"DNS bot\" dns@example.org")
-			}
-			g.authorName, g.authorEmail = vals[0], strings.Trim(vals[1], "<>")
-		case "remote":
-			if len(vals) != 1 || vals[0] == "" {
-				return c.ArgErr()
-			}
-			g.remote = vals[0]
-		case "pull":
-			if len(vals) != 1 {
-				return c.ArgErr()
-			}
-			d, err := duration(c, "git pull", vals[0])
-			if err != nil {
-				return err
-			}
-			g.pull = d
-		case "push":
-			if len(vals) != 0 {
-				return c.ArgErr()
-			}
-			g.push = true
-		default:
-			return c.Errf("git: unknown property %q", prop)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if (g.pull > 0 || g.push) && g.remote == "" {
-		return nil, c.Errf("git: pull and push need a remote")
-	}
-	return g, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/zoneapi/zoneapi/plugin/acme"
+	"github.com/zoneapi/zoneapi/plugin/internal/testzone"
 )
 
 func TestParse(t *testing.T) {
@@ -43,7 +45,7 @@ func TestParse(t *testing.T) {
 			}
 		}},
 		{input: "zoneapi " + dir + " {\n token acme {\n  secret s\n  zones example.org\n  names _acme-challenge.*\n  types TXT\n }\n}", check: func(t *testing.T, c config) {
-			if len(c.tokens) != 1 || c.tokens[0].name != "acme" || len(c.tokens[0].types) != 1 || c.tokens[0].full() {
+			if len(c.tokens) != 1 || c.tokens[0].Name != "acme" || len(c.tokens[0].Types) != 1 || c.tokens[0].Full() {
 				t.Errorf("scoped token: %+v", c.tokens)
 			}
 		}},
@@ -53,24 +55,24 @@ func TestParse(t *testing.T) {
 		{input: "zoneapi " + dir + " {\n token x {\n  secret a\n }\n token x {\n  secret b\n }\n}", wantErr: "defined twice"},
 		{input: "zoneapi " + dir + " {\n max_changes 0\n}", wantErr: "positive"},
 		{input: "zoneapi " + dir + " {\n token acme {\n  secret_file " + secretFile + "\n }\n}", check: func(t *testing.T, c config) {
-			if c.tokens[0].digest != sha256.Sum256([]byte("from-a-file")) {
+			if c.tokens[0].Digest != sha256.Sum256([]byte("from-a-file")) {
 				t.Error("secret_file: the token's secret is not the file's trimmed contents")
 			}
 		}},
 		{input: "zoneapi " + dir + " {\n token acme {\n  secret_file /nonexistent\n }\n}", wantErr: "secret_file"},
 		{input: "zoneapi " + dir + " {\n acme_ttl 30\n acme_lease 2h\n acme_wait 10s\n}", check: func(t *testing.T, c config) {
-			if c.acmeTTL != 30 || c.acmeLease != 2*time.Hour || !c.acmeWait || c.acmeWaitMax != 10*time.Second {
+			if c.acme.TTL != 30 || c.acme.Lease != 2*time.Hour || !c.acme.Wait || c.acme.WaitMax != 10*time.Second {
 				t.Errorf("acme: %+v", c)
 			}
 		}},
 		{input: "zoneapi " + dir + " {\n acme_wait\n}", check: func(t *testing.T, c config) {
-			if !c.acmeWait || c.acmeWaitMax != acmeWaitMax {
-				t.Errorf("acme_wait without a duration: %v %v", c.acmeWait, c.acmeWaitMax)
+			if !c.acme.Wait || c.acme.WaitMax != acme.DefaultWaitMax {
+				t.Errorf("acme_wait without a duration: %v %v", c.acme.Wait, c.acme.WaitMax)
 			}
 		}},
 		{input: "zoneapi " + dir + " {\n acme_lease forever\n}", wantErr: "duration"},
 		{input: "zoneapi " + dir + " {\n update ddns-key {\n  names *.dyn.example.org\n  types A AAAA\n }\n update other.\n}", check: func(t *testing.T, c config) {
-			if len(c.updateKeys) != 2 || c.updateKeys[0].name != "ddns-key." || len(c.updateKeys[0].types) != 2 || !c.updateKeys[1].full() {
+			if len(c.updateKeys) != 2 || c.updateKeys[0].Name != "ddns-key." || len(c.updateKeys[0].Types) != 2 || !c.updateKeys[1].Full() {
 				t.Errorf("update keys: %+v %+v", c.updateKeys[0], c.updateKeys[1])
 			}
 		}},
@@ -106,14 +108,14 @@ func TestParse(t *testing.T) {
 
 func TestSetupLoadsTheStoreAndSharesItAcrossInstances(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(exampleOrg), 0o644)
+	os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(testzone.ExampleOrg), 0o644)
 	os.WriteFile(filepath.Join(dir, "bad.example.zone"), []byte("garbage\n"), 0o644)
 	c := caddy.NewTestController("dns", "zoneapi "+dir)
 	if err := setup(c); err != nil {
 		t.Fatal(err)
 	}
 	st := registry[dir]
-	if st == nil || st.zones.Load().Len() != 1 || !st.ready.Load() {
+	if st == nil || st.pipe.Zones().Len() != 1 {
 		t.Fatalf("want one zone loaded and ready, got %+v", st)
 	}
 	// A second instance (a Corefile reload) shares the state without reading the files again.

@@ -55,15 +55,6 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
-// AcmeRequest lego httpreq's default body (`fqdn`, `value`) or its RAW body (`domain`, `token`, `keyAuth`). Member names are matched exactly, as lego sends them; other members are ignored.
-type AcmeRequest struct {
-	Domain  *string `json:"domain,omitempty"`
-	Fqdn    *string `json:"fqdn,omitempty"`
-	KeyAuth *string `json:"keyAuth,omitempty"`
-	Token   *string `json:"token,omitempty"`
-	Value   *string `json:"value,omitempty"`
-}
-
 // Change `add` adds `value`; `delete` removes the record with `value` (or with
 // `id`); `replace_rrset` makes `values` the RRset; `delete_rrset` removes
 // the RRset.
@@ -387,14 +378,6 @@ type Unprocessable = Problem
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
-// AcmePresentParams defines parameters for AcmePresent.
-type AcmePresentParams struct {
-	// Wait Also wait until every secondary listed with `secondaries` serves the change (at
-	// most 60 s, or the duration of `acme_wait`; 504 if one does not). `acme_wait` in the
-	// Corefile makes waiting the default.
-	Wait *bool `form:"wait,omitempty" json:"wait,omitempty"`
-}
-
 // PullGitParams defines parameters for PullGit.
 type PullGitParams struct {
 	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
@@ -541,12 +524,6 @@ type ImportZoneParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
-// AcmeCleanupJSONRequestBody defines body for AcmeCleanup for application/json ContentType.
-type AcmeCleanupJSONRequestBody = AcmeRequest
-
-// AcmePresentJSONRequestBody defines body for AcmePresent for application/json ContentType.
-type AcmePresentJSONRequestBody = AcmeRequest
-
 // CreateZoneJSONRequestBody defines body for CreateZone for application/json ContentType.
 type CreateZoneJSONRequestBody = Zone
 
@@ -564,12 +541,6 @@ type ReplaceRRsetJSONRequestBody = RRsetInput
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// AcmeCleanup Remove an ACME DNS-01 challenge (lego httpreq)
-	// (POST /acme/httpreq/cleanup)
-	AcmeCleanup(ctx echo.Context) error
-	// AcmePresent Publish an ACME DNS-01 challenge (lego httpreq)
-	// (POST /acme/httpreq/present)
-	AcmePresent(ctx echo.Context, params AcmePresentParams) error
 	// GetGitStatus The state of the store's Git history and GitOps
 	// (GET /git)
 	GetGitStatus(ctx echo.Context) error
@@ -653,33 +624,6 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
-}
-
-// AcmeCleanup converts echo context to params.
-func (w *ServerInterfaceWrapper) AcmeCleanup(ctx echo.Context) error {
-	var err error
-
-	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.AcmeCleanup(ctx)
-	return err
-}
-
-// AcmePresent converts echo context to params.
-func (w *ServerInterfaceWrapper) AcmePresent(ctx echo.Context) error {
-	var err error
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params AcmePresentParams
-	// ------------- Optional query parameter "wait" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "wait", ctx.QueryParams(), &params.Wait, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter wait: %s", err))
-	}
-
-	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.AcmePresent(ctx, params)
-	return err
 }
 
 // GetGitStatus converts echo context to params.
@@ -1731,8 +1675,6 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/zones/:zoneName/reload", wrapper.ReloadZone, options.OperationMiddlewares["reloadZone"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/propagation", wrapper.GetPropagation, options.OperationMiddlewares["getPropagation"]...)
 	router.POST(options.BaseURL+"/reload", wrapper.ReloadAllZones, options.OperationMiddlewares["reloadAllZones"]...)
-	router.POST(options.BaseURL+"/acme/httpreq/present", wrapper.AcmePresent, options.OperationMiddlewares["acmePresent"]...)
-	router.POST(options.BaseURL+"/acme/httpreq/cleanup", wrapper.AcmeCleanup, options.OperationMiddlewares["acmeCleanup"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/revisions", wrapper.ListZoneRevisions, options.OperationMiddlewares["listZoneRevisions"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/revisions/:revisionId", wrapper.GetZoneRevision, options.OperationMiddlewares["getZoneRevision"]...)
 	router.POST(options.BaseURL+"/zones/:zoneName/revisions/:revisionId/revert", wrapper.RevertZone, options.OperationMiddlewares["revertZone"]...)
@@ -1770,277 +1712,6 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
-
-type AcmeCleanupRequestObject struct {
-	Body *AcmeCleanupJSONRequestBody
-}
-
-type AcmeCleanupResponseObject interface {
-	VisitAcmeCleanupResponse(w http.ResponseWriter) error
-}
-
-type AcmeCleanup200Response struct {
-}
-
-func (response AcmeCleanup200Response) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
-	w.WriteHeader(200)
-	return nil
-}
-
-type AcmeCleanup400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
-
-func (response AcmeCleanup400ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmeCleanup401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response AcmeCleanup401ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmeCleanup403ApplicationProblemPlusJSONResponse struct {
-	ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response AcmeCleanup403ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmeCleanup404ApplicationProblemPlusJSONResponse struct {
-	NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response AcmeCleanup404ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmeCleanup422ApplicationProblemPlusJSONResponse struct {
-	UnprocessableApplicationProblemPlusJSONResponse
-}
-
-func (response AcmeCleanup422ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmeCleanup503ApplicationProblemPlusJSONResponse struct {
-	StoreUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response AcmeCleanup503ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(503)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmeCleanup507ApplicationProblemPlusJSONResponse struct {
-	InsufficientStorageApplicationProblemPlusJSONResponse
-}
-
-func (response AcmeCleanup507ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(507)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmePresentRequestObject struct {
-	Params AcmePresentParams
-	Body   *AcmePresentJSONRequestBody
-}
-
-type AcmePresentResponseObject interface {
-	VisitAcmePresentResponse(w http.ResponseWriter) error
-}
-
-type AcmePresent200Response struct {
-}
-
-func (response AcmePresent200Response) VisitAcmePresentResponse(w http.ResponseWriter) error {
-	w.WriteHeader(200)
-	return nil
-}
-
-type AcmePresent400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
-
-func (response AcmePresent400ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmePresent401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response AcmePresent401ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmePresent403ApplicationProblemPlusJSONResponse struct {
-	ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response AcmePresent403ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmePresent404ApplicationProblemPlusJSONResponse struct {
-	NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response AcmePresent404ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmePresent422ApplicationProblemPlusJSONResponse struct {
-	UnprocessableApplicationProblemPlusJSONResponse
-}
-
-func (response AcmePresent422ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmePresent503ApplicationProblemPlusJSONResponse struct {
-	StoreUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response AcmePresent503ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(503)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmePresent504ApplicationProblemPlusJSONResponse Problem
-
-func (response AcmePresent504ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(504)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type AcmePresent507ApplicationProblemPlusJSONResponse struct {
-	InsufficientStorageApplicationProblemPlusJSONResponse
-}
-
-func (response AcmePresent507ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(507)
-	_, err := buf.WriteTo(w)
-	return err
-}
 
 type GetGitStatusRequestObject struct {
 }
@@ -5126,12 +4797,6 @@ func (response ImportZone507ApplicationProblemPlusJSONResponse) VisitImportZoneR
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// AcmeCleanup Remove an ACME DNS-01 challenge (lego httpreq)
-	// (POST /acme/httpreq/cleanup)
-	AcmeCleanup(ctx context.Context, request AcmeCleanupRequestObject) (AcmeCleanupResponseObject, error)
-	// AcmePresent Publish an ACME DNS-01 challenge (lego httpreq)
-	// (POST /acme/httpreq/present)
-	AcmePresent(ctx context.Context, request AcmePresentRequestObject) (AcmePresentResponseObject, error)
 	// GetGitStatus The state of the store's Git history and GitOps
 	// (GET /git)
 	GetGitStatus(ctx context.Context, request GetGitStatusRequestObject) (GetGitStatusResponseObject, error)
@@ -5222,100 +4887,6 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
-}
-
-// AcmeCleanup operation middleware
-func (sh *strictHandler) AcmeCleanup(ctx echo.Context) error {
-	var request AcmeCleanupRequestObject
-
-	var body AcmeCleanupJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
-		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
-	}
-	if err != nil {
-		return err
-	}
-	request.Body = &body
-
-	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.AcmeCleanup(ctx.Request().Context(), request.(AcmeCleanupRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "AcmeCleanup")
-	}
-
-	response, err := handler(ctx, request)
-
-	if err != nil {
-		return err
-	} else if validResponse, ok := response.(AcmeCleanupResponseObject); ok {
-		return validResponse.VisitAcmeCleanupResponse(ctx.Response())
-	} else if response != nil {
-		return fmt.Errorf("unexpected response type: %T", response)
-	}
-	return nil
-}
-
-// AcmePresent operation middleware
-func (sh *strictHandler) AcmePresent(ctx echo.Context, params AcmePresentParams) error {
-	var request AcmePresentRequestObject
-
-	request.Params = params
-
-	var body AcmePresentJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
-		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
-	}
-	if err != nil {
-		return err
-	}
-	request.Body = &body
-
-	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.AcmePresent(ctx.Request().Context(), request.(AcmePresentRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "AcmePresent")
-	}
-
-	response, err := handler(ctx, request)
-
-	if err != nil {
-		return err
-	} else if validResponse, ok := response.(AcmePresentResponseObject); ok {
-		return validResponse.VisitAcmePresentResponse(ctx.Response())
-	} else if response != nil {
-		return fmt.Errorf("unexpected response type: %T", response)
-	}
-	return nil
 }
 
 // GetGitStatus operation middleware

@@ -1,9 +1,0 @@
-//go:build !unix
-
-package zoneapi
-
-import "time"
-
-// processCPU is 0 where the process's CPU time is not read: a gathering
-// writer then stops waiting after its first millisecond.
-func processCPU() time.Duration { return 0 }

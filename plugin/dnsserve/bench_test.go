@@ -1,0 +1,44 @@
+package dnsserve
+
+import (
+	"context"
+	"net"
+	"testing"
+
+	"github.com/coredns/coredns/plugin/test"
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/internal/testzone"
+)
+
+// BenchmarkServeDNS measures the whole query path of the handler, the reply
+// message included; the packing and writing that the server does are not.
+func BenchmarkServeDNS(b *testing.B) {
+	za := newTestHandler(b, map[string]string{"example.org.": testzone.ExampleOrg})
+	for _, c := range []struct {
+		name  string
+		qname string
+	}{
+		{"hit", "www.example.org."}, {"nxdomain", "nothere.example.org."},
+		{"wildcard", "x.dev.example.org."}, {"referral", "www.sub.example.org."},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			m := new(dns.Msg).SetQuestion(c.qname, dns.TypeA)
+			m.SetEdns0(1232, false)
+			w := &discard{}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				za.ServeDNS(ctx, w, m)
+			}
+		})
+	}
+}
+
+// discard is a UDP ResponseWriter that drops the reply. Its address is
+// made once, as a server's is, so that only the plugin's allocations count.
+type discard struct{ test.ResponseWriter }
+
+var clientAddr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40212}
+
+func (d *discard) RemoteAddr() net.Addr    { return clientAddr }
+func (d *discard) WriteMsg(*dns.Msg) error { return nil }

@@ -1,0 +1,25 @@
+package dnsserve
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/auth"
+)
+
+// An update's record whose RDATA was cut short (miekg/dns leaves the rest
+// empty, here an SRV's target) is FORMERR before anything is applied: the
+// zone's file could not hold it. The whole record is taken.
+func TestPrescanRefusesRDATAThatDoesNotReadBack(t *testing.T) {
+	key := &auth.Token{Name: "k"}
+	cut := &dns.SRV{Hdr: dns.RR_Header{Name: "_s._tcp.example.org.", Rrtype: dns.TypeSRV, Class: dns.ClassINET, Ttl: 300}, Port: 443}
+	var rc rcodeError
+	if err := prescan("example.org.", []dns.RR{cut}, key); !errors.As(err, &rc) || int(rc) != dns.RcodeFormatError {
+		t.Fatalf("an SRV without its target: %v, want FORMERR", err)
+	}
+	whole, _ := dns.NewRR("_s._tcp.example.org. 300 IN SRV 0 5 443 www.example.org.")
+	if err := prescan("example.org.", []dns.RR{whole}, key); err != nil {
+		t.Fatalf("an SRV: %v", err)
+	}
+}

@@ -1,0 +1,57 @@
+package httpapi
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/zoneapi/zoneapi/plugin/auth"
+)
+
+// The two ways a request fails authentication; adapters say them in their
+// own format (401).
+var (
+	ErrNoToken      = errors.New("no token in the request")
+	ErrUnknownToken = errors.New("the token is not known")
+)
+
+// authenticate finds the token of the request (Bearer, or the password of
+// Basic, as lego's httpreq sends it) and puts it in the request's context
+// (auth.From), or refuses the request. With no token configured every
+// request is auth.Anonymous and may do everything; the API then only
+// listens on loopback (the Corefile's parse refuses anything else).
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cfg := s.cfg.Load()
+		path := c.Request().URL.Path
+		if len(cfg.Tokens) == 0 {
+			return next(c)
+		}
+		if a := s.adapterFor(path); a != nil && a.Public(path) {
+			return next(c)
+		}
+		secret := ""
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		if s, ok := strings.CutPrefix(h, "Bearer "); ok {
+			secret = strings.TrimSpace(s)
+		} else if _, pw, ok := c.Request().BasicAuth(); ok {
+			secret = pw
+		}
+		if secret == "" {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="zoneapi"`)
+			return ErrNoToken
+		}
+		found := auth.Find(cfg.Tokens, secret)
+		if found == nil {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="zoneapi", error="invalid_token"`)
+			return ErrUnknownToken
+		}
+		c.SetRequest(c.Request().WithContext(auth.With(c.Request().Context(), found)))
+		return next(c)
+	}
+}
+
+// Unauthorized reports whether err is a failed authentication.
+func Unauthorized(err error) bool {
+	return errors.Is(err, ErrNoToken) || errors.Is(err, ErrUnknownToken)
+}

@@ -1,0 +1,190 @@
+// Package httpapi is the HTTP listener that every control API shares: one
+// Echo server per store, which survives a Corefile reload, with what all
+// APIs need (authentication to an auth.Token, a body limit, metrics,
+// recovery) and what several may use (OpenAPI request validation,
+// Idempotency-Key, X-Change-Reason). Each API is an Adapter mounted at its
+// base path, with its own routes and its own error format. It knows
+// nothing of zones.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	clog "github.com/coredns/coredns/plugin/pkg/log"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/zoneapi/zoneapi/plugin/auth"
+)
+
+var log = clog.NewWithPlugin("zoneapi")
+
+// Adapter is one API on the listener: /v1, ACME httpreq, and next the
+// Hetzner, PowerDNS and MCP APIs. An adapter depends on the change
+// pipeline and on read-only snapshots; the server depends on none of them.
+type Adapter interface {
+	// Base is the path the adapter serves under, such as /v1.
+	Base() string
+	// Mount adds the adapter's routes under Base, with the middleware they
+	// need (in a group of their own, or per route).
+	Mount(e *echo.Echo)
+	// Public reports whether a request to path needs no token.
+	Public(path string) bool
+	// Error writes err, returned by a route or a middleware, in the API's
+	// own error format.
+	Error(c echo.Context, err error)
+}
+
+// Config is what a Corefile says about the listener; a reload swaps it
+// whole.
+type Config struct {
+	Tokens  []*auth.Token // none: every request is auth.Anonymous (loopback only)
+	MaxBody int64
+}
+
+// DefaultMaxBody bounds a request body unless max_body says otherwise.
+const DefaultMaxBody = 8 << 20
+
+// Timeouts of the http.Server: a slow or stuck client cannot hold a
+// connection or a goroutine for long.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 10 * time.Second
+)
+
+// Server is the listener of one store. It belongs to the store, not to a
+// plugin instance, so a Corefile reload keeps it listening (only a
+// changed listen address restarts it).
+type Server struct {
+	cfg      atomic.Pointer[Config]
+	echo     *echo.Echo
+	adapters []Adapter // by base path, longest first
+
+	mu   sync.Mutex
+	addr string
+	srv  *http.Server
+}
+
+// New returns a server of the adapters, not listening yet (Configure).
+func New(adapters ...Adapter) *Server {
+	s := &Server{}
+	s.cfg.Store(&Config{MaxBody: DefaultMaxBody})
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.Recover())
+	e.Use(s.observe)
+	e.Use(s.limitBody)
+	e.Use(s.authenticate)
+	for _, a := range adapters {
+		a.Mount(e)
+	}
+	s.adapters = append([]Adapter(nil), adapters...)
+	sortByBase(s.adapters)
+	s.echo = e
+	return s
+}
+
+// Handler is the server's HTTP handler, for tests.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+func sortByBase(as []Adapter) {
+	for i := 1; i < len(as); i++ {
+		for j := i; j > 0 && len(as[j].Base()) > len(as[j-1].Base()); j-- {
+			as[j], as[j-1] = as[j-1], as[j]
+		}
+	}
+}
+
+// adapterFor returns the adapter whose base is the longest prefix of path,
+// or the first one mounted.
+func (s *Server) adapterFor(path string) Adapter {
+	for _, a := range s.adapters {
+		if b := a.Base(); path == b || strings.HasPrefix(path, b+"/") {
+			return a
+		}
+	}
+	if len(s.adapters) == 0 {
+		return nil
+	}
+	return s.adapters[len(s.adapters)-1]
+}
+
+// handleError is Echo's error handler: the adapter of the path writes the
+// error in its own format.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	if a := s.adapterFor(c.Request().URL.Path); a != nil {
+		a.Error(c, err)
+		return
+	}
+	c.String(http.StatusInternalServerError, err.Error())
+}
+
+// SetConfig takes a (new) Corefile's settings.
+func (s *Server) SetConfig(cfg Config) { s.cfg.Store(&cfg) }
+
+// Listen makes the server listen on addr, starting it or moving it there
+// as needed.
+func (s *Server) Listen(addr string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil && s.addr == addr {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api listen %s: %w", addr, err)
+	}
+	old := s.srv
+	s.srv = &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+	s.addr = addr
+	srv := s.srv
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Errorf("api on %s: %v", addr, err)
+		}
+	}()
+	log.Infof("api listening on http://%s", ln.Addr())
+	if old != nil {
+		go shutdown(old)
+	}
+	return nil
+}
+
+// Stop shuts the listener down gracefully: requests in flight finish.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		shutdown(s.srv)
+		s.srv = nil
+	}
+}
+
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warningf("api shutdown: %v", err)
+	}
+}

@@ -1,0 +1,181 @@
+package zoneapi
+
+import (
+	"sync"
+
+	clog "github.com/coredns/coredns/plugin/pkg/log"
+	"github.com/coredns/coredns/plugin/transfer"
+	"github.com/zoneapi/zoneapi/plugin/acme"
+	"github.com/zoneapi/zoneapi/plugin/gitlog"
+	"github.com/zoneapi/zoneapi/plugin/gitops"
+	"github.com/zoneapi/zoneapi/plugin/httpapi"
+	"github.com/zoneapi/zoneapi/plugin/ixfr"
+	"github.com/zoneapi/zoneapi/plugin/notify"
+	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/record"
+	"github.com/zoneapi/zoneapi/plugin/rest"
+)
+
+var log = clog.NewWithPlugin(pluginName)
+
+// instance is one zone store and the parts that serve and change it. It
+// outlives a Corefile reload: the new plugin instances acquire the one the
+// old ones hold, so zones are not read again and nothing changes for
+// queries; only the settings are swapped.
+type instance struct {
+	dir  string
+	refs int // guarded by registryMu
+
+	pipe     *pipeline.Pipeline
+	ixfr     *ixfr.Log
+	notifier *notify.Notifier
+	http     *httpapi.Server
+
+	configs   []func(config) // each part takes a (new) Corefile's settings
+	stop      chan struct{}  // closed by the last release: the background goroutines end
+	closers   []func()       // run in order by the last release, after stop
+	closeOnce sync.Once
+}
+
+var (
+	registryMu sync.Mutex
+	registry   = map[string]*instance{}
+)
+
+// acquire returns the instance of the store in cfg.dir, loading it the
+// first time.
+func acquire(cfg config) (*instance, error) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if st, ok := registry[cfg.dir]; ok {
+		st.refs++
+		return st, nil
+	}
+	st, err := open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	registry[cfg.dir] = st
+	return st, nil
+}
+
+// open loads the store of cfg.dir and starts its parts: the steps after
+// publication in the order they hear of a change (IXFR, record ids,
+// NOTIFY, Git, the audit line), the background work, and the APIs.
+func open(cfg config) (*instance, error) {
+	pipe, replayed, err := pipeline.Open(cfg.dir, pipeline.Limits{MaxRecords: cfg.maxRecords, MaxZones: cfg.maxZones})
+	if err != nil {
+		return nil, err
+	}
+	st := &instance{dir: cfg.dir, refs: 1, pipe: pipe, ixfr: ixfr.New(), notifier: notify.New(), stop: make(chan struct{})}
+	ids := record.NewIndex(pipe.Zone)
+	pipe.Listen(st.ixfr)
+	pipe.Listen(ids)
+	pipe.Listen(st.notifier)
+	var git *gitlog.Committer
+	if cfg.git != nil {
+		// A history that cannot be opened does not stop DNS: the zones are
+		// served, and the log and getGitStatus say that there is no history.
+		if git, err = gitlog.Open(cfg.dir, *cfg.git, pipe.Zones().Zones(), replayed); err != nil {
+			log.Errorf("git: %v; serving without a Git history", err)
+			git = nil
+		} else {
+			pipe.Listen(git)
+		}
+	}
+	audit := pipeline.NewAudit()
+	pipe.Listen(audit)
+
+	pipe.Start()
+	go st.notifier.Run(st.stop)
+	var ops *gitops.GitOps
+	if git != nil && cfg.gitops != nil {
+		if ops, err = gitops.Start(*cfg.gitops, git, pipe, st.stop); err != nil {
+			log.Errorf("git: %v; not pulling or pushing", err)
+		}
+	}
+	st.closers = append(st.closers, pipe.Close)
+	if git != nil {
+		st.closers = append(st.closers, git.Close)
+	}
+	st.closers = append(st.closers, audit.Close)
+
+	adapters, err := st.adapters(ids, git, ops)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	st.http = httpapi.New(adapters...)
+	return st, nil
+}
+
+// adapters makes the APIs of the listener, each with what it needs and
+// what it takes from the Corefile.
+func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gitops.GitOps) ([]httpapi.Adapter, error) {
+	v1, err := rest.New(rest.Deps{Pipeline: st.pipe, IDs: ids, Notifier: st.notifier, Git: git, GitOps: ops})
+	if err != nil {
+		return nil, err
+	}
+	st.configs = append(st.configs, func(cfg config) { v1.Configure(rest.Settings{MaxChanges: cfg.maxChanges}) })
+	challenges, err := acme.New(st.pipe, st.notifier)
+	if err != nil {
+		return nil, err
+	}
+	go challenges.Sweep(st.stop)
+	st.configs = append(st.configs, func(cfg config) { challenges.Configure(cfg.acme) })
+	return []httpapi.Adapter{v1, challenges}, nil
+}
+
+// configure gives the store a (new) Corefile's settings and makes the API
+// listen where it says.
+func (st *instance) configure(cfg config) error {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	st.settings(cfg)
+	return st.http.Listen(cfg.listen)
+}
+
+// settings gives every part cfg's settings.
+func (st *instance) settings(cfg config) {
+	st.pipe.SetLimits(pipeline.Limits{MaxRecords: cfg.maxRecords, MaxZones: cfg.maxZones})
+	st.notifier.SetSecondaries(cfg.secondaries)
+	for _, f := range st.configs {
+		f(cfg)
+	}
+	st.http.SetConfig(httpapi.Config{Tokens: cfg.tokens, MaxBody: cfg.maxBody})
+}
+
+// useTransfer is called at startup with the server's transfer plugin, if
+// any; every zone is announced to the secondaries once.
+func (st *instance) useTransfer(t *transfer.Transfer) {
+	var origins []string
+	for _, z := range st.pipe.Zones().Zones() {
+		origins = append(origins, z.Origin())
+	}
+	st.notifier.UseTransfer(t, origins)
+}
+
+// release drops a reference; the last one stops everything.
+func release(st *instance) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	st.refs--
+	if st.refs == 0 {
+		delete(registry, st.dir)
+		if st.http != nil {
+			st.http.Stop()
+		}
+		st.close()
+	}
+}
+
+// close ends the background work, compacts every zone and closes the
+// history and the audit log.
+func (st *instance) close() {
+	st.closeOnce.Do(func() {
+		close(st.stop)
+		for _, f := range st.closers {
+			f()
+		}
+	})
+}

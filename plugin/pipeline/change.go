@@ -1,0 +1,88 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// Meta says who made a change, how and why: the audit line and the Git
+// commit carry it.
+type Meta struct {
+	Op     string // the API's operationId, or update, acmeExpire, pull, ...
+	Actor  string // the token's or TSIG key's name
+	Reason string // X-Change-Reason, if given
+	Detail string // what the change was, in a few words, for the audit line
+}
+
+// Edit makes a change's edits to tx, a transaction on z. It runs on the
+// writer, on the zone as the changes before it left it, not as the client
+// saw it: that is where RFC 2136 prerequisites, a record found by its id
+// and an expected serial are decided. It must not block or keep tx.
+type Edit func(z *zone.Zone, tx *zone.Txn) error
+
+// Change is one change to one zone.
+type Change struct {
+	Zone string // the origin, a lower-case FQDN
+	Meta Meta
+	// IfSerial, when set, is the serial the zone must be at (If-Match);
+	// ErrStale otherwise.
+	IfSerial *uint32
+	Edit     Edit
+	// DryRun builds the change and returns it without making it.
+	DryRun bool
+}
+
+// Result is what a change did: the zone before and after it, and the
+// records it removed and added (the SOA's versions among them).
+type Result struct {
+	Old, New       *zone.Zone
+	Removed, Added []dns.RR
+}
+
+// Apply makes the change c: its edits, then the serial bumped once, the
+// zone-wide rules checked, the new zone made durable and only then
+// published. A change that returns is on disk and answered over DNS; one
+// that failed changed nothing. Writers are serialized; readers never wait.
+func (p *Pipeline) Apply(c Change) (Result, error) {
+	if c.DryRun {
+		return p.dryRun(c)
+	}
+	r := &request{Change: c, done: make(chan struct{})}
+	p.queueMu.Lock()
+	p.queue = append(p.queue, r)
+	start := !p.writing
+	p.writing = true
+	p.queueMu.Unlock()
+	if start {
+		go p.writer()
+	}
+	<-r.done
+	return r.res, r.err
+}
+
+// dryRun builds c on the current zone and returns what it would publish.
+func (p *Pipeline) dryRun(c Change) (Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	z, ok := p.Zone(c.Zone)
+	if !ok {
+		return Result{}, fmt.Errorf("%s: %w", c.Zone, ErrZoneNotFound)
+	}
+	nz, touched, err := build(z, c, p.Limits().MaxRecords)
+	if err != nil {
+		return Result{Old: z}, err
+	}
+	del, add := zone.Diff(z, nz, touched)
+	return Result{Old: z, New: nz, Removed: del, Added: add}, nil
+}
+
+// request is a change waiting for the writer, and then its outcome.
+type request struct {
+	Change
+	res     Result
+	touched [][]byte // the keys of the names the change touched
+	err     error
+	done    chan struct{} // closed once the outcome is set
+}

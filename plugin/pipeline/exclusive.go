@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// Exclusive runs fn with the pipeline to itself: no change is applied
+// while it runs, so what fn reads of the served zones stays true until it
+// returns. A GitOps pull uses it to compare the history with the remote,
+// install the pulled zones and move the branch as one step.
+func (p *Pipeline) Exclusive(fn func(x *Excl) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return fn(&Excl{p: p})
+}
+
+// Excl is the pipeline as Exclusive gives it to its function.
+type Excl struct{ p *Pipeline }
+
+// Zones returns the published snapshot.
+func (x *Excl) Zones() *zone.Set { return x.p.zones.Load() }
+
+// File is a zone's new content from a file, for Install.
+type File struct {
+	Zone string     // the origin
+	Name string     // the file's name in the store
+	New  *zone.Zone // nil: the zone is deleted
+	Data []byte     // the file's bytes; its serial may be raised
+}
+
+// Install writes files to the store and publishes them in one swap, as
+// content whose commit is in the Git history already (InHistory). A zone
+// whose serial is not above the one served gets one above it, and a new
+// file: those are returned, by file name, to be committed. If one file
+// cannot be written, those written before it are put back and nothing is
+// published.
+func (x *Excl) Install(m Meta, files []File) (raised map[string][]byte, err error) {
+	p := x.p
+	set := p.zones.Load()
+	raised = map[string][]byte{}
+	for i, f := range files {
+		cur, ok := set.Get(f.Zone)
+		if f.New == nil || !ok || SerialGreater(f.New.Serial(), cur.Serial()) {
+			continue
+		}
+		z, err := raise(f.New, cur.Serial())
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := store.Format(&buf, z); err != nil {
+			return nil, err
+		}
+		files[i].New, files[i].Data = z, buf.Bytes()
+		raised[f.Name] = files[i].Data
+	}
+	for i, f := range files {
+		if f.New == nil {
+			err = store.RemoveFile(p.dir, f.Zone)
+		} else {
+			data := f.Data
+			err = store.WriteAtomic(p.dir, f.Name, func(w io.Writer) error { _, err := w.Write(data); return err })
+		}
+		if err != nil {
+			p.restore(files[:i])
+			return nil, persistError(err)
+		}
+	}
+	delta := 0
+	var events []*Event
+	for _, f := range files {
+		cur, ok := set.Get(f.Zone)
+		if ok {
+			delta -= cur.Len()
+			p.removeJournal(f.Zone) // its changes are committed, and in the file
+		}
+		e := &Event{Kind: Replaced, Zone: f.Zone, Old: cur, New: f.New, Meta: m, InHistory: true}
+		if f.New == nil {
+			set = set.Without(f.Zone)
+			delete(p.written, f.Zone)
+			e.Kind = Deleted
+		} else {
+			set = set.With(f.New)
+			delta += f.New.Len()
+			p.stamp(f.Zone)
+		}
+		if ok || f.New != nil {
+			events = append(events, e)
+		}
+	}
+	p.publish(set, delta, events)
+	return raised, nil
+}
+
+// restore puts back the files of zones a failed Install had written.
+func (p *Pipeline) restore(written []File) {
+	set := p.zones.Load()
+	for _, f := range written {
+		if z, ok := set.Get(f.Zone); ok {
+			if err := store.WriteFile(p.dir, z); err != nil {
+				log.Errorf("restoring %s after a failed install: %v", f.Name, err)
+			}
+		} else {
+			store.RemoveFile(p.dir, f.Zone)
+		}
+	}
+}

@@ -1,0 +1,199 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/miekg/dns"
+	spec "github.com/zoneapi/zoneapi"
+	"github.com/zoneapi/zoneapi/plugin/api"
+	"github.com/zoneapi/zoneapi/plugin/auth"
+	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/problem"
+	"github.com/zoneapi/zoneapi/plugin/record"
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// ListZones implements api.StrictServerInterface.
+func (a *API) ListZones(ctx context.Context, _ api.ListZonesRequestObject) (api.ListZonesResponseObject, error) {
+	tok := auth.From(ctx)
+	out := api.ListZones200JSONResponse{}
+	for _, z := range a.Pipeline.Zones().Zones() {
+		if tok.CanRead(z.Origin()) {
+			out = append(out, apiZone(z, false))
+		}
+	}
+	return out, nil
+}
+
+// GetZone implements api.StrictServerInterface.
+func (a *API) GetZone(ctx context.Context, req api.GetZoneRequestObject) (api.GetZoneResponseObject, error) {
+	z, err := a.readable(ctx, req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetZone200JSONResponse{Body: apiZone(z, true), Headers: api.GetZone200ResponseHeaders{ETag: ptr(etag(z))}}, nil
+}
+
+// CreateZone implements api.StrictServerInterface.
+func (a *API) CreateZone(ctx context.Context, req api.CreateZoneRequestObject) (api.CreateZoneResponseObject, error) {
+	origin, err := originOf(req.Body.Name)
+	if err != nil {
+		return nil, &record.FieldError{Field: "name", Err: err}
+	}
+	if err := auth.From(ctx).MayWriteZone("create", origin); err != nil {
+		return nil, err
+	}
+	z, err := newZone(origin, req.Body.Records)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Pipeline.Create(meta(ctx, "createZone", ""), z); err != nil {
+		return nil, err
+	}
+	return api.CreateZone201JSONResponse{Body: apiZone(z, true), Headers: api.CreateZone201ResponseHeaders{ETag: ptr(etag(z))}}, nil
+}
+
+// newZone makes a new zone of the records given, with a default SOA (and
+// NS) when they have none.
+func newZone(origin string, records *[]api.DNSRecord) (*zone.Zone, error) {
+	tx, err := zone.New(origin)
+	if err != nil {
+		return nil, err
+	}
+	hasSOA, hasNS := false, false
+	var rrs []dns.RR
+	if records != nil {
+		for i, r := range *records {
+			rr, err := record.New(origin, r.Name, r.Type, r.Value, r.Ttl)
+			if err != nil {
+				return nil, problem.At(fmt.Sprintf("/records/%d", i), err)
+			}
+			hasSOA = hasSOA || rr.Header().Rrtype == dns.TypeSOA
+			hasNS = hasNS || (rr.Header().Rrtype == dns.TypeNS && strings.EqualFold(rr.Header().Name, origin))
+			rrs = append(rrs, rr)
+		}
+	}
+	if !hasSOA {
+		soa, _ := dns.NewRR(fmt.Sprintf("%s 3600 IN SOA ns1.%s hostmaster.%s %d 7200 3600 1209600 300", origin, origin, origin, pipeline.NextSerial(0, pipeline.Now())))
+		rrs = append([]dns.RR{soa}, rrs...)
+		if !hasNS {
+			ns, _ := dns.NewRR(fmt.Sprintf("%s 3600 IN NS ns1.%s", origin, origin))
+			rrs = append(rrs, ns)
+		}
+	}
+	for i, rr := range rrs {
+		if err := tx.Add(rr); err != nil {
+			if records != nil && hasSOA {
+				return nil, problem.At(fmt.Sprintf("/records/%d", i), err)
+			}
+			return nil, err
+		}
+	}
+	return tx.Commit()
+}
+
+// DeleteZone implements api.StrictServerInterface.
+func (a *API) DeleteZone(ctx context.Context, req api.DeleteZoneRequestObject) (api.DeleteZoneResponseObject, error) {
+	z, err := a.readable(ctx, req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.From(ctx).MayWriteZone("delete", z.Origin()); err != nil {
+		return nil, err
+	}
+	want, err := expected(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.Pipeline.Delete(meta(ctx, "deleteZone", ""), z.Origin(), want); err != nil {
+		return nil, err
+	}
+	return api.DeleteZone204Response{}, nil
+}
+
+// ExportZone implements api.StrictServerInterface.
+func (a *API) ExportZone(ctx context.Context, req api.ExportZoneRequestObject) (api.ExportZoneResponseObject, error) {
+	z, err := a.readable(ctx, req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := store.Format(&b, z); err != nil {
+		return nil, err
+	}
+	return api.ExportZone200TextdnsResponse{Body: &b, ContentLength: int64(b.Len()), Headers: api.ExportZone200ResponseHeaders{ETag: ptr(etag(z))}}, nil
+}
+
+// ImportZone implements api.StrictServerInterface: the zone file given
+// becomes the zone, created if it is new, else as one change.
+func (a *API) ImportZone(ctx context.Context, req api.ImportZoneRequestObject) (api.ImportZoneResponseObject, error) {
+	origin, err := originOf(req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.From(ctx).MayWriteZone("import", origin); err != nil {
+		return nil, err
+	}
+	text, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	fresh, _, err := store.Read(bytes.NewReader(text), "body", origin, store.Options{MaxRecords: a.Pipeline.Limits().MaxRecords})
+	if err != nil {
+		return nil, err
+	}
+	if _, exists := a.Pipeline.Zone(origin); !exists {
+		if err := a.Pipeline.Create(meta(ctx, "importZone", ""), fresh); err != nil {
+			return nil, err
+		}
+		return api.ImportZone200JSONResponse{Body: apiZone(fresh, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(fresh))}}, nil
+	}
+	want, err := expected(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: meta(ctx, "importZone", "replaced"), IfSerial: want,
+		Edit: func(z *zone.Zone, tx *zone.Txn) error { return replaceAll(z, tx, fresh) }})
+	if err != nil {
+		return nil, err
+	}
+	return api.ImportZone200JSONResponse{Body: apiZone(res.New, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(res.New))}}, nil
+}
+
+// replaceAll makes the zone being built by tx hold exactly the records of
+// fresh; the serial is then bumped above the current one as for any change.
+func replaceAll(z *zone.Zone, tx *zone.Txn, fresh *zone.Zone) error {
+	z.Walk(func(n *zone.Node) bool {
+		if n.Name != "" {
+			tx.DeleteName(n.Name)
+		}
+		return true
+	})
+	for _, rr := range fresh.Records() {
+		if rr.Header().Rrtype == dns.TypeSOA {
+			if err := tx.ReplaceRRset(z.Origin(), dns.TypeSOA, []dns.RR{dns.Copy(rr)}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := tx.Add(dns.Copy(rr)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetHealth implements api.StrictServerInterface.
+func (a *API) GetHealth(context.Context, api.GetHealthRequestObject) (api.GetHealthResponseObject, error) {
+	return api.GetHealth200JSONResponse{Status: api.Ok, Zones: a.Pipeline.Zones().Len()}, nil
+}
+
+// GetOpenAPI implements api.StrictServerInterface.
+func (a *API) GetOpenAPI(context.Context, api.GetOpenAPIRequestObject) (api.GetOpenAPIResponseObject, error) {
+	return api.GetOpenAPI200ApplicationyamlResponse{Body: bytes.NewReader(spec.OpenAPI), ContentLength: int64(len(spec.OpenAPI))}, nil
+}
