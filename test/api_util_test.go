@@ -54,7 +54,7 @@ func startCoreDNSOnPort(t *testing.T, corefile string, port int, zone string) *s
 	t.Helper()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "Corefile")
-	os.WriteFile(conf, []byte(corefile), 0o644)
+	os.WriteFile(conf, []byte(withFreeListen(t, corefile)), 0o644)
 	cmd := exec.Command(corednsBinary(t), "-conf", conf)
 	cmd.Dir = dir
 	return start(t, "coredns-secondary", fmt.Sprintf("127.0.0.1:%d", port), zone, cmd)

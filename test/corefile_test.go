@@ -76,6 +76,7 @@ func startDocumented(t *testing.T, corefile string) {
 		}
 		return fmt.Sprintf(":%d", ports[p])
 	})
+	corefile = withFreeListen(t, corefile)
 	// The first server block's port is DNS.
 	if m := regexp.MustCompile(`(?m)^[^\s#][^{\n]*:(\d+)\s*\{`).FindStringSubmatch(corefile); m != nil {
 		fmt.Sscan(m[1], &dnsPort)

@@ -127,7 +127,7 @@ func startCoreDNS(t testing.TB, corefile, zone string) *server {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
-	corefile = strings.ReplaceAll(corefile, "{PORT}", fmt.Sprint(port))
+	corefile = withFreeListen(t, strings.ReplaceAll(corefile, "{PORT}", fmt.Sprint(port)))
 	conf := filepath.Join(dir, "Corefile")
 	if err := os.WriteFile(conf, []byte(corefile), 0o644); err != nil {
 		t.Fatal(err)
