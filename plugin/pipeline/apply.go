@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -104,4 +105,32 @@ func build(z *zone.Zone, c Change, maxRecords int) (nz *zone.Zone, touched [][]b
 		return nil, nil, ErrLastNS
 	}
 	return nz, tx.Touched(), nil
+}
+
+// journal gives the change from z to nz to the zone's journal: one entry of
+// what changed at the touched names, which the journal's Sync writes and
+// syncs with the rest of the batch. It returns the records removed and
+// added. p.mu is held.
+func (p *Pipeline) journal(z, nz *zone.Zone, touched [][]byte) (removed, added []dns.RR, err error) {
+	removed, added = zone.Diff(z, nz, touched)
+	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(removed), Add: texts(added)}
+	j, ok := p.journals[nz.Origin()]
+	if !ok {
+		if j, _, err = store.OpenJournal(p.dir, nz.Origin()); err != nil {
+			return nil, nil, err
+		}
+		p.journals[nz.Origin()] = j
+	}
+	if err := j.Write(e); err != nil {
+		return nil, nil, err
+	}
+	return removed, added, nil
+}
+
+func texts(rrs []dns.RR) []string {
+	out := make([]string, len(rrs))
+	for i, rr := range rrs {
+		out[i] = rr.String()
+	}
+	return out
 }

@@ -11,38 +11,11 @@ import (
 )
 
 // Durability: a change is acknowledged once its entry is appended to the
-// zone's journal and synced, at a cost that does not depend on the zone's
-// size. The compactor (compact.go) later writes the zone's file from memory
-// and empties the journal. At startup each file is loaded and the entries
-// of its journal that are newer than the file are applied again.
-
-// journal gives the change from z to nz to the zone's journal: one entry of
-// what changed at the touched names, which the journal's Sync writes and
-// syncs with the rest of the batch. It returns the records removed and
-// added. p.mu is held.
-func (p *Pipeline) journal(z, nz *zone.Zone, touched [][]byte) (removed, added []dns.RR, err error) {
-	removed, added = zone.Diff(z, nz, touched)
-	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(removed), Add: texts(added)}
-	j, ok := p.journals[nz.Origin()]
-	if !ok {
-		if j, _, err = store.OpenJournal(p.dir, nz.Origin()); err != nil {
-			return nil, nil, err
-		}
-		p.journals[nz.Origin()] = j
-	}
-	if err := j.Write(e); err != nil {
-		return nil, nil, err
-	}
-	return removed, added, nil
-}
-
-func texts(rrs []dns.RR) []string {
-	out := make([]string, len(rrs))
-	for i, rr := range rrs {
-		out[i] = rr.String()
-	}
-	return out
-}
+// zone's journal (apply.go) and synced, at a cost that does not depend on
+// the zone's size. The compactor (compact.go) later writes the zone's file
+// from memory and empties the journal. At startup each file is loaded and
+// the entries of its journal that are newer than the file are applied
+// again (here).
 
 // replay applies to z the journal entries that are newer than it. Entries
 // the file already holds (compacted before a crash emptied the journal) are

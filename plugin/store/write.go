@@ -108,8 +108,7 @@ func WriteFile(dir string, z *zone.Zone) error {
 
 // PrepareFile writes z as its file in dir would be, to a temporary file
 // there, and syncs it; Commit puts it in place. Formatting a large zone
-// takes a while (about 45 ms for 100,000 records), and this half needs no
-// lock.
+// takes a while, and this half needs no lock.
 func PrepareFile(dir string, z *zone.Zone) (*Pending, error) {
 	name, err := FileName(z.Origin())
 	if err != nil {

@@ -107,7 +107,7 @@ func readBack(rr dns.RR, wire []byte) (dns.RR, error) {
 // that its printer then writes otherwise, such as a CAA tag `\ ` written
 // as a bare space, or an X25 address of one line break written raw. Such a
 // record would change, or stop the zone from loading, when the file is next
-// read. Checking costs two parses (2.5-4.5 µs, BenchmarkReadBack), which
+// read. Checking costs two parses (BenchmarkReadBack), which
 // the bulk types are spared when they come from a zone file: their forms
 // are plain there, and the fuzzers (FuzzRead, FuzzRecordRoundTrip) read
 // them back.
