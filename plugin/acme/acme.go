@@ -129,6 +129,9 @@ func (a *ACME) challenge(ctx context.Context, b *httpreq.AcmeRequest, present bo
 	if err != nil {
 		return nil, err
 	}
+	if _, err := zone.Key(strings.ToLower(name)); err != nil {
+		return nil, &record.FieldError{Field: "fqdn", Err: err}
+	}
 	z, ok := a.pipe.ZoneFor(name)
 	if !ok {
 		return nil, fmt.Errorf("no zone holds %s: %w", name, pipeline.ErrZoneNotFound)

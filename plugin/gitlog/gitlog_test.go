@@ -21,15 +21,6 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
-func zoneAt(t *testing.T, origin string, serial int) *zone.Zone {
-	t.Helper()
-	z, _, err := store.Read(strings.NewReader(fmt.Sprintf("@ 60 IN SOA ns1 h %d 1 1 1 1\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\n", serial)), "test", origin, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return z
-}
-
 // A committer that is behind by more than coalesceAbove changes folds each
 // zone's into one commit listing them; below that, one commit per change.
 func TestCommitterOneCommitPerChangeAndFoldsABacklog(t *testing.T) {
@@ -41,7 +32,7 @@ func TestCommitterOneCommitPerChangeAndFoldsABacklog(t *testing.T) {
 	}
 	c := newCommitter(repo)
 	for i := range 3 {
-		c.enqueue(item{origin: "a.test.", z: zoneAt(t, "a.test.", i+1), meta: pipeline.Meta{Op: "upsertRecord", Actor: "t"}, from: uint32(i), to: uint32(i + 1)})
+		c.enqueue(item{origin: "a.test.", z: testzone.Small(t, "a.test.", i+1), meta: pipeline.Meta{Op: "upsertRecord", Actor: "t"}, from: uint32(i), to: uint32(i + 1)})
 	}
 	go c.run()
 	c.Flush()
@@ -52,7 +43,7 @@ func TestCommitterOneCommitPerChangeAndFoldsABacklog(t *testing.T) {
 	c.mu.Lock() // hold the committer while a backlog builds
 	for i := range coalesceAbove + 10 {
 		for _, o := range []string{"a.test.", "b.test."} {
-			c.queue = append(c.queue, item{origin: o, z: zoneAt(t, o, i+10), meta: pipeline.Meta{Op: "upsertRecord", Actor: "t", Reason: "r"}, from: uint32(i + 9), to: uint32(i + 10)})
+			c.queue = append(c.queue, item{origin: o, z: testzone.Small(t, o, i+10), meta: pipeline.Meta{Op: "upsertRecord", Actor: "t", Reason: "r"}, from: uint32(i + 9), to: uint32(i + 10)})
 		}
 	}
 	c.mu.Unlock()
@@ -273,7 +264,7 @@ func TestRevisionsFromTrailersMatchTrees(t *testing.T) {
 		if i%7 == 0 {
 			o = "a.test."
 		}
-		c.enqueue(item{origin: o, z: zoneAt(t, o, i+1), meta: pipeline.Meta{Op: "upsertRecord", Actor: "t"}, from: uint32(i), to: uint32(i + 1)})
+		c.enqueue(item{origin: o, z: testzone.Small(t, o, i+1), meta: pipeline.Meta{Op: "upsertRecord", Actor: "t"}, from: uint32(i), to: uint32(i + 1)})
 	}
 	c.Flush()
 	c.Close()
@@ -329,7 +320,7 @@ func TestCommitterFoldsByWork(t *testing.T) {
 	}
 	c := newCommitter(repo)
 	for i := range 400 { // 1,200 records to format
-		c.queue = append(c.queue, item{origin: "a.test.", z: zoneAt(t, "a.test.", i+1), meta: pipeline.Meta{Op: "upsertRecord", Actor: "t"}, from: uint32(i), to: uint32(i + 1)})
+		c.queue = append(c.queue, item{origin: "a.test.", z: testzone.Small(t, "a.test.", i+1), meta: pipeline.Meta{Op: "upsertRecord", Actor: "t"}, from: uint32(i), to: uint32(i + 1)})
 	}
 	go c.run()
 	c.signal()

@@ -3,12 +3,14 @@
 // becomes one commit, written from memory: the new file's blob, the root
 // tree with that one entry replaced, the commit and the branch ref. Nothing
 // scans the work tree, so a commit costs the same whatever the number of
-// zones, apart from re-encoding the root tree (about 60 bytes a zone).
+// zones, apart from re-encoding the root tree.
 //
 // go-git (pure Go) is used rather than the git command: a commit is a few
-// hundred microseconds in process, where spawning git for hash-object,
-// mktree, commit-tree and update-ref would cost milliseconds and make the
-// binary depend on git being installed.
+// object writes in process, where spawning git for hash-object, mktree,
+// commit-tree and update-ref would cost a process each and make the binary
+// depend on git being installed. The package handles files as bytes: it
+// never parses a zone, and knows nothing of the pipeline that changes them
+// (plugin/gitlog makes the commits, plugin/gitops follows a remote).
 package history
 
 import (

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoneapi/zoneapi/plugin/internal/testzone"
 	"github.com/zoneapi/zoneapi/plugin/store"
-	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // recorder is a Listener that keeps what it heard.
@@ -34,7 +34,7 @@ func TestListenersHearEveryChangeInPublishOrder(t *testing.T) {
 	if _, err := p.Apply(Change{Zone: "example.org.", Meta: Meta{Op: "refused"}, Edit: adding(t, "www.example.org. 300 IN CNAME x.example.org.")}); err == nil {
 		t.Fatal("want a CNAME conflict")
 	}
-	net := zoneOf(t, "example.net.", 1)
+	net := testzone.Small(t, "example.net.", 1)
 	if err := p.Create(Meta{Op: "create"}, net); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestListenersHearEveryChangeInPublishOrder(t *testing.T) {
 // the snapshot hold it.
 func TestInstallRaisesASerialThatGoesBack(t *testing.T) {
 	p := newTestPipeline(t)
-	old := zoneOf(t, "example.org.", 7)
+	old := testzone.Small(t, "example.org.", 7)
 	var buf strings.Builder
 	store.Format(&buf, old)
 	var raised map[string][]byte
@@ -94,14 +94,4 @@ func TestInstallRaisesASerialThatGoesBack(t *testing.T) {
 	if d := durable(t, p); d.Serial() != z.Serial() {
 		t.Fatalf("the file has serial %d, the zone %d", d.Serial(), z.Serial())
 	}
-}
-
-// zoneOf is a small zone of origin at serial.
-func zoneOf(t *testing.T, origin string, serial int) *zone.Zone {
-	t.Helper()
-	z, _, err := store.Read(strings.NewReader(fmt.Sprintf("@ 60 IN SOA ns1 h %d 1 1 1 1\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\n", serial)), "test", origin, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return z
 }

@@ -33,7 +33,6 @@ func (a *API) PatchZone(ctx context.Context, req api.PatchZoneRequestObject) (ap
 	var warnings []string
 	res, err := a.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: meta(ctx, "patchZone", fmt.Sprintf("%d changes", len(changes))), IfSerial: want, DryRun: dry,
 		Edit: func(_ *zone.Zone, tx *zone.Txn) error {
-			warnings = nil // the edit may run again on another zone: only its last run counts
 			for i, c := range changes {
 				owner, typ, err := rrsetTarget(origin, c.Name, c.Type)
 				if err != nil {

@@ -1,5 +1,8 @@
 // Package store reads and writes the zone store: one RFC 1035 master file
-// per zone, DIR/<origin without the trailing dot>.zone.
+// per zone, DIR/<origin without the trailing dot>.zone (read with file:line
+// errors, written atomically in canonical order), and each zone's journal.
+// It holds no state of its own beyond an open journal, and knows nothing of
+// the pipeline, HTTP or Git.
 package store
 
 import (

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // ExampleOrg is a zone of 13 records with every kind of name a lookup
@@ -50,4 +53,15 @@ func Store(tb testing.TB, text string) string {
 		tb.Fatal(err)
 	}
 	return dir
+}
+
+// Small returns a zone of origin of three records (SOA, NS and its
+// address) at serial.
+func Small(tb testing.TB, origin string, serial int) *zone.Zone {
+	tb.Helper()
+	z, _, err := store.Read(strings.NewReader(fmt.Sprintf("@ 60 IN SOA ns1 h %d 1 1 1 1\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\n", serial)), "test", origin, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return z
 }
