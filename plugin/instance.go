@@ -117,10 +117,7 @@ func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gito
 		return nil, err
 	}
 	st.configs = append(st.configs, func(cfg config) { v1.Configure(rest.Settings{MaxChanges: cfg.maxChanges}) })
-	challenges, err := acme.New(st.pipe, st.notifier)
-	if err != nil {
-		return nil, err
-	}
+	challenges := acme.New(st.pipe, st.notifier, v1.Checks())
 	go challenges.Sweep(st.stop)
 	st.configs = append(st.configs, func(cfg config) { challenges.Configure(cfg.acme) })
 	return []httpapi.Adapter{v1, challenges}, nil

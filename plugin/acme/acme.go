@@ -9,17 +9,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/miekg/dns"
-	spec "github.com/zoneapi/zoneapi"
 	"github.com/zoneapi/zoneapi/plugin/acme/httpreq"
 	"github.com/zoneapi/zoneapi/plugin/auth"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
@@ -56,8 +54,7 @@ type ACME struct {
 	pipe     *pipeline.Pipeline
 	notifier *notify.Notifier
 	leases   *leases
-	doc      *openapi3.T
-	idem     *httpapi.Idempotency
+	checks   map[string][]echo.MiddlewareFunc
 	settings atomic.Pointer[Settings]
 }
 
@@ -68,18 +65,17 @@ var (
 
 // New returns the adapter over pipe, with the leases kept in the store's
 // directory; a lease file that cannot be read is logged, and the adapter
-// works without the leases it held.
-func New(pipe *pipeline.Pipeline, notifier *notify.Notifier) (*ACME, error) {
-	doc, err := httpapi.LoadSpec(spec.OpenAPI)
-	if err != nil {
-		return nil, err
-	}
-	a := &ACME{pipe: pipe, notifier: notifier, doc: doc, idem: httpapi.NewIdempotency()}
+// works without the leases it held. checks is the middleware of the
+// document's operations, by operationId (rest.API.Checks): the endpoints
+// are validated against openapi.yaml like the rest of /v1.
+func New(pipe *pipeline.Pipeline, notifier *notify.Notifier, checks map[string][]echo.MiddlewareFunc) *ACME {
+	a := &ACME{pipe: pipe, notifier: notifier, checks: checks}
 	a.settings.Store(&Settings{TTL: DefaultTTL, Lease: DefaultLease, WaitMax: DefaultWaitMax})
+	var err error
 	if a.leases, err = loadLeases(pipe.Dir()); err != nil {
 		log.Errorf("ACME leases: %v; challenge records present before the restart will not expire by themselves", err)
 	}
-	return a, nil
+	return a
 }
 
 // Configure takes a (new) Corefile's settings.
@@ -88,11 +84,10 @@ func (a *ACME) Configure(s Settings) { a.settings.Store(&s) }
 // Base implements httpapi.Adapter.
 func (a *ACME) Base() string { return Base }
 
-// Mount implements httpapi.Adapter: the two routes, validated against
-// openapi.yaml like the rest of /v1.
+// Mount implements httpapi.Adapter: the two routes, with the document's
+// checks.
 func (a *ACME) Mount(e *echo.Echo) {
-	httpreq.RegisterHandlersWithOptions(e, httpreq.NewStrictHandler(a, nil), httpreq.RegisterHandlersOptions{BaseURL: "/v1",
-		OperationMiddlewares: httpapi.PerOperation(a.doc, httpapi.Validator(a.doc, "/v1"), httpapi.ChangeReason, a.idem.Middleware)})
+	httpreq.RegisterHandlersWithOptions(e, httpreq.NewStrictHandler(a, nil), httpreq.RegisterHandlersOptions{BaseURL: "/v1", OperationMiddlewares: a.checks})
 }
 
 // Public implements httpapi.Adapter: every request needs a token.
@@ -129,12 +124,12 @@ func (a *ACME) challenge(ctx context.Context, b *httpreq.AcmeRequest, present bo
 	if err != nil {
 		return nil, err
 	}
-	if _, err := zone.Key(strings.ToLower(name)); err != nil {
+	z, err := a.pipe.ZoneFor(name)
+	if errors.Is(err, zone.ErrBadName) {
 		return nil, &record.FieldError{Field: "fqdn", Err: err}
 	}
-	z, ok := a.pipe.ZoneFor(name)
-	if !ok {
-		return nil, fmt.Errorf("no zone holds %s: %w", name, pipeline.ErrZoneNotFound)
+	if err != nil {
+		return nil, err
 	}
 	s := a.settings.Load()
 	rr, err := record.LiteralTXT(dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: s.TTL}, value)

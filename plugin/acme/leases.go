@@ -134,8 +134,8 @@ func (a *ACME) expire(x lease) error {
 	if err != nil {
 		return nil // taken once by LiteralTXT, so never
 	}
-	z, ok := a.pipe.ZoneFor(x.Name)
-	if !ok {
+	z, err := a.pipe.ZoneFor(x.Name)
+	if err != nil {
 		return nil // the zone is gone, and the challenge with it
 	}
 	_, err = a.pipe.Apply(pipeline.Change{Zone: z.Origin(), Meta: pipeline.Meta{Op: "acmeExpire", Actor: "lease", Detail: x.Name},

@@ -7,13 +7,14 @@ import (
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/history"
 	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // message is the commit message: a subject naming the operation, the zone
 // and the new serial; the reason; and trailers that tools can read
 // (Reason, Operation, Zone, Serial, Token).
 func (it item) message() string {
-	zoneName := display(it.origin)
+	zoneName := zone.TrimDot(it.origin)
 	var b strings.Builder
 	switch {
 	case it.z == nil:
@@ -57,13 +58,4 @@ func Touched(rev history.Revision) (string, bool) {
 	}
 	name, err := store.FileName(dns.Fqdn(zoneName))
 	return name, err == nil
-}
-
-// display is a zone's name as commits show it: without the trailing dot,
-// but for the root.
-func display(origin string) string {
-	if len(origin) > 1 {
-		return strings.TrimSuffix(origin, ".")
-	}
-	return origin
 }

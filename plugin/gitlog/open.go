@@ -86,7 +86,7 @@ func differences(repo *history.Repo, dir string, zones []*zone.Zone, replayed ma
 			continue
 		}
 		files[name] = data
-		zoneName := display(z.Origin())
+		zoneName := zone.TrimDot(z.Origin())
 		switch {
 		case !had:
 			notes = append(notes, fmt.Sprintf("%s: added (serial %d)", zoneName, z.Serial()))

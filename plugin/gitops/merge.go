@@ -12,6 +12,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/history"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
 	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // merge brings the branch up to remote and installs the zones that
@@ -65,7 +66,7 @@ func (g *GitOps) merge(x *pipeline.Excl, m pipeline.Meta, remote plumbing.Hash) 
 	gitPulls.Inc()
 	names := make([]string, 0, len(files))
 	for _, f := range files {
-		names = append(names, strings.TrimSuffix(f.Zone, "."))
+		names = append(names, zone.TrimDot(f.Zone))
 	}
 	log.Infof("audit token=%s op=%s head=%s zones=%s", m.Actor, m.Op, remote.String()[:12], strings.Join(names, ","))
 	return true, nil

@@ -50,8 +50,3 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-// Unauthorized reports whether err is a failed authentication.
-func Unauthorized(err error) bool {
-	return errors.Is(err, ErrNoToken) || errors.Is(err, ErrUnknownToken)
-}

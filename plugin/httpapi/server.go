@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,8 +90,8 @@ func New(adapters ...Adapter) *Server {
 	for _, a := range adapters {
 		a.Mount(e)
 	}
-	s.adapters = append([]Adapter(nil), adapters...)
-	sortByBase(s.adapters)
+	s.adapters = slices.Clone(adapters)
+	slices.SortStableFunc(s.adapters, func(a, b Adapter) int { return len(b.Base()) - len(a.Base()) })
 	s.echo = e
 	return s
 }
@@ -98,16 +99,9 @@ func New(adapters ...Adapter) *Server {
 // Handler is the server's HTTP handler, for tests.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-func sortByBase(as []Adapter) {
-	for i := 1; i < len(as); i++ {
-		for j := i; j > 0 && len(as[j].Base()) > len(as[j-1].Base()); j-- {
-			as[j], as[j-1] = as[j-1], as[j]
-		}
-	}
-}
-
 // adapterFor returns the adapter whose base is the longest prefix of path,
-// or the first one mounted.
+// or else the one with the shortest base (/v1), whose errors then say that
+// there is no such path.
 func (s *Server) adapterFor(path string) Adapter {
 	for _, a := range s.adapters {
 		if b := a.Base(); path == b || strings.HasPrefix(path, b+"/") {

@@ -104,9 +104,9 @@ func (l *Log) Since(origin string, serial, current uint32) ([]Diff, bool) {
 	return nil, false
 }
 
-// Len returns the number of differences kept for origin, and the records
+// size returns the number of differences kept for origin, and the records
 // they hold.
-func (l *Log) Len(origin string) (diffs, rrs int) {
+func (l *Log) size(origin string) (diffs, rrs int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if h := l.zones[origin]; h != nil {

@@ -63,7 +63,7 @@ func TestRefusedChangeIsNotInTheIXFRHistory(t *testing.T) {
 	if _, ok := l.Since("example.org.", z.Serial(), z.Serial()+1); ok {
 		t.Fatal("a change that failed to persist is offered as an IXFR difference")
 	}
-	if n, _ := l.Len("example.org."); n != 0 {
+	if n, _ := l.size("example.org."); n != 0 {
 		t.Fatalf("history holds %d differences, want 0", n)
 	}
 }
@@ -78,7 +78,7 @@ func TestIXFRHistoryIsBounded(t *testing.T) {
 	for i := range MaxDiffs + 5 {
 		l.remember("example.org.", soa(uint32(i)), soa(uint32(i+1)), nil, nil)
 	}
-	if n, _ := l.Len("example.org."); n != MaxDiffs {
+	if n, _ := l.size("example.org."); n != MaxDiffs {
 		t.Fatalf("%d changes kept, want %d", n, MaxDiffs)
 	}
 	rr, _ := dns.NewRR("big.example.org. 300 IN A 192.0.2.1")
@@ -87,14 +87,14 @@ func TestIXFRHistoryIsBounded(t *testing.T) {
 		big[i] = rr
 	}
 	l.remember("example.org.", soa(5000), soa(5001), nil, big)
-	if n, _ := l.Len("example.org."); n != MaxDiffs {
+	if n, _ := l.size("example.org."); n != MaxDiffs {
 		t.Fatalf("%d changes kept after one of %d records, want %d", n, len(big), MaxDiffs)
 	}
 	l.remember("example.org.", soa(5001), soa(5002), big, nil) // the two big ones exceed MaxRRs: only the newest stays
-	if n, _ := l.Len("example.org."); n != 1 {
+	if n, _ := l.size("example.org."); n != 1 {
 		t.Fatalf("%d changes kept after two of %d records, want 1", n, len(big))
 	}
-	if _, rrs := l.Len("example.org."); rrs != len(big)+2 {
+	if _, rrs := l.size("example.org."); rrs != len(big)+2 {
 		t.Fatalf("the history counts %d records, holds %d", rrs, len(big)+2)
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Audit is the step that logs one line for every published change: who,
@@ -14,8 +15,10 @@ import (
 // goroutine of its own, in the same order, so that a slow log never holds
 // up the writer.
 type Audit struct {
-	lines chan string
-	done  chan struct{}
+	mu     sync.Mutex // Published against Close
+	closed bool
+	lines  chan string
+	done   chan struct{}
 }
 
 // NewAudit starts the audit log; Close ends it.
@@ -30,14 +33,28 @@ func NewAudit() *Audit {
 	return a
 }
 
-// Close writes the lines still queued and stops.
+// Close writes the lines still queued and stops. A change published after
+// it (a lease's expiry that was under way as the store closed) is logged
+// at once.
 func (a *Audit) Close() {
+	a.mu.Lock()
+	a.closed = true
 	close(a.lines)
+	a.mu.Unlock()
 	<-a.done
 }
 
 // Published implements Listener.
-func (a *Audit) Published(e *Event) { a.lines <- auditLine(e) }
+func (a *Audit) Published(e *Event) {
+	line := auditLine(e)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		log.Info(line)
+		return
+	}
+	a.lines <- line
+}
 
 func auditLine(e *Event) string {
 	var b strings.Builder

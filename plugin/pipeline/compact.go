@@ -70,8 +70,7 @@ func (p *Pipeline) install(origin string, pending *store.Pending, err error, sta
 		err = pending.Commit()
 	}
 	if err != nil {
-		persistFailures.Inc()
-		p.dirty[origin] = time.Now() // try again later
+		p.dirty[origin] = time.Now() // try again later; a refused change is counted by persistError
 		return err
 	}
 	persistDuration.Observe(time.Since(start).Seconds())

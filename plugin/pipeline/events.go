@@ -73,12 +73,6 @@ type Listener interface {
 	Published(e *Event)
 }
 
-// ListenerFunc is a function as a Listener.
-type ListenerFunc func(e *Event)
-
-// Published implements Listener.
-func (f ListenerFunc) Published(e *Event) { f(e) }
-
 // Listen adds l to the steps that follow publication, after those added
 // before it. Listeners are added while the store is set up, before the
 // first change.

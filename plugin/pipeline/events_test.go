@@ -95,3 +95,14 @@ func TestInstallRaisesASerialThatGoesBack(t *testing.T) {
 		t.Fatalf("the file has serial %d, the zone %d", d.Serial(), z.Serial())
 	}
 }
+
+// A change published after the audit log closed (a lease's expiry under way
+// as the store shuts down) is logged, not a panic.
+func TestAuditAfterCloseDoesNotPanic(t *testing.T) {
+	p := newTestPipeline(t)
+	a := NewAudit()
+	p.Listen(a)
+	addA(t, p, "before.example.org.", "192.0.2.1")
+	a.Close()
+	addA(t, p, "after.example.org.", "192.0.2.2")
+}

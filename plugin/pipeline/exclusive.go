@@ -21,9 +21,6 @@ func (p *Pipeline) Exclusive(fn func(x *Excl) error) error {
 // Excl is the pipeline as Exclusive gives it to its function.
 type Excl struct{ p *Pipeline }
 
-// Zones returns the published snapshot.
-func (x *Excl) Zones() *zone.Set { return x.p.zones.Load() }
-
 // File is a zone's new content from a file, for Install.
 type File struct {
 	Zone string     // the origin

@@ -12,6 +12,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,13 +80,18 @@ func (p *Pipeline) Zones() *zone.Set { return p.zones.Load() }
 func (p *Pipeline) Zone(origin string) (*zone.Zone, bool) { return p.zones.Load().Get(origin) }
 
 // ZoneFor returns the published zone that holds name: the one with the
-// longest origin at or above it.
-func (p *Pipeline) ZoneFor(name string) (*zone.Zone, bool) {
+// longest origin at or above it. A name that is no domain name is
+// zone.ErrBadName; one no zone holds, ErrZoneNotFound.
+func (p *Pipeline) ZoneFor(name string) (*zone.Zone, error) {
 	k, err := zone.Key(strings.ToLower(dns.Fqdn(name)))
 	if err != nil {
-		return nil, false
+		return nil, fmt.Errorf("%q: %w", name, err)
 	}
-	return p.zones.Load().Match(k)
+	z, ok := p.zones.Load().Match(k)
+	if !ok {
+		return nil, fmt.Errorf("no zone holds %s: %w", name, ErrZoneNotFound)
+	}
+	return z, nil
 }
 
 // Limits returns the current limits.

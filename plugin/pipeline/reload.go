@@ -139,7 +139,7 @@ func (p *Pipeline) ReloadAll(m Meta) ReloadAllResult {
 		}
 		p.mu.Lock()
 		if cur, ok := p.Zone(z.Origin()); ok {
-			p.drop(m, cur, false)
+			p.drop(m, cur)
 		}
 		p.mu.Unlock()
 		out.Removed = append(out.Removed, z.Origin())

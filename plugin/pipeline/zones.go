@@ -41,17 +41,17 @@ func (p *Pipeline) Delete(m Meta, origin string, ifSerial *uint32) (*zone.Zone, 
 	if err := store.RemoveFile(p.dir, origin); err != nil {
 		return nil, persistError(err)
 	}
-	p.drop(m, z, false)
+	p.drop(m, z)
 	return z, nil
 }
 
 // drop stops serving z, whose file is gone, and forgets its journal, its
 // compaction and its file stamp. p.mu is held.
-func (p *Pipeline) drop(m Meta, z *zone.Zone, inHistory bool) {
+func (p *Pipeline) drop(m Meta, z *zone.Zone) {
 	origin := z.Origin()
 	if err := p.removeJournal(origin); err != nil {
 		log.Warningf("zone %s: removing its journal: %v", origin, err)
 	}
 	delete(p.written, origin)
-	p.publish(p.zones.Load().Without(origin), -z.Len(), []*Event{{Kind: Deleted, Zone: origin, Old: z, Meta: m, InHistory: inHistory}})
+	p.publish(p.zones.Load().Without(origin), -z.Len(), []*Event{{Kind: Deleted, Zone: origin, Old: z, Meta: m}})
 }

@@ -66,11 +66,3 @@ func Relative(owner, origin string) string {
 	}
 	return owner
 }
-
-// TrimDot is a name without its trailing dot, as the APIs name zones.
-func TrimDot(s string) string {
-	if len(s) > 1 && s[len(s)-1] == '.' {
-		return s[:len(s)-1]
-	}
-	return s
-}

@@ -3,6 +3,7 @@ package rest
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/api"
@@ -18,15 +19,18 @@ func ptr[T any](v T) *T { return &v }
 func etag(z *zone.Zone) string { return strconv.Quote(strconv.FormatUint(uint64(z.Serial()), 10)) }
 
 // expected turns an If-Match header into the serial a change expects: nil
-// for none or *. A tag that is no zone's version never matches.
+// for none or *. A tag that is not etag's form of a serial ("2024010101",
+// no weak tag, no leading zero) matches no version of a zone.
 func expected(ifMatch *string) (*uint32, error) {
 	if ifMatch == nil || *ifMatch == "*" {
 		return nil, nil
 	}
-	if s, err := strconv.Unquote(*ifMatch); err == nil {
-		if n, err := strconv.ParseUint(s, 10, 32); err == nil {
-			serial := uint32(n)
-			return &serial, nil
+	if s, ok := strings.CutPrefix(*ifMatch, `"`); ok {
+		if s, ok = strings.CutSuffix(s, `"`); ok {
+			if n, err := strconv.ParseUint(s, 10, 32); err == nil && strconv.FormatUint(n, 10) == s {
+				serial := uint32(n)
+				return &serial, nil
+			}
 		}
 	}
 	return nil, fmt.Errorf("If-Match is %s, which is no version of a zone: %w", *ifMatch, pipeline.ErrStale)
@@ -55,7 +59,7 @@ func toRecords(rrs []dns.RR, origin string) []api.DNSRecord {
 func apiZone(z *zone.Zone, full bool) api.Zone {
 	serial := int64(z.Serial())
 	count := z.Len()
-	out := api.Zone{Name: record.TrimDot(z.Origin()), Serial: &serial, RecordsCount: &count}
+	out := api.Zone{Name: zone.TrimDot(z.Origin()), Serial: &serial, RecordsCount: &count}
 	if full {
 		records := toRecords(z.Records(), z.Origin())
 		out.Records = &records
@@ -68,6 +72,6 @@ func changeResult(origin string, res pipeline.Result, applied bool, warnings []s
 	if warnings == nil {
 		warnings = []string{}
 	}
-	return api.ChangeResult{Zone: record.TrimDot(origin), Applied: applied, Serial: int64(res.New.Serial()),
+	return api.ChangeResult{Zone: zone.TrimDot(origin), Applied: applied, Serial: int64(res.New.Serial()),
 		Added: toRecords(res.Added, origin), Removed: toRecords(res.Removed, origin), Warnings: warnings}
 }

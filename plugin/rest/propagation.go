@@ -6,7 +6,7 @@ import (
 
 	"github.com/zoneapi/zoneapi/plugin/api"
 	"github.com/zoneapi/zoneapi/plugin/notify"
-	"github.com/zoneapi/zoneapi/plugin/record"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // GetPropagation implements api.StrictServerInterface: what each secondary
@@ -17,7 +17,7 @@ func (a *API) GetPropagation(ctx context.Context, req api.GetPropagationRequestO
 		return nil, err
 	}
 	secondaries := a.Notifier.Secondaries()
-	out := api.Propagation{Zone: record.TrimDot(z.Origin()), Serial: int64(z.Serial()), Secondaries: make([]api.SecondaryStatus, len(secondaries))}
+	out := api.Propagation{Zone: zone.TrimDot(z.Origin()), Serial: int64(z.Serial()), Secondaries: make([]api.SecondaryStatus, len(secondaries))}
 	var wg sync.WaitGroup
 	for i, addr := range secondaries {
 		wg.Go(func() {

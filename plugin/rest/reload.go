@@ -7,7 +7,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/auth"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
 	"github.com/zoneapi/zoneapi/plugin/problem"
-	"github.com/zoneapi/zoneapi/plugin/record"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // ReloadZone implements api.StrictServerInterface.
@@ -28,7 +28,7 @@ func (a *API) ReloadZone(ctx context.Context, req api.ReloadZoneRequestObject) (
 }
 
 func reloadResult(r pipeline.ReloadResult) api.ReloadResult {
-	out := api.ReloadResult{Zone: record.TrimDot(r.Zone), Serial: int64(r.Serial), RecordsCount: r.Records, SerialBumped: r.SerialBumped}
+	out := api.ReloadResult{Zone: zone.TrimDot(r.Zone), Serial: int64(r.Serial), RecordsCount: r.Records, SerialBumped: r.SerialBumped}
 	if r.SerialBumped {
 		out.FileSerial = ptr(int64(r.FileSerial))
 	}
@@ -47,7 +47,7 @@ func (a *API) ReloadAllZones(ctx context.Context, _ api.ReloadAllZonesRequestObj
 		out.Reloaded = append(out.Reloaded, reloadResult(r))
 	}
 	for _, o := range res.Removed {
-		out.Removed = append(out.Removed, record.TrimDot(o))
+		out.Removed = append(out.Removed, zone.TrimDot(o))
 	}
 	for _, err := range res.Errors {
 		out.Errors = append(out.Errors, problem.For(err).Body())

@@ -54,7 +54,7 @@ type Settings struct {
 type API struct {
 	Deps
 	doc      *openapi3.T
-	idem     *httpapi.Idempotency
+	checks   map[string][]echo.MiddlewareFunc // by operationId: see Checks
 	settings atomic.Pointer[Settings]
 }
 
@@ -69,10 +69,17 @@ func New(d Deps) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &API{Deps: d, doc: doc, idem: httpapi.NewIdempotency()}
+	a := &API{Deps: d, doc: doc}
+	a.checks = httpapi.PerOperation(doc, httpapi.Validator(doc, Base), httpapi.ChangeReason, httpapi.NewIdempotency().Middleware)
 	a.settings.Store(&Settings{})
 	return a, nil
 }
+
+// Checks is the middleware of every operation of openapi.yaml, by
+// operationId: the request validated against the document, its
+// X-Change-Reason taken, its Idempotency-Key honoured. The adapters that
+// serve other operations of the document (acme) mount theirs with it.
+func (a *API) Checks() map[string][]echo.MiddlewareFunc { return a.checks }
 
 // Configure takes a (new) Corefile's settings.
 func (a *API) Configure(s Settings) { a.settings.Store(&s) }
@@ -85,8 +92,7 @@ func (a *API) Base() string { return Base }
 // group's, whose catch-all route would answer a known path's wrong method
 // with 404 instead of 405.
 func (a *API) Mount(e *echo.Echo) {
-	api.RegisterHandlersWithOptions(e, api.NewStrictHandler(a, nil), api.RegisterHandlersOptions{BaseURL: Base,
-		OperationMiddlewares: httpapi.PerOperation(a.doc, httpapi.Validator(a.doc, Base), httpapi.ChangeReason, a.idem.Middleware)})
+	api.RegisterHandlersWithOptions(e, api.NewStrictHandler(a, nil), api.RegisterHandlersOptions{BaseURL: Base, OperationMiddlewares: a.checks})
 }
 
 // Public implements httpapi.Adapter: health and the document need no token.

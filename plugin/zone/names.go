@@ -89,3 +89,12 @@ func probe(k []byte) string { return unsafe.String(unsafe.SliceData(k), len(k)) 
 
 // getNode returns the node at key k in tr.
 func getNode(tr *names, k []byte) (*Node, bool) { return tr.Get(probe(k)) }
+
+// TrimDot is an origin without its trailing dot, as the APIs and the
+// commit messages name zones; the root stays ".".
+func TrimDot(origin string) string {
+	if len(origin) > 1 && origin[len(origin)-1] == '.' {
+		return origin[:len(origin)-1]
+	}
+	return origin
+}
