@@ -32,7 +32,7 @@ func rcodeOf(err error) int {
 		return dns.RcodeSuccess
 	case errors.As(err, &rc):
 		return int(rc)
-	case errors.Is(err, pipeline.ErrPersist), errors.Is(err, pipeline.ErrInternal):
+	case errors.Is(err, pipeline.ErrPersist), errors.Is(err, pipeline.ErrInternal), errors.Is(err, pipeline.ErrClosed):
 		return dns.RcodeServerFailure
 	}
 	return dns.RcodeRefused

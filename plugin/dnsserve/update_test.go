@@ -41,6 +41,7 @@ func TestUpdateErrorsBecomeRcodes(t *testing.T) {
 		{rcodeError(dns.RcodeNXRrset), dns.RcodeNXRrset},
 		{fmt.Errorf("%w: %w", pipeline.ErrPersist, syscall.ENOSPC), dns.RcodeServerFailure},
 		{fmt.Errorf("%w: a bug", pipeline.ErrInternal), dns.RcodeServerFailure},
+		{pipeline.ErrClosed, dns.RcodeServerFailure},
 		{zone.ErrCNAMEConflict, dns.RcodeRefused},
 		{pipeline.ErrLastNS, dns.RcodeRefused},
 	} {

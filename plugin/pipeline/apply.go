@@ -14,6 +14,12 @@ import (
 // has left it, syncs each journal written to, and publishes the zones whose
 // changes are durable in one swap. p.mu is held.
 func (p *Pipeline) apply(batch []*request) {
+	if p.closed {
+		for _, r := range batch {
+			r.err = ErrClosed
+		}
+		return
+	}
 	set := p.zones.Load()
 	maxRecords := p.Limits().MaxRecords
 	latest := map[string]*zone.Zone{} // each changed zone after the batch's changes so far

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"fmt"
 	"strings"
-	"sync"
 )
 
 // Audit is the step that logs one line for every published change: who,
@@ -15,10 +14,8 @@ import (
 // goroutine of its own, in the same order, so that a slow log never holds
 // up the writer.
 type Audit struct {
-	mu     sync.Mutex // Published against Close
-	closed bool
-	lines  chan string
-	done   chan struct{}
+	lines chan string
+	done  chan struct{}
 }
 
 // NewAudit starts the audit log; Close ends it.
@@ -33,28 +30,15 @@ func NewAudit() *Audit {
 	return a
 }
 
-// Close writes the lines still queued and stops. A change published after
-// it (a lease's expiry that was under way as the store closed) is logged
-// at once.
+// Close writes the lines still queued and stops; the pipeline it listens
+// to is closed first, so that nothing is published after it.
 func (a *Audit) Close() {
-	a.mu.Lock()
-	a.closed = true
 	close(a.lines)
-	a.mu.Unlock()
 	<-a.done
 }
 
 // Published implements Listener.
-func (a *Audit) Published(e *Event) {
-	line := auditLine(e)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		log.Info(line)
-		return
-	}
-	a.lines <- line
-}
+func (a *Audit) Published(e *Event) { a.lines <- auditLine(e) }
 
 func auditLine(e *Event) string {
 	var b strings.Builder

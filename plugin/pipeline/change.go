@@ -66,6 +66,9 @@ func (p *Pipeline) Apply(c Change) (Result, error) {
 func (p *Pipeline) dryRun(c Change) (Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return Result{}, ErrClosed
+	}
 	z, ok := p.Zone(c.Zone)
 	if !ok {
 		return Result{}, fmt.Errorf("%s: %w", c.Zone, ErrZoneNotFound)

@@ -20,6 +20,8 @@ var (
 	// ErrPersist wraps every failure to write the store (the cause is
 	// wrapped too: ENOSPC, EROFS, store.ErrJournalBad); nothing changed.
 	ErrPersist = errors.New("the store could not be written")
+	// ErrClosed: the store is shutting down; the change was not made.
+	ErrClosed = errors.New("the store is shutting down")
 	// ErrInternal wraps a panic in an Edit: a bug, which failed that change
 	// alone.
 	ErrInternal = errors.New("internal error")

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -96,13 +97,35 @@ func TestInstallRaisesASerialThatGoesBack(t *testing.T) {
 	}
 }
 
-// A change published after the audit log closed (a lease's expiry under way
-// as the store shuts down) is logged, not a panic.
-func TestAuditAfterCloseDoesNotPanic(t *testing.T) {
+// After Close no change is made, whichever way it comes, so that the
+// listeners (the audit log, the committer) may close after the pipeline:
+// a lease's expiry under way as the store shuts down is refused, not
+// published to a closed audit log.
+func TestAClosedPipelineMakesNoChange(t *testing.T) {
 	p := newTestPipeline(t)
 	a := NewAudit()
 	p.Listen(a)
+	r := &recorder{}
+	p.Listen(r)
 	addA(t, p, "before.example.org.", "192.0.2.1")
+	p.Close()
 	a.Close()
-	addA(t, p, "after.example.org.", "192.0.2.2")
+	if _, err := change(p, adding(t, "after.example.org. 300 IN A 192.0.2.2")); !errors.Is(err, ErrClosed) {
+		t.Errorf("a change after Close: %v, want ErrClosed", err)
+	}
+	if err := p.Create(Meta{Op: "create"}, testzone.Small(t, "example.net.", 1)); !errors.Is(err, ErrClosed) {
+		t.Errorf("a create after Close: %v", err)
+	}
+	if _, err := p.Delete(Meta{Op: "delete"}, "example.org.", nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("a delete after Close: %v", err)
+	}
+	if _, err := p.Reload(Meta{Op: "reload"}, "example.org."); !errors.Is(err, ErrClosed) {
+		t.Errorf("a reload after Close: %v", err)
+	}
+	if err := p.Exclusive(func(*Excl) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("a pull after Close: %v", err)
+	}
+	if len(r.heard) != 1 || served(p, "after.example.org.") != 0 {
+		t.Fatalf("after Close the listeners heard %v", r.heard)
+	}
 }

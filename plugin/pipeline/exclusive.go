@@ -15,6 +15,9 @@ import (
 func (p *Pipeline) Exclusive(fn func(x *Excl) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
 	return fn(&Excl{p: p})
 }
 

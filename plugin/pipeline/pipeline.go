@@ -43,6 +43,7 @@ type Pipeline struct {
 	// snapshot, made durable, then published, one batch at a time.
 	mu        sync.Mutex
 	listeners []Listener // copied on write, under mu
+	closed    bool       // under mu: no change is made after Close
 
 	// Changes waiting for the writer (writer.go); writing says whether it
 	// runs.
@@ -107,9 +108,15 @@ func (p *Pipeline) Start() {
 	go p.compactor(p.stop, p.done)
 }
 
-// Close stops the compactor, which compacts every zone once more: the next
-// start reads the files alone.
+// Close refuses every change from now on (ErrClosed), so that the
+// listeners hear of none after it, and stops the compactor, which compacts
+// every zone once more: the next start reads the files alone. A change
+// that a background task (a lease's expiry, a pull) makes as the store
+// closes is refused, and made again after the next start.
 func (p *Pipeline) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
 	if p.stop != nil {
 		close(p.stop)
 		<-p.done

@@ -34,6 +34,9 @@ func (p *Pipeline) Reload(m Meta, origin string) (ReloadResult, error) {
 }
 
 func (p *Pipeline) reload(m Meta, origin, path string) (ReloadResult, error) {
+	if p.closed {
+		return ReloadResult{}, ErrClosed
+	}
 	if j, ok := p.journals[origin]; ok && j.Len() > 0 {
 		if stampOf(path) == p.written[origin] {
 			if err := p.compact(origin); err != nil {
@@ -138,7 +141,7 @@ func (p *Pipeline) ReloadAll(m Meta) ReloadAllResult {
 			continue
 		}
 		p.mu.Lock()
-		if cur, ok := p.Zone(z.Origin()); ok {
+		if cur, ok := p.Zone(z.Origin()); ok && !p.closed {
 			p.drop(m, cur)
 		}
 		p.mu.Unlock()

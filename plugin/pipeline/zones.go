@@ -11,6 +11,9 @@ import (
 func (p *Pipeline) Create(m Meta, z *zone.Zone) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
 	set := p.zones.Load()
 	if _, ok := set.Get(z.Origin()); ok {
 		return fmt.Errorf("%s: %w", z.Origin(), ErrZoneExists)
@@ -31,6 +34,9 @@ func (p *Pipeline) Create(m Meta, z *zone.Zone) error {
 func (p *Pipeline) Delete(m Meta, origin string, ifSerial *uint32) (*zone.Zone, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
 	z, ok := p.Zone(origin)
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", origin, ErrZoneNotFound)

@@ -45,6 +45,7 @@ var rules = []rule{
 	{zone.ErrBadRdata, http.StatusUnprocessableEntity, "bad-value", "Bad value", "Give the RDATA in RFC 1035 presentation format."},
 	{zone.ErrTooManyRRs, http.StatusUnprocessableEntity, "too-many-records", "Too many records", "The zone is at its max_records limit: delete records first."},
 	{notify.ErrPropagationTimeout, http.StatusGatewayTimeout, "propagation-timeout", "Propagation timeout", "The record is published on this server; look at getPropagation for the secondaries."},
+	{pipeline.ErrClosed, http.StatusServiceUnavailable, "store-closing", "Store shutting down", "Retry against the server once it is back; nothing changed."},
 	{pipeline.ErrTooManyZones, http.StatusUnprocessableEntity, "too-many-zones", "Too many zones", "The store is at its max_zones limit: delete a zone first."},
 	{ErrTooManyChanges, http.StatusRequestEntityTooLarge, "too-many-changes", "Too many changes", "Split the change list into several PATCH requests (see max_changes)."},
 	{pipeline.ErrLastNS, http.StatusUnprocessableEntity, "ns-required", "Apex NS required", "A zone with NS records at its apex keeps at least one: add the new one before deleting the old."},
