@@ -33,13 +33,13 @@ func (p *Pipeline) apply(batch []*request) {
 			r.err = fmt.Errorf("%s: %w", r.Zone, ErrZoneNotFound)
 			continue
 		}
-		nz, touched, err := build(z, r.Change, maxRecords)
+		nz, touched, notes, err := build(z, r.Change, maxRecords)
 		if err != nil {
 			r.err = err
 			continue
 		}
 		r.touched = touched
-		if r.res.Removed, r.res.Added, err = p.journal(z, nz, touched); err != nil {
+		if r.res.Removed, r.res.Added, err = p.journal(z, nz, touched, notes); err != nil {
 			r.err = persistError(err)
 			continue
 		}
@@ -83,43 +83,55 @@ func (p *Pipeline) apply(batch []*request) {
 }
 
 // build makes the change c to z: the edits, the serial bumped once, and the
-// zone-wide rules checked. It returns the new zone and the names it
-// touched. A panic in the edit fails this change only: it runs on the
+// zone-wide rules checked. It returns the new zone, the names it touched
+// and the keys of the notes it changed. A panic in the edit fails this change only: it runs on the
 // writer, out of reach of any request's recovery.
-func build(z *zone.Zone, c Change, maxRecords int) (nz *zone.Zone, touched [][]byte, err error) {
+func build(z *zone.Zone, c Change, maxRecords int) (nz *zone.Zone, touched [][]byte, notes []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Errorf("change to %s panicked: %v\n%s", z.Origin(), p, debug.Stack())
-			nz, touched, err = nil, nil, fmt.Errorf("%w: %v", ErrInternal, p)
+			nz, touched, notes, err = nil, nil, nil, fmt.Errorf("%w: %v", ErrInternal, p)
 		}
 	}()
 	if c.IfSerial != nil && *c.IfSerial != z.Serial() {
-		return nil, nil, fmt.Errorf("the change expects serial %d but the zone is at %d: %w", *c.IfSerial, z.Serial(), ErrStale)
+		return nil, nil, nil, fmt.Errorf("the change expects serial %d but the zone is at %d: %w", *c.IfSerial, z.Serial(), ErrStale)
 	}
 	tx := z.Txn()
 	tx.SetLimit(maxRecords)
 	if err := c.Edit(z, tx); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := bumpSerial(tx, z.Serial()); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	notes = tx.NotesTouched()
+	touched = tx.Touched()
 	if nz, err = tx.Commit(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(z.Apex().Type(dns.TypeNS)) > 0 && len(nz.Apex().Type(dns.TypeNS)) == 0 {
-		return nil, nil, ErrLastNS
+		return nil, nil, nil, ErrLastNS
 	}
-	return nz, tx.Touched(), nil
+	return nz, touched, notes, nil
 }
 
 // journal gives the change from z to nz to the zone's journal: one entry of
 // what changed at the touched names, which the journal's Sync writes and
 // syncs with the rest of the batch. It returns the records removed and
 // added. p.mu is held.
-func (p *Pipeline) journal(z, nz *zone.Zone, touched [][]byte) (removed, added []dns.RR, err error) {
+func (p *Pipeline) journal(z, nz *zone.Zone, touched [][]byte, notes []string) (removed, added []dns.RR, err error) {
 	removed, added = zone.Diff(z, nz, touched)
 	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(removed), Add: texts(added)}
+	if len(notes) > 0 {
+		e.Notes = make(map[string]*string, len(notes))
+		for _, k := range notes {
+			if v, ok := nz.Note(k); ok {
+				e.Notes[k] = &v
+			} else {
+				e.Notes[k] = nil
+			}
+		}
+	}
 	j, ok := p.journals[nz.Origin()]
 	if !ok {
 		if j, _, err = store.OpenJournal(p.dir, nz.Origin()); err != nil {

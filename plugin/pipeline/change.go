@@ -73,7 +73,7 @@ func (p *Pipeline) dryRun(c Change) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("%s: %w", c.Zone, ErrZoneNotFound)
 	}
-	nz, touched, err := build(z, c, p.Limits().MaxRecords)
+	nz, touched, _, err := build(z, c, p.Limits().MaxRecords)
 	if err != nil {
 		return Result{Old: z}, err
 	}

@@ -65,6 +65,13 @@ func replayEntry(z *zone.Zone, e store.Entry) (*zone.Zone, error) {
 			return nil, err
 		}
 	}
+	for k, v := range e.Notes {
+		if v == nil {
+			tx.DeleteNote(k)
+		} else if err := tx.SetNote(k, *v); err != nil {
+			return nil, fmt.Errorf("note %q: %w", k, err)
+		}
+	}
 	return tx.Commit()
 }
 

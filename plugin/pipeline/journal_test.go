@@ -215,3 +215,27 @@ func TestARestartKeepsTheCaseANameWasGivenIn(t *testing.T) {
 		t.Fatalf("after a restart: %v", a)
 	}
 }
+
+func TestNotesAreJournaledAndReplayed(t *testing.T) {
+	p := newTestPipeline(t)
+	if _, err := change(p, func(_ *zone.Zone, tx *zone.Txn) error { return tx.SetNote("api.x", `{"id":1}`) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := change(p, func(_ *zone.Zone, tx *zone.Txn) error {
+		tx.DeleteNote("api.x")
+		return tx.SetNote("api.y", "2")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	z := durable(t, p)
+	if _, ok := z.Note("api.x"); ok {
+		t.Fatal("a deleted note came back from the journal")
+	}
+	if v, _ := z.Note("api.y"); v != "2" {
+		t.Fatalf("note from the journal %q, want 2", v)
+	}
+	again := restart(t, p.dir)
+	if z, _ := again.Zone("example.org."); len(z.NoteKeys()) != 1 {
+		t.Fatalf("after a restart the notes are %v", z.NoteKeys())
+	}
+}

@@ -19,12 +19,15 @@ import (
 const JournalDir = ".journal"
 
 // Entry is one change to a zone: the RRs it removed and added, in
-// presentation format, and the SOA serial before and after it.
+// presentation format, the notes it changed, and the SOA serial before and
+// after it.
 type Entry struct {
 	From uint32   `json:"from"`
 	To   uint32   `json:"to"`
 	Del  []string `json:"del,omitempty"`
 	Add  []string `json:"add,omitempty"`
+	// Notes holds the notes the change set, and as null those it deleted.
+	Notes map[string]*string `json:"notes,omitempty"`
 }
 
 // Journal is the append-only journal of one zone: DIR/.journal/<zone>.jnl.

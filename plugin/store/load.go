@@ -103,6 +103,12 @@ func Read(r io.Reader, name, origin string, opt Options) (*zone.Zone, []Warning,
 	if err := zp.Err(); err != nil {
 		return nil, warns, parseError(name, err)
 	}
+	for _, n := range lines.notes {
+		k, v, _ := strings.Cut(n.text, " ")
+		if err := tx.SetNote(k, v); err != nil {
+			return nil, warns, &FileError{File: name, Line: n.line, Err: fmt.Errorf("note %q: %w", k, err)}
+		}
+	}
 	z, err := tx.Commit()
 	if err != nil {
 		return nil, warns, &FileError{File: name, Err: err}
@@ -144,6 +150,11 @@ type lineReader struct {
 	line  int
 	atEOF bool
 	esc   bool    // the last byte given began an escape
+	// A line that begins with NotePrefix is a note (zone.Zone.Note): its
+	// bytes are kept as they pass, before any escape.
+	col   int        // bytes of the line read so far
+	note  []byte     // the line so far while it may be a note
+	notes []noteLine // the notes read
 	out   []byte  // the rest of a \DDD escape being given
 	buf   [4]byte // its bytes
 }
@@ -157,10 +168,12 @@ func (l *lineReader) ReadByte() (byte, error) {
 	b, err := l.r.ReadByte()
 	if err == io.EOF {
 		l.atEOF = true
+		l.endLine()
 	}
 	if err != nil {
 		return b, err
 	}
+	l.noteByte(b)
 	if b > 0x7F {
 		// After a backslash the byte is escaped already: `\é` is `\195\169`.
 		d := l.buf[:0]
@@ -176,6 +189,39 @@ func (l *lineReader) ReadByte() (byte, error) {
 		l.line++
 	}
 	return b, nil
+}
+
+// noteLine is a note's line: the text after NotePrefix, and its number.
+type noteLine struct {
+	text string
+	line int
+}
+
+// noteByte keeps b if the line may still be a note.
+func (l *lineReader) noteByte(b byte) {
+	if b == '\n' {
+		l.endLine()
+		return
+	}
+	if l.col < len(NotePrefix) {
+		if b != NotePrefix[l.col] {
+			l.col = len(NotePrefix) + 1 // not a note
+		} else {
+			l.col++
+		}
+		return
+	}
+	if l.col == len(NotePrefix) {
+		l.note = append(l.note, b)
+	}
+}
+
+// endLine ends the line: a note's is kept.
+func (l *lineReader) endLine() {
+	if l.col == len(NotePrefix) && len(l.note) > 0 {
+		l.notes = append(l.notes, noteLine{text: strings.TrimSuffix(string(l.note), "\r"), line: l.line})
+	}
+	l.col, l.note = 0, l.note[:0]
 }
 
 func (l *lineReader) Read(p []byte) (int, error) {

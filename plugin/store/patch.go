@@ -3,7 +3,6 @@ package store
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"slices"
 	"sort"
 
@@ -18,11 +17,11 @@ import (
 // is a small part of what Format takes. ok is false when old does not begin as Format's output does.
 func Patch(old []byte, z *zone.Zone, touched [][]byte) (out []byte, ok bool) {
 	origin := z.Origin()
-	header := fmt.Appendf(nil, header, origin, origin)
-	if !bytes.HasPrefix(old, header) {
+	hlen, ok := headerLen(old, origin)
+	if !ok {
 		return nil, false
 	}
-	body := old[len(header):]
+	body := old[hlen:]
 	starts := []int{}
 	for i := 0; i < len(body); {
 		starts = append(starts, i)
@@ -59,7 +58,7 @@ func Patch(old []byte, z *zone.Zone, touched [][]byte) (out []byte, ok bool) {
 	var buf bytes.Buffer
 	buf.Grow(len(old) + 4096)
 	w := bufio.NewWriter(&buf)
-	w.Write(header)
+	writeHeader(w, z)
 	// The apex: the SOA, then the apex's other RRs, as Format writes them.
 	line := 0
 	for ; line < lines; line++ {

@@ -40,7 +40,14 @@ ns1 IN A 192.0.2.53
 			if name == "@" {
 				owner = "example.org."
 			}
-			switch rng.IntN(5) {
+			switch rng.IntN(6) {
+			case 5: // a note set or deleted
+				k := fmt.Sprintf("n%d", rng.IntN(3))
+				if rng.IntN(2) == 0 {
+					tx.DeleteNote(k)
+				} else if err := tx.SetNote(k, fmt.Sprintf(`{"v":%d}`, rng.IntN(9))); err != nil {
+					t.Fatal(err)
+				}
 			case 4: // the same A RRset, its owner in another case
 				up := strings.ToUpper(owner[:1]) + owner[1:]
 				var rrs []dns.RR

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +19,7 @@ import (
 // change to the lines of the RRs that changed, and Git diffs stay minimal.
 func Format(w io.Writer, z *zone.Zone) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, header, z.Origin(), z.Origin())
+	writeHeader(bw, z)
 	writeRR(bw, z.SOA(), z.Origin())
 	z.Walk(func(n *zone.Node) bool {
 		writeNode(bw, z, n, z.Origin())
@@ -27,8 +28,50 @@ func Format(w io.Writer, z *zone.Zone) error {
 	return bw.Flush()
 }
 
-// header begins every file Format writes; its verbs take the origin twice.
-const header = "; zone %s - written by zoneapi, one record a line in DNS canonical order\n$ORIGIN %s\n"
+// writeHeader writes what begins every file Format writes: a first line
+// that names the zone, its notes, then $ORIGIN.
+func writeHeader(w *bufio.Writer, z *zone.Zone) {
+	fmt.Fprintf(w, firstLine, z.Origin())
+	for _, k := range z.NoteKeys() {
+		v, _ := z.Note(k)
+		w.WriteString(NotePrefix)
+		w.WriteString(k)
+		w.WriteByte(' ')
+		w.WriteString(v)
+		w.WriteByte('\n')
+	}
+	fmt.Fprintf(w, "$ORIGIN %s\n", z.Origin())
+}
+
+// headerLen returns the length of the header writeHeader wrote for origin
+// at the start of b, or false if b does not begin with one.
+func headerLen(b []byte, origin string) (int, bool) {
+	first := fmt.Sprintf(firstLine, origin)
+	if !bytes.HasPrefix(b, []byte(first)) {
+		return 0, false
+	}
+	n := len(first)
+	for bytes.HasPrefix(b[n:], []byte(NotePrefix)) {
+		end := bytes.IndexByte(b[n:], '\n')
+		if end < 0 {
+			return 0, false
+		}
+		n += end + 1
+	}
+	last := "$ORIGIN " + origin + "\n"
+	if !bytes.HasPrefix(b[n:], []byte(last)) {
+		return 0, false
+	}
+	return n + len(last), true
+}
+
+// firstLine is the first line of every file Format writes.
+const firstLine = "; zone %s - written by zoneapi, one record a line in DNS canonical order\n"
+
+// NotePrefix begins the line of a zone's note (zone.Zone.Note) in its file:
+// a comment to every other reader of the file, one line a note, after the
+// first line and before $ORIGIN, in the order of their keys.
+const NotePrefix = ";@note "
 
 // writeRR writes rr as one line: its owner relative to origin, then the
 // rest of rr.String() (TTL, class, type and the RDATA as miekg/dns writes

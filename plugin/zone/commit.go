@@ -18,7 +18,7 @@ func (t *Txn) Commit() (*Zone, error) {
 	}
 	t.owned = nil
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
-	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), soa: t.soa, negSOA: negativeSOA(t.soa), count: t.count}, nil
+	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), soa: t.soa, negSOA: negativeSOA(t.soa), count: t.count, notes: t.notes}, nil
 }
 
 // negativeSOA returns the SOA as it goes in a negative answer: with the

@@ -28,6 +28,12 @@ type Txn struct {
 	// owned holds the nodes this Txn created. They are not reachable from any
 	// published Zone yet, so the Txn may change them in place.
 	owned map[*Node]struct{}
+
+	// notes is the zone's map until the first SetNote or DeleteNote copies
+	// it (notesOwned); notesTouched holds the keys changed (notes.go).
+	notes        map[string]string
+	notesOwned   bool
+	notesTouched map[string]struct{}
 }
 
 // New starts a Txn that builds a zone for origin from nothing.
@@ -45,7 +51,7 @@ func (z *Zone) Txn() *Txn {
 	z.seedMu.Lock()
 	tree := z.seed.Copy()
 	z.seedMu.Unlock()
-	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), soa: z.soa, count: z.count,
+	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), soa: z.soa, count: z.count, notes: z.notes,
 		owned: map[*Node]struct{}{}, touched: map[string]struct{}{}}
 }
 

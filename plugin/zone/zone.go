@@ -19,8 +19,9 @@ type Zone struct {
 	// and then needs one descent of tree, not a walk of every ancestor.
 	cuts   *iradix.Tree[*Node]
 	soa    *dns.SOA
-	negSOA *dns.SOA // soa with the negative-caching TTL
-	count  int      // number of RRs
+	negSOA *dns.SOA          // soa with the negative-caching TTL
+	count  int               // number of RRs
+	notes  map[string]string // notes.go; never written once published
 
 	// seed is a twin of tree that only Txn touches: copying a B-tree marks
 	// the original, and tree, once published, is never written to.
