@@ -149,14 +149,14 @@ type lineReader struct {
 	r     *bufio.Reader
 	line  int
 	atEOF bool
-	esc   bool    // the last byte given began an escape
+	esc   bool // the last byte given began an escape
 	// A line that begins with NotePrefix is a note (zone.Zone.Note): its
 	// bytes are kept as they pass, before any escape.
 	col   int        // bytes of the line read so far
 	note  []byte     // the line so far while it may be a note
 	notes []noteLine // the notes read
-	out   []byte  // the rest of a \DDD escape being given
-	buf   [4]byte // its bytes
+	out   []byte     // the rest of a \DDD escape being given
+	buf   [4]byte    // its bytes
 }
 
 func (l *lineReader) ReadByte() (byte, error) {
