@@ -33,16 +33,18 @@ func (p *Pipeline) apply(batch []*request) {
 			r.err = fmt.Errorf("%s: %w", r.Zone, ErrZoneNotFound)
 			continue
 		}
-		nz, touched, notes, err := build(z, r.Change, maxRecords)
+		b, err := build(z, r.Change, maxRecords)
 		if err != nil {
 			r.err = err
 			continue
 		}
-		r.touched = touched
-		if r.res.Removed, r.res.Added, err = p.journal(z, nz, touched, notes); err != nil {
+		nz := b.zone
+		r.touched = b.touched
+		if err = p.journal(z, b); err != nil {
 			r.err = persistError(err)
 			continue
 		}
+		r.res.Removed, r.res.Added = b.removed, b.added
 		r.res.New = nz
 		latest[r.Zone] = nz
 	}
@@ -82,49 +84,58 @@ func (p *Pipeline) apply(batch []*request) {
 	p.publish(set, delta, events)
 }
 
+// built is a change made to a zone, not yet journaled or published.
+type built struct {
+	zone           *zone.Zone
+	touched        [][]byte // the keys of the names it touched
+	notes          []string // the keys of the notes it set or deleted
+	removed, added []dns.RR
+}
+
 // build makes the change c to z: the edits, the serial bumped once, and the
-// zone-wide rules checked. It returns the new zone, the names it touched
-// and the keys of the notes it changed. A panic in the edit fails this change only: it runs on the
-// writer, out of reach of any request's recovery.
-func build(z *zone.Zone, c Change, maxRecords int) (nz *zone.Zone, touched [][]byte, notes []string, err error) {
+// zone-wide rules checked. A panic in the edit fails this change only: it
+// runs on the writer, out of reach of any request's recovery.
+func build(z *zone.Zone, c Change, maxRecords int) (b built, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Errorf("change to %s panicked: %v\n%s", z.Origin(), p, debug.Stack())
-			nz, touched, notes, err = nil, nil, nil, fmt.Errorf("%w: %v", ErrInternal, p)
+			b, err = built{}, fmt.Errorf("%w: %v", ErrInternal, p)
 		}
 	}()
 	if c.IfSerial != nil && *c.IfSerial != z.Serial() {
-		return nil, nil, nil, fmt.Errorf("the change expects serial %d but the zone is at %d: %w", *c.IfSerial, z.Serial(), ErrStale)
+		return b, fmt.Errorf("the change expects serial %d but the zone is at %d: %w", *c.IfSerial, z.Serial(), ErrStale)
 	}
 	tx := z.Txn()
 	tx.SetLimit(maxRecords)
 	if err := c.Edit(z, tx); err != nil {
-		return nil, nil, nil, err
+		return b, err
 	}
 	if err := bumpSerial(tx, z.Serial()); err != nil {
-		return nil, nil, nil, err
+		return b, err
 	}
-	notes = tx.NotesTouched()
-	touched = tx.Touched()
-	if nz, err = tx.Commit(); err != nil {
-		return nil, nil, nil, err
+	b.notes, b.touched = tx.NotesTouched(), tx.Touched()
+	if b.zone, err = tx.Commit(); err != nil {
+		return built{}, err
 	}
-	if len(z.Apex().Type(dns.TypeNS)) > 0 && len(nz.Apex().Type(dns.TypeNS)) == 0 {
-		return nil, nil, nil, ErrLastNS
+	if len(z.Apex().Type(dns.TypeNS)) > 0 && len(b.zone.Apex().Type(dns.TypeNS)) == 0 {
+		return built{}, ErrLastNS
 	}
-	return nz, touched, notes, nil
+	b.removed, b.added = zone.Diff(z, b.zone, b.touched)
+	if err := checkProtected(z, b.removed, b.added); err != nil {
+		return built{}, err
+	}
+	return b, nil
 }
 
-// journal gives the change from z to nz to the zone's journal: one entry of
-// what changed at the touched names, which the journal's Sync writes and
-// syncs with the rest of the batch. It returns the records removed and
-// added. p.mu is held.
-func (p *Pipeline) journal(z, nz *zone.Zone, touched [][]byte, notes []string) (removed, added []dns.RR, err error) {
-	removed, added = zone.Diff(z, nz, touched)
-	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(removed), Add: texts(added)}
-	if len(notes) > 0 {
-		e.Notes = make(map[string]*string, len(notes))
-		for _, k := range notes {
+// journal gives the change b made to z to the zone's journal: one entry of
+// what changed, which the journal's Sync writes and syncs with the rest of
+// the batch. p.mu is held.
+func (p *Pipeline) journal(z *zone.Zone, b built) (err error) {
+	nz := b.zone
+	e := store.Entry{From: z.Serial(), To: nz.Serial(), Del: texts(b.removed), Add: texts(b.added)}
+	if len(b.notes) > 0 {
+		e.Notes = make(map[string]*string, len(b.notes))
+		for _, k := range b.notes {
 			if v, ok := nz.Note(k); ok {
 				e.Notes[k] = &v
 			} else {
@@ -135,14 +146,11 @@ func (p *Pipeline) journal(z, nz *zone.Zone, touched [][]byte, notes []string) (
 	j, ok := p.journals[nz.Origin()]
 	if !ok {
 		if j, _, err = store.OpenJournal(p.dir, nz.Origin()); err != nil {
-			return nil, nil, err
+			return err
 		}
 		p.journals[nz.Origin()] = j
 	}
-	if err := j.Write(e); err != nil {
-		return nil, nil, err
-	}
-	return removed, added, nil
+	return j.Write(e)
 }
 
 func texts(rrs []dns.RR) []string {

@@ -73,12 +73,11 @@ func (p *Pipeline) dryRun(c Change) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("%s: %w", c.Zone, ErrZoneNotFound)
 	}
-	nz, touched, _, err := build(z, c, p.Limits().MaxRecords)
+	b, err := build(z, c, p.Limits().MaxRecords)
 	if err != nil {
 		return Result{Old: z}, err
 	}
-	del, add := zone.Diff(z, nz, touched)
-	return Result{Old: z, New: nz, Removed: del, Added: add}, nil
+	return Result{Old: z, New: b.zone, Removed: b.removed, Added: b.added}, nil
 }
 
 // request is a change waiting for the writer, and then its outcome.

@@ -44,6 +44,9 @@ func (p *Pipeline) Delete(m Meta, origin string, ifSerial *uint32) (*zone.Zone, 
 	if ifSerial != nil && *ifSerial != z.Serial() {
 		return nil, fmt.Errorf("the deletion expects serial %d but the zone is at %d: %w", *ifSerial, z.Serial(), ErrStale)
 	}
+	if err := deletable(z); err != nil {
+		return nil, err
+	}
 	if err := store.RemoveFile(p.dir, origin); err != nil {
 		return nil, persistError(err)
 	}

@@ -26,6 +26,9 @@ func (z *Zone) Note(key string) (string, bool) {
 	return v, ok
 }
 
+// Notes returns the number of the zone's notes.
+func (z *Zone) Notes() int { return len(z.notes) }
+
 // NoteKeys returns the keys of the zone's notes in sorted order.
 func (z *Zone) NoteKeys() []string { return slices.Sorted(maps.Keys(z.notes)) }
 
