@@ -8,6 +8,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/acme"
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
+	"github.com/zoneapi/zoneapi/plugin/hetzner"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
 	"github.com/zoneapi/zoneapi/plugin/ixfr"
 	"github.com/zoneapi/zoneapi/plugin/notify"
@@ -120,7 +121,9 @@ func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gito
 	challenges := acme.New(st.pipe, st.notifier, v1.Checks())
 	go challenges.Sweep(st.stop)
 	st.configs = append(st.configs, func(cfg config) { challenges.Configure(cfg.acme) })
-	return []httpapi.Adapter{v1, challenges}, nil
+	hz := hetzner.New(st.pipe)
+	st.configs = append(st.configs, func(cfg config) { hz.Configure(cfg.hetzner) })
+	return []httpapi.Adapter{v1, challenges, hz}, nil
 }
 
 // configure gives the store a (new) Corefile's settings and makes the API

@@ -20,7 +20,7 @@ var layers = [][]string{
 	{"ixfr", "notify", "gitlog", "record"},
 	{"gitops"},
 	{"problem"},
-	{"rest", "acme", "dnsserve"},
+	{"rest", "acme", "hetzner", "dnsserve"},
 	{""}, // this package: the CoreDNS glue
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/dnsserve"
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
+	"github.com/zoneapi/zoneapi/plugin/hetzner"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
 )
 
@@ -74,6 +75,7 @@ type config struct {
 	updateKeys  []*auth.Token
 	secondaries []string
 	acme        acme.Settings
+	hetzner     hetzner.Settings
 	git         *gitlog.Config // nil: no Git history
 	gitops      *gitops.Config // nil: no remote
 }
@@ -86,7 +88,8 @@ const (
 // defaultConfig is what a Corefile without properties says.
 func defaultConfig() config {
 	return config{dir: defaultDir, listen: defaultListen, maxBody: httpapi.DefaultMaxBody,
-		acme: acme.Settings{TTL: acme.DefaultTTL, Lease: acme.DefaultLease, WaitMax: acme.DefaultWaitMax}}
+		acme:    acme.Settings{TTL: acme.DefaultTTL, Lease: acme.DefaultLease, WaitMax: acme.DefaultWaitMax},
+		hetzner: hetzner.Settings{RateLimit: hetzner.DefaultRateLimit}}
 }
 
 func parse(c *caddy.Controller) (config, error) {
@@ -165,6 +168,15 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 			case "max_body":
 				cfg.maxBody = n
 			}
+		}
+	case "hetzner_rate_limit":
+		var arg string
+		if arg, err = oneArg(c); err == nil {
+			n, e := strconv.Atoi(arg)
+			if e != nil || n < 0 {
+				err = c.Errf("hetzner_rate_limit needs a number of requests an hour (0 for no limit), got %q", arg)
+			}
+			cfg.hetzner.RateLimit = n
 		}
 	default:
 		err = c.Errf("unknown property %q", prop)

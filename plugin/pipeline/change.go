@@ -88,3 +88,32 @@ type request struct {
 	err     error
 	done    chan struct{} // closed once the outcome is set
 }
+
+// ReplaceWith is the edit that makes the zone hold exactly the records of
+// fresh (its notes stay); the serial is then bumped above the current one
+// as for any change.
+func ReplaceWith(fresh *zone.Zone) Edit {
+	return func(z *zone.Zone, tx *zone.Txn) error { return replaceAll(z, tx, fresh) }
+}
+
+func replaceAll(z *zone.Zone, tx *zone.Txn, fresh *zone.Zone) error {
+	z.Walk(func(n *zone.Node) bool {
+		if n.Name != "" {
+			tx.DeleteName(n.Name)
+		}
+		return true
+	})
+	for _, rr := range fresh.Records() {
+		if rr.Header().Rrtype == dns.TypeSOA {
+			if err := tx.ReplaceRRset(z.Origin(), dns.TypeSOA, []dns.RR{dns.Copy(rr)}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := tx.Add(dns.Copy(rr)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+

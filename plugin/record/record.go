@@ -183,3 +183,12 @@ func LiteralTXT(hdr dns.RR_Header, value string) (dns.RR, error) {
 	rr, _, err := dns.UnpackRRWithHeader(hdr, rdata, 0)
 	return rr, err
 }
+
+// DefaultApex returns the SOA and NS a new zone gets when it is created
+// without them: ns1 and hostmaster in the zone, a serial of today, and the
+// timers of RFC 1912 §2.2.
+func DefaultApex(origin string, serial uint32) (soa, ns dns.RR) {
+	soa, _ = dns.NewRR(fmt.Sprintf("%s 3600 IN SOA ns1.%s hostmaster.%s %d 7200 3600 1209600 300", origin, origin, origin, serial))
+	ns, _ = dns.NewRR(fmt.Sprintf("%s 3600 IN NS ns1.%s", origin, origin))
+	return soa, ns
+}

@@ -155,7 +155,7 @@ func (a *API) RevertZone(ctx context.Context, req api.RevertZoneRequestObject) (
 		m.Reason = "revert to " + rev.ID
 	}
 	res, err := a.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: m, IfSerial: want,
-		Edit: func(z *zone.Zone, tx *zone.Txn) error { return replaceAll(z, tx, old) }})
+		Edit: pipeline.ReplaceWith(old)})
 	if err != nil {
 		return nil, err
 	}

@@ -79,10 +79,9 @@ func newZone(origin string, records *[]api.DNSRecord) (*zone.Zone, error) {
 		}
 	}
 	if !hasSOA {
-		soa, _ := dns.NewRR(fmt.Sprintf("%s 3600 IN SOA ns1.%s hostmaster.%s %d 7200 3600 1209600 300", origin, origin, origin, pipeline.NextSerial(0, pipeline.Now())))
+		soa, ns := record.DefaultApex(origin, pipeline.NextSerial(0, pipeline.Now()))
 		rrs = append([]dns.RR{soa}, rrs...)
 		if !hasNS {
-			ns, _ := dns.NewRR(fmt.Sprintf("%s 3600 IN NS ns1.%s", origin, origin))
 			rrs = append(rrs, ns)
 		}
 	}
@@ -158,34 +157,11 @@ func (a *API) ImportZone(ctx context.Context, req api.ImportZoneRequestObject) (
 		return nil, err
 	}
 	res, err := a.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: meta(ctx, "importZone", "replaced"), IfSerial: want,
-		Edit: func(z *zone.Zone, tx *zone.Txn) error { return replaceAll(z, tx, fresh) }})
+		Edit: pipeline.ReplaceWith(fresh)})
 	if err != nil {
 		return nil, err
 	}
 	return api.ImportZone200JSONResponse{Body: apiZone(res.New, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(res.New))}}, nil
-}
-
-// replaceAll makes the zone being built by tx hold exactly the records of
-// fresh; the serial is then bumped above the current one as for any change.
-func replaceAll(z *zone.Zone, tx *zone.Txn, fresh *zone.Zone) error {
-	z.Walk(func(n *zone.Node) bool {
-		if n.Name != "" {
-			tx.DeleteName(n.Name)
-		}
-		return true
-	})
-	for _, rr := range fresh.Records() {
-		if rr.Header().Rrtype == dns.TypeSOA {
-			if err := tx.ReplaceRRset(z.Origin(), dns.TypeSOA, []dns.RR{dns.Copy(rr)}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := tx.Add(dns.Copy(rr)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // GetHealth implements api.StrictServerInterface.

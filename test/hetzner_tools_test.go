@@ -1,0 +1,89 @@
+package test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+	"github.com/miekg/dns"
+)
+
+// TestHetznerExternalDNSFlow replays what Hetzner's external-dns webhook
+// does in one sync: list the zones and their RRsets (per_page=100), add,
+// set, change a TTL and delete, waiting on each action with WaitForFunc.
+func TestHetznerExternalDNSFlow(t *testing.T) {
+	h := startHetzner(t, "")
+	ctx := context.Background()
+	zones, err := h.hc.Zone.All(ctx)
+	if err != nil || len(zones) != 1 {
+		t.Fatalf("zones: %v, %v", zones, err)
+	}
+	z := zones[0]
+	rrsets, err := h.hc.Zone.AllRRSetsWithOpts(ctx, z, hcloud.ZoneRRSetListOpts{ListOpts: hcloud.ListOpts{PerPage: 100}})
+	if err != nil || len(rrsets) == 0 {
+		t.Fatalf("rrsets: %v, %v", rrsets, err)
+	}
+	wait := func(a *hcloud.Action, _ *hcloud.Response, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.hc.Action.WaitForFunc(ctx, func(u *hcloud.Action) error { return u.Error() }, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := &hcloud.ZoneRRSet{Zone: z, Name: "app", Type: hcloud.ZoneRRSetTypeA}
+	owner := &hcloud.ZoneRRSet{Zone: z, Name: "a-app", Type: hcloud.ZoneRRSetTypeTXT}
+	wait(h.hc.Zone.AddRRSetRecords(ctx, app, hcloud.ZoneRRSetAddRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: "192.0.2.50"}}, TTL: hcloud.Ptr(300)}))
+	wait(h.hc.Zone.AddRRSetRecords(ctx, owner, hcloud.ZoneRRSetAddRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: `"heritage=external-dns,external-dns/owner=default"`}}, TTL: hcloud.Ptr(300)}))
+	wait(h.hc.Zone.SetRRSetRecords(ctx, app, hcloud.ZoneRRSetSetRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: "192.0.2.51"}, {Value: "192.0.2.52"}}}))
+	wait(h.hc.Zone.ChangeRRSetTTL(ctx, app, hcloud.ZoneRRSetChangeTTLOpts{TTL: hcloud.Ptr(60)}))
+	if got, ttl, _ := h.digTTL("app.example.org", dns.TypeA); !slices.Equal(got, []string{"192.0.2.51", "192.0.2.52"}) || ttl != 60 {
+		t.Fatalf("served %v TTL %d", got, ttl)
+	}
+	del, _, err := h.hc.Zone.DeleteRRSet(ctx, app)
+	wait(del.Action, nil, err)
+	del, _, err = h.hc.Zone.DeleteRRSet(ctx, owner)
+	wait(del.Action, nil, err)
+	if got := h.dig("app.example.org", dns.TypeA); len(got) != 0 {
+		t.Fatalf("deleted, still served: %v", got)
+	}
+}
+
+// TestHetznerCertManagerFlow replays Hetzner's cert-manager webhook: the
+// challenge added as a quoted TXT value with add_records, served, removed
+// with remove_records; WaitFor on each.
+func TestHetznerCertManagerFlow(t *testing.T) {
+	h := startHetzner(t, "        git\n")
+	ctx := context.Background()
+	// The webhook runs with a token scoped to the challenges.
+	c := h.client("acme-secret-3")
+	z, _, err := c.Zone.Get(ctx, "example.org")
+	if err != nil || z == nil {
+		t.Fatalf("zone: %v %v", z, err)
+	}
+	rr := &hcloud.ZoneRRSet{Zone: z, Name: "_acme-challenge", Type: hcloud.ZoneRRSetTypeTXT}
+	key := `"Q3jLq0wtcy1kSnuUTsEm8fGGMeYWEdrWqXXKO0CrN2c"`
+	a, _, err := c.Zone.AddRRSetRecords(ctx, rr, hcloud.ZoneRRSetAddRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: key}}, TTL: hcloud.Ptr(60)})
+	if err != nil || c.Action.WaitFor(ctx, a) != nil {
+		t.Fatalf("present: %v", err)
+	}
+	if got := h.dig("_acme-challenge.example.org", dns.TypeTXT); !slices.Equal(got, []string{key}) {
+		t.Fatalf("challenge served as %v", got)
+	}
+	a, _, err = c.Zone.RemoveRRSetRecords(ctx, rr, hcloud.ZoneRRSetRemoveRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: key}}})
+	if err != nil || c.Action.WaitFor(ctx, a) != nil {
+		t.Fatalf("cleanup: %v", err)
+	}
+	if got := h.dig("_acme-challenge.example.org", dns.TypeTXT); len(got) != 0 {
+		t.Fatalf("challenge still served: %v", got)
+	}
+	// Each action is one commit, whose Operation trailer names it.
+	h.waitCommitted()
+	ops := git(t, h.dir, "log", "--format=%(trailers:key=Operation,valueonly)", "--", "example.org.zone")
+	if !strings.HasPrefix(ops, "hetzner.remove_rrset_records\n\nhetzner.add_rrset_records\n") {
+		t.Fatalf("operations in the history:\n%s", ops)
+	}
+}
