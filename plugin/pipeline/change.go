@@ -116,4 +116,3 @@ func replaceAll(z *zone.Zone, tx *zone.Txn, fresh *zone.Zone) error {
 	}
 	return nil
 }
-
