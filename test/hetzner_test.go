@@ -34,7 +34,7 @@ func startHetzner(t *testing.T, extra string) *hetznerEnv {
 func (h *hetznerEnv) client(token string) *hcloud.Client {
 	return hcloud.NewClient(hcloud.WithEndpoint(h.hbase), hcloud.WithToken(token),
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(10 * time.Millisecond)}),
-		hcloud.WithBackoffFunc(hcloud.ConstantBackoff(10*time.Millisecond)))
+		hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: hcloud.ConstantBackoff(10 * time.Millisecond), MaxRetries: 5}))
 }
 
 // digTTL returns the answer's RDATA and TTL for name and type.
