@@ -1,6 +1,7 @@
 package zoneapi
 
 import (
+	"reflect"
 	"sync"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
@@ -9,6 +10,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
 	"github.com/zoneapi/zoneapi/plugin/hetzner"
+	"github.com/zoneapi/zoneapi/plugin/hetzner/mirror"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
 	"github.com/zoneapi/zoneapi/plugin/ixfr"
 	"github.com/zoneapi/zoneapi/plugin/notify"
@@ -31,6 +33,9 @@ type instance struct {
 	ixfr     *ixfr.Log
 	notifier *notify.Notifier
 	http     *httpapi.Server
+
+	mirrorMu sync.Mutex
+	mirror   *mirrorRun // the hetzner block's mirror, if any
 
 	configs   []func(config) // each part takes a (new) Corefile's settings
 	stop      chan struct{}  // closed by the last release: the background goroutines end
@@ -113,7 +118,7 @@ func open(cfg config) (*instance, error) {
 // adapters makes the APIs of the listener, each with what it needs and
 // what it takes from the Corefile.
 func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gitops.GitOps) ([]httpapi.Adapter, error) {
-	v1, err := rest.New(rest.Deps{Pipeline: st.pipe, IDs: ids, Notifier: st.notifier, Git: git, GitOps: ops})
+	v1, err := rest.New(rest.Deps{Pipeline: st.pipe, IDs: ids, Notifier: st.notifier, Git: git, GitOps: ops, Mirror: st.currentMirror})
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +127,7 @@ func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gito
 	go challenges.Sweep(st.stop)
 	st.configs = append(st.configs, func(cfg config) { challenges.Configure(cfg.acme) })
 	hz := hetzner.New(st.pipe)
-	st.configs = append(st.configs, func(cfg config) { hz.Configure(cfg.hetzner) })
+	st.configs = append(st.configs, func(cfg config) { hz.Configure(cfg.hetzner) }, func(cfg config) { st.runMirror(cfg.mirror) })
 	return []httpapi.Adapter{v1, challenges, hz}, nil
 }
 
@@ -173,9 +178,53 @@ func release(st *instance) {
 // history and the audit log.
 func (st *instance) close() {
 	st.closeOnce.Do(func() {
+		st.runMirror(nil)
 		close(st.stop)
 		for _, f := range st.closers {
 			f()
 		}
 	})
+}
+
+// mirrorRun is a running mirror and what stops it.
+type mirrorRun struct {
+	cfg  mirror.Config
+	m    *mirror.Mirror
+	stop chan struct{}
+	done chan struct{}
+}
+
+// runMirror runs the mirror cfg says, replacing one that runs after other
+// settings; nil stops it. registryMu is held, or the instance is closing.
+func (st *instance) runMirror(cfg *mirror.Config) {
+	st.mirrorMu.Lock()
+	defer st.mirrorMu.Unlock()
+	if cur := st.mirror; cur != nil {
+		if cfg != nil && reflect.DeepEqual(cur.cfg, *cfg) {
+			return
+		}
+		close(cur.stop)
+		<-cur.done
+		st.mirror = nil
+	}
+	if cfg == nil {
+		return
+	}
+	r := &mirrorRun{cfg: *cfg, m: mirror.New(*cfg, st.pipe), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.m.Run(r.stop)
+	}()
+	st.mirror = r
+	log.Infof("mirror of %s every %s", cfg.Endpoint, cfg.Interval)
+}
+
+// currentMirror returns the running mirror, or nil.
+func (st *instance) currentMirror() *mirror.Mirror {
+	st.mirrorMu.Lock()
+	defer st.mirrorMu.Unlock()
+	if st.mirror == nil {
+		return nil
+	}
+	return st.mirror.m
 }

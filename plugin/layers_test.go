@@ -20,7 +20,9 @@ var layers = [][]string{
 	{"ixfr", "notify", "gitlog", "record"},
 	{"gitops"},
 	{"problem"},
-	{"rest", "acme", "hetzner", "dnsserve"},
+	{"acme", "hetzner", "dnsserve"},
+	{"hetzner/mirror"},
+	{"rest"},
 	{""}, // this package: the CoreDNS glue
 }
 

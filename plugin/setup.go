@@ -19,6 +19,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
 	"github.com/zoneapi/zoneapi/plugin/hetzner"
+	"github.com/zoneapi/zoneapi/plugin/hetzner/mirror"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
 )
 
@@ -76,6 +77,7 @@ type config struct {
 	secondaries []string
 	acme        acme.Settings
 	hetzner     hetzner.Settings
+	mirror      *mirror.Config // nil: no hetzner block
 	git         *gitlog.Config // nil: no Git history
 	gitops      *gitops.Config // nil: no remote
 }
@@ -169,6 +171,8 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 				cfg.maxBody = n
 			}
 		}
+	case "hetzner":
+		cfg.mirror, err = parseMirror(c)
 	case "hetzner_rate_limit":
 		var arg string
 		if arg, err = oneArg(c); err == nil {

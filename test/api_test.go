@@ -249,6 +249,18 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 		t.Errorf("getOpenAPI does not serve openapi.yaml")
 	}
 
+	// Without a hetzner block the mirror is off: its state says so, and
+	// its operations answer mirror-disabled.
+	if m, _ := e.c.GetMirrorStatusWithResponse(ctx); m.StatusCode() != 200 || m.JSON200.Enabled || len(m.JSON200.Zones) != 0 {
+		t.Errorf("getMirrorStatus without a mirror: %s", m.Body)
+	}
+	if r, _ := e.c.SyncMirrorWithResponse(ctx, nil); r.StatusCode() != 409 || !strings.Contains(string(r.Body), "mirror-disabled") {
+		t.Errorf("syncMirror without a mirror: %d %s", r.StatusCode(), r.Body)
+	}
+	if r, _ := e.c.ResolveMirrorConflictWithResponse(ctx, "example.org", client.MirrorResolution{Rrset: "www/A", Keep: client.Local}); r.StatusCode() != 409 {
+		t.Errorf("resolveMirrorConflict without a mirror: %d %s", r.StatusCode(), r.Body)
+	}
+
 	// Every operation of the document was exercised.
 	var doc struct {
 		Paths map[string]map[string]struct {

@@ -55,6 +55,24 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for MirrorResolutionKeep.
+const (
+	Local    MirrorResolutionKeep = "local"
+	Upstream MirrorResolutionKeep = "upstream"
+)
+
+// Valid indicates whether the value is a known member of the MirrorResolutionKeep enum.
+func (e MirrorResolutionKeep) Valid() bool {
+	switch e {
+	case Local:
+		return true
+	case Upstream:
+		return true
+	default:
+		return false
+	}
+}
+
 // Change `add` adds `value`; `delete` removes the record with `value` (or with
 // `id`); `replace_rrset` makes `values` the RRset; `delete_rrset` removes
 // the RRset.
@@ -160,6 +178,75 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// MirrorConflict defines model for MirrorConflict.
+type MirrorConflict struct {
+	// Local The RRset here; null if it was deleted here.
+	Local *MirrorRRset `json:"local,omitempty"`
+	Rrset string       `json:"rrset"`
+
+	// Upstream The RRset upstream; null if it was deleted there.
+	Upstream *MirrorRRset `json:"upstream,omitempty"`
+}
+
+// MirrorRRset defines model for MirrorRRset.
+type MirrorRRset struct {
+	Labels  *map[string]string `json:"labels,omitempty"`
+	Records []MirrorRecord     `json:"records"`
+
+	// Ttl Null when the RRset follows the zone's TTL.
+	Ttl *int `json:"ttl,omitempty"`
+}
+
+// MirrorRecord defines model for MirrorRecord.
+type MirrorRecord struct {
+	Comment *string `json:"comment,omitempty"`
+
+	// Value RDATA in presentation format.
+	Value string `json:"value"`
+}
+
+// MirrorResolution defines model for MirrorResolution.
+type MirrorResolution struct {
+	Keep MirrorResolutionKeep `json:"keep"`
+
+	// Rrset The RRset in conflict, as name/TYPE.
+	Rrset string `json:"rrset"`
+}
+
+// MirrorResolutionKeep defines model for MirrorResolution.Keep.
+type MirrorResolutionKeep string
+
+// MirrorStatus defines model for MirrorStatus.
+type MirrorStatus struct {
+	Enabled  bool    `json:"enabled"`
+	Endpoint *string `json:"endpoint,omitempty"`
+
+	// LagSeconds Seconds since the last round that succeeded.
+	LagSeconds    *int       `json:"lag_seconds,omitempty"`
+	LastAttemptAt *time.Time `json:"last_attempt_at,omitempty"`
+	LastError     *string    `json:"last_error,omitempty"`
+	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+
+	// Reachable Whether the upstream answered the last round.
+	Reachable *bool        `json:"reachable,omitempty"`
+	Zones     []MirrorZone `json:"zones"`
+}
+
+// MirrorZone defines model for MirrorZone.
+type MirrorZone struct {
+	// Ahead RRsets (name/TYPE) changed here that the upstream lacks.
+	Ahead     []string         `json:"ahead"`
+	Conflicts []MirrorConflict `json:"conflicts"`
+
+	// GoneUpstream The upstream no longer lists the zone; it is served here until deleted.
+	GoneUpstream bool       `json:"gone_upstream"`
+	LagSeconds   *int       `json:"lag_seconds,omitempty"`
+	LastError    *string    `json:"last_error,omitempty"`
+	LastPullAt   *time.Time `json:"last_pull_at,omitempty"`
+	UpstreamId   *int64     `json:"upstream_id,omitempty"`
+	Zone         string     `json:"zone"`
+}
 
 // Problem An RFC 9457 problem detail.
 type Problem struct {
@@ -354,11 +441,17 @@ type HistoryDisabled = Problem
 // InsufficientStorage An RFC 9457 problem detail.
 type InsufficientStorage = Problem
 
+// MirrorDisabled An RFC 9457 problem detail.
+type MirrorDisabled = Problem
+
 // NotFound An RFC 9457 problem detail.
 type NotFound = Problem
 
 // PreconditionFailed An RFC 9457 problem detail.
 type PreconditionFailed = Problem
+
+// Protected An RFC 9457 problem detail.
+type Protected = Problem
 
 // PullRefused An RFC 9457 problem detail.
 type PullRefused = Problem
@@ -378,8 +471,17 @@ type Unprocessable = Problem
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
+// UpstreamFailed An RFC 9457 problem detail.
+type UpstreamFailed = Problem
+
 // PullGitParams defines parameters for PullGit.
 type PullGitParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// SyncMirrorParams defines parameters for SyncMirror.
+type SyncMirrorParams struct {
 	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
@@ -524,6 +626,9 @@ type ImportZoneParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// ResolveMirrorConflictJSONRequestBody defines body for ResolveMirrorConflict for application/json ContentType.
+type ResolveMirrorConflictJSONRequestBody = MirrorResolution
+
 // CreateZoneJSONRequestBody defines body for CreateZone for application/json ContentType.
 type CreateZoneJSONRequestBody = Zone
 
@@ -550,6 +655,15 @@ type ServerInterface interface {
 	// GetHealth Liveness of the API
 	// (GET /health)
 	GetHealth(ctx echo.Context) error
+	// GetMirrorStatus The state of the Hetzner mirror
+	// (GET /mirror)
+	GetMirrorStatus(ctx echo.Context) error
+	// SyncMirror Run a round of the mirror now
+	// (POST /mirror/sync)
+	SyncMirror(ctx echo.Context, params SyncMirrorParams) error
+	// ResolveMirrorConflict Settle a conflict of the mirror by keeping one side
+	// (POST /mirror/zones/{zoneName}/resolve)
+	ResolveMirrorConflict(ctx echo.Context, zoneName ZoneName) error
 	// GetOpenAPI This document
 	// (GET /openapi.yaml)
 	GetOpenAPI(ctx echo.Context) error
@@ -670,6 +784,60 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// GetMirrorStatus converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMirrorStatus(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMirrorStatus(ctx)
+	return err
+}
+
+// SyncMirror converts echo context to params.
+func (w *ServerInterfaceWrapper) SyncMirror(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SyncMirrorParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SyncMirror(ctx, params)
+	return err
+}
+
+// ResolveMirrorConflict converts echo context to params.
+func (w *ServerInterfaceWrapper) ResolveMirrorConflict(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResolveMirrorConflict(ctx, zoneName)
 	return err
 }
 
@@ -1680,6 +1848,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/zones/:zoneName/revisions/:revisionId/revert", wrapper.RevertZone, options.OperationMiddlewares["revertZone"]...)
 	router.GET(options.BaseURL+"/git", wrapper.GetGitStatus, options.OperationMiddlewares["getGitStatus"]...)
 	router.POST(options.BaseURL+"/git/pull", wrapper.PullGit, options.OperationMiddlewares["pullGit"]...)
+	router.GET(options.BaseURL+"/mirror", wrapper.GetMirrorStatus, options.OperationMiddlewares["getMirrorStatus"]...)
+	router.POST(options.BaseURL+"/mirror/sync", wrapper.SyncMirror, options.OperationMiddlewares["syncMirror"]...)
+	router.POST(options.BaseURL+"/mirror/zones/:zoneName/resolve", wrapper.ResolveMirrorConflict, options.OperationMiddlewares["resolveMirrorConflict"]...)
 	router.GET(options.BaseURL+"/health", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPI, options.OperationMiddlewares["getOpenAPI"]...)
 
@@ -1697,9 +1868,13 @@ type HistoryDisabledApplicationProblemPlusJSONResponse Problem
 
 type InsufficientStorageApplicationProblemPlusJSONResponse Problem
 
+type MirrorDisabledApplicationProblemPlusJSONResponse Problem
+
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
+
+type ProtectedApplicationProblemPlusJSONResponse Problem
 
 type PullRefusedApplicationProblemPlusJSONResponse Problem
 
@@ -1712,6 +1887,8 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
+type UpstreamFailedApplicationProblemPlusJSONResponse Problem
 
 type GetGitStatusRequestObject struct {
 }
@@ -1901,6 +2078,264 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMirrorStatusRequestObject struct {
+}
+
+type GetMirrorStatusResponseObject interface {
+	VisitGetMirrorStatusResponse(w http.ResponseWriter) error
+}
+
+type GetMirrorStatus200JSONResponse MirrorStatus
+
+func (response GetMirrorStatus200JSONResponse) VisitGetMirrorStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMirrorStatus401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMirrorStatus401ApplicationProblemPlusJSONResponse) VisitGetMirrorStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMirrorStatus403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMirrorStatus403ApplicationProblemPlusJSONResponse) VisitGetMirrorStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncMirrorRequestObject struct {
+	Params SyncMirrorParams
+}
+
+type SyncMirrorResponseObject interface {
+	VisitSyncMirrorResponse(w http.ResponseWriter) error
+}
+
+type SyncMirror200JSONResponse MirrorStatus
+
+func (response SyncMirror200JSONResponse) VisitSyncMirrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncMirror401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SyncMirror401ApplicationProblemPlusJSONResponse) VisitSyncMirrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncMirror403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SyncMirror403ApplicationProblemPlusJSONResponse) VisitSyncMirrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncMirror409ApplicationProblemPlusJSONResponse struct {
+	MirrorDisabledApplicationProblemPlusJSONResponse
+}
+
+func (response SyncMirror409ApplicationProblemPlusJSONResponse) VisitSyncMirrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncMirror502ApplicationProblemPlusJSONResponse struct {
+	UpstreamFailedApplicationProblemPlusJSONResponse
+}
+
+func (response SyncMirror502ApplicationProblemPlusJSONResponse) VisitSyncMirrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMirrorConflictRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+	Body     *ResolveMirrorConflictJSONRequestBody
+}
+
+type ResolveMirrorConflictResponseObject interface {
+	VisitResolveMirrorConflictResponse(w http.ResponseWriter) error
+}
+
+type ResolveMirrorConflict200JSONResponse MirrorStatus
+
+func (response ResolveMirrorConflict200JSONResponse) VisitResolveMirrorConflictResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMirrorConflict400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMirrorConflict400ApplicationProblemPlusJSONResponse) VisitResolveMirrorConflictResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMirrorConflict401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMirrorConflict401ApplicationProblemPlusJSONResponse) VisitResolveMirrorConflictResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMirrorConflict403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMirrorConflict403ApplicationProblemPlusJSONResponse) VisitResolveMirrorConflictResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMirrorConflict404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMirrorConflict404ApplicationProblemPlusJSONResponse) VisitResolveMirrorConflictResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMirrorConflict409ApplicationProblemPlusJSONResponse struct {
+	MirrorDisabledApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMirrorConflict409ApplicationProblemPlusJSONResponse) VisitResolveMirrorConflictResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMirrorConflict502ApplicationProblemPlusJSONResponse struct {
+	UpstreamFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMirrorConflict502ApplicationProblemPlusJSONResponse) VisitResolveMirrorConflictResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2281,6 +2716,22 @@ func (response DeleteZone404ApplicationProblemPlusJSONResponse) VisitDeleteZoneR
 	return err
 }
 
+type DeleteZone409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteZone409ApplicationProblemPlusJSONResponse) VisitDeleteZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteZone412ApplicationProblemPlusJSONResponse struct {
 	PreconditionFailedApplicationProblemPlusJSONResponse
 }
@@ -2487,6 +2938,22 @@ func (response PatchZone404ApplicationProblemPlusJSONResponse) VisitPatchZoneRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchZone409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response PatchZone409ApplicationProblemPlusJSONResponse) VisitPatchZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2754,6 +3221,22 @@ func (response DeleteRecord404ApplicationProblemPlusJSONResponse) VisitDeleteRec
 	return err
 }
 
+type DeleteRecord409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRecord409ApplicationProblemPlusJSONResponse) VisitDeleteRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteRecord412ApplicationProblemPlusJSONResponse struct {
 	PreconditionFailedApplicationProblemPlusJSONResponse
 }
@@ -3013,6 +3496,22 @@ func (response UpsertRecord404ApplicationProblemPlusJSONResponse) VisitUpsertRec
 	return err
 }
 
+type UpsertRecord409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response UpsertRecord409ApplicationProblemPlusJSONResponse) VisitUpsertRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpsertRecord412ApplicationProblemPlusJSONResponse struct {
 	PreconditionFailedApplicationProblemPlusJSONResponse
 }
@@ -3187,6 +3686,22 @@ func (response DeleteRecordById404ApplicationProblemPlusJSONResponse) VisitDelet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecordById409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRecordById409ApplicationProblemPlusJSONResponse) VisitDeleteRecordByIdResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3447,6 +3962,22 @@ func (response UpdateRecord404ApplicationProblemPlusJSONResponse) VisitUpdateRec
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRecord409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRecord409ApplicationProblemPlusJSONResponse) VisitUpdateRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4159,6 +4690,22 @@ func (response DeleteRRset404ApplicationProblemPlusJSONResponse) VisitDeleteRRse
 	return err
 }
 
+type DeleteRRset409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRRset409ApplicationProblemPlusJSONResponse) VisitDeleteRRsetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteRRset412ApplicationProblemPlusJSONResponse struct {
 	PreconditionFailedApplicationProblemPlusJSONResponse
 }
@@ -4417,6 +4964,22 @@ func (response ReplaceRRset404ApplicationProblemPlusJSONResponse) VisitReplaceRR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceRRset409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceRRset409ApplicationProblemPlusJSONResponse) VisitReplaceRRsetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4699,6 +5262,22 @@ func (response ImportZone403ApplicationProblemPlusJSONResponse) VisitImportZoneR
 	return err
 }
 
+type ImportZone409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response ImportZone409ApplicationProblemPlusJSONResponse) VisitImportZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ImportZone412ApplicationProblemPlusJSONResponse struct {
 	PreconditionFailedApplicationProblemPlusJSONResponse
 }
@@ -4806,6 +5385,15 @@ type StrictServerInterface interface {
 	// GetHealth Liveness of the API
 	// (GET /health)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// GetMirrorStatus The state of the Hetzner mirror
+	// (GET /mirror)
+	GetMirrorStatus(ctx context.Context, request GetMirrorStatusRequestObject) (GetMirrorStatusResponseObject, error)
+	// SyncMirror Run a round of the mirror now
+	// (POST /mirror/sync)
+	SyncMirror(ctx context.Context, request SyncMirrorRequestObject) (SyncMirrorResponseObject, error)
+	// ResolveMirrorConflict Settle a conflict of the mirror by keeping one side
+	// (POST /mirror/zones/{zoneName}/resolve)
+	ResolveMirrorConflict(ctx context.Context, request ResolveMirrorConflictRequestObject) (ResolveMirrorConflictResponseObject, error)
 	// GetOpenAPI This document
 	// (GET /openapi.yaml)
 	GetOpenAPI(ctx context.Context, request GetOpenAPIRequestObject) (GetOpenAPIResponseObject, error)
@@ -4954,6 +5542,102 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMirrorStatus operation middleware
+func (sh *strictHandler) GetMirrorStatus(ctx echo.Context) error {
+	var request GetMirrorStatusRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMirrorStatus(ctx.Request().Context(), request.(GetMirrorStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMirrorStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMirrorStatusResponseObject); ok {
+		return validResponse.VisitGetMirrorStatusResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SyncMirror operation middleware
+func (sh *strictHandler) SyncMirror(ctx echo.Context, params SyncMirrorParams) error {
+	var request SyncMirrorRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SyncMirror(ctx.Request().Context(), request.(SyncMirrorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SyncMirror")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SyncMirrorResponseObject); ok {
+		return validResponse.VisitSyncMirrorResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResolveMirrorConflict operation middleware
+func (sh *strictHandler) ResolveMirrorConflict(ctx echo.Context, zoneName ZoneName) error {
+	var request ResolveMirrorConflictRequestObject
+
+	request.ZoneName = zoneName
+
+	var body ResolveMirrorConflictJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResolveMirrorConflict(ctx.Request().Context(), request.(ResolveMirrorConflictRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResolveMirrorConflict")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResolveMirrorConflictResponseObject); ok {
+		return validResponse.VisitResolveMirrorConflictResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

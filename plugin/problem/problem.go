@@ -42,7 +42,15 @@ var (
 	ErrRevisionWithoutZone = errors.New("the zone did not exist at that revision")
 	ErrHistoryDisabled     = &Problem{Status: http.StatusConflict, Code: "history-disabled", Title: "No Git history",
 		Detail: "the store has no Git history", Hint: "Add the git property to the zoneapi block of the Corefile."}
+	ErrMirrorDisabled = &Problem{Status: http.StatusConflict, Code: "mirror-disabled", Title: "No mirror",
+		Detail: "the Corefile has no hetzner block", Hint: "Add a hetzner block to the zoneapi block of the Corefile."}
 )
+
+// Upstream is the problem of a round of the mirror that failed.
+func Upstream(err error) *Problem {
+	return &Problem{Status: http.StatusBadGateway, Code: "upstream-failed", Title: "Upstream failed", Detail: err.Error(),
+		Hint: "The zones are served and take changes as before; they go back when the upstream answers."}
+}
 
 // located places an error at a JSON pointer prefix of the request body.
 type located struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/auth"
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
+	"github.com/zoneapi/zoneapi/plugin/hetzner/mirror"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
 	"github.com/zoneapi/zoneapi/plugin/notify"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
@@ -42,6 +43,9 @@ type Deps struct {
 	Notifier *notify.Notifier
 	Git      *gitlog.Committer
 	GitOps   *gitops.GitOps
+	// Mirror returns the Hetzner mirror, nil without a hetzner block; a
+	// Corefile reload may replace it.
+	Mirror func() *mirror.Mirror
 }
 
 // Settings are what a Corefile reload may change.

@@ -58,6 +58,24 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for MirrorResolutionKeep.
+const (
+	Local    MirrorResolutionKeep = "local"
+	Upstream MirrorResolutionKeep = "upstream"
+)
+
+// Valid indicates whether the value is a known member of the MirrorResolutionKeep enum.
+func (e MirrorResolutionKeep) Valid() bool {
+	switch e {
+	case Local:
+		return true
+	case Upstream:
+		return true
+	default:
+		return false
+	}
+}
+
 // AcmeRequest lego httpreq's default body (`fqdn`, `value`) or its RAW body (`domain`, `token`, `keyAuth`). Member names are matched exactly, as lego sends them; other members are ignored.
 type AcmeRequest struct {
 	Domain  *string `json:"domain,omitempty"`
@@ -172,6 +190,75 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// MirrorConflict defines model for MirrorConflict.
+type MirrorConflict struct {
+	// Local The RRset here; null if it was deleted here.
+	Local *MirrorRRset `json:"local,omitempty"`
+	Rrset string       `json:"rrset"`
+
+	// Upstream The RRset upstream; null if it was deleted there.
+	Upstream *MirrorRRset `json:"upstream,omitempty"`
+}
+
+// MirrorRRset defines model for MirrorRRset.
+type MirrorRRset struct {
+	Labels  *map[string]string `json:"labels,omitempty"`
+	Records []MirrorRecord     `json:"records"`
+
+	// Ttl Null when the RRset follows the zone's TTL.
+	Ttl *int `json:"ttl,omitempty"`
+}
+
+// MirrorRecord defines model for MirrorRecord.
+type MirrorRecord struct {
+	Comment *string `json:"comment,omitempty"`
+
+	// Value RDATA in presentation format.
+	Value string `json:"value"`
+}
+
+// MirrorResolution defines model for MirrorResolution.
+type MirrorResolution struct {
+	Keep MirrorResolutionKeep `json:"keep"`
+
+	// Rrset The RRset in conflict, as name/TYPE.
+	Rrset string `json:"rrset"`
+}
+
+// MirrorResolutionKeep defines model for MirrorResolution.Keep.
+type MirrorResolutionKeep string
+
+// MirrorStatus defines model for MirrorStatus.
+type MirrorStatus struct {
+	Enabled  bool    `json:"enabled"`
+	Endpoint *string `json:"endpoint,omitempty"`
+
+	// LagSeconds Seconds since the last round that succeeded.
+	LagSeconds    *int       `json:"lag_seconds,omitempty"`
+	LastAttemptAt *time.Time `json:"last_attempt_at,omitempty"`
+	LastError     *string    `json:"last_error,omitempty"`
+	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+
+	// Reachable Whether the upstream answered the last round.
+	Reachable *bool        `json:"reachable,omitempty"`
+	Zones     []MirrorZone `json:"zones"`
+}
+
+// MirrorZone defines model for MirrorZone.
+type MirrorZone struct {
+	// Ahead RRsets (name/TYPE) changed here that the upstream lacks.
+	Ahead     []string         `json:"ahead"`
+	Conflicts []MirrorConflict `json:"conflicts"`
+
+	// GoneUpstream The upstream no longer lists the zone; it is served here until deleted.
+	GoneUpstream bool       `json:"gone_upstream"`
+	LagSeconds   *int       `json:"lag_seconds,omitempty"`
+	LastError    *string    `json:"last_error,omitempty"`
+	LastPullAt   *time.Time `json:"last_pull_at,omitempty"`
+	UpstreamId   *int64     `json:"upstream_id,omitempty"`
+	Zone         string     `json:"zone"`
+}
 
 // Problem An RFC 9457 problem detail.
 type Problem struct {
@@ -366,11 +453,17 @@ type HistoryDisabled = Problem
 // InsufficientStorage An RFC 9457 problem detail.
 type InsufficientStorage = Problem
 
+// MirrorDisabled An RFC 9457 problem detail.
+type MirrorDisabled = Problem
+
 // NotFound An RFC 9457 problem detail.
 type NotFound = Problem
 
 // PreconditionFailed An RFC 9457 problem detail.
 type PreconditionFailed = Problem
+
+// Protected An RFC 9457 problem detail.
+type Protected = Problem
 
 // PullRefused An RFC 9457 problem detail.
 type PullRefused = Problem
@@ -390,6 +483,9 @@ type Unprocessable = Problem
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
+// UpstreamFailed An RFC 9457 problem detail.
+type UpstreamFailed = Problem
+
 // AcmePresentParams defines parameters for AcmePresent.
 type AcmePresentParams struct {
 	// Wait Also wait until every secondary listed with `secondaries` serves the change (at
@@ -400,6 +496,12 @@ type AcmePresentParams struct {
 
 // PullGitParams defines parameters for PullGit.
 type PullGitParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// SyncMirrorParams defines parameters for SyncMirror.
+type SyncMirrorParams struct {
 	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
@@ -549,6 +651,9 @@ type AcmeCleanupJSONRequestBody = AcmeRequest
 
 // AcmePresentJSONRequestBody defines body for AcmePresent for application/json ContentType.
 type AcmePresentJSONRequestBody = AcmeRequest
+
+// ResolveMirrorConflictJSONRequestBody defines body for ResolveMirrorConflict for application/json ContentType.
+type ResolveMirrorConflictJSONRequestBody = MirrorResolution
 
 // CreateZoneJSONRequestBody defines body for CreateZone for application/json ContentType.
 type CreateZoneJSONRequestBody = Zone
@@ -707,6 +812,49 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /health (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMirrorStatus The state of the Hetzner mirror
+	//
+	// The upstream, whether it answered the last round, and per zone: the last
+	// round that brought it in step, its lag, the RRsets changed here that the
+	// upstream lacks (`ahead`: pushed back when the upstream answers), the
+	// RRsets changed on both sides (`conflicts`: left alone on both until
+	// resolveMirrorConflict), a zone gone upstream, and the last error.
+	// Without a `hetzner` block, `enabled` is false.
+	//
+	// Corresponds with GET /mirror (the `GetMirrorStatus` operationId).
+	GetMirrorStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SyncMirror Run a round of the mirror now
+	//
+	// Lists the upstream's zones, pulls what changed there, pushes back what
+	// changed here, and answers with the state after the round. A round that
+	// fails changes nothing served and answers 502 with the reason.
+	//
+	// Corresponds with POST /mirror/sync (the `SyncMirror` operationId).
+	SyncMirror(ctx context.Context, params *SyncMirrorParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResolveMirrorConflictWithBody Settle a conflict of the mirror by keeping one side
+	//
+	// `keep: local` pushes the RRset as this server has it to the upstream;
+	// `keep: upstream` makes it here as the upstream has it (one change, one
+	// commit). A round runs at once; the upstream must answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /mirror/zones/{zoneName}/resolve (the `ResolveMirrorConflict` operationId).
+	ResolveMirrorConflictWithBody(ctx context.Context, zoneName ZoneName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResolveMirrorConflict Settle a conflict of the mirror by keeping one side
+	//
+	// `keep: local` pushes the RRset as this server has it to the upstream;
+	// `keep: upstream` makes it here as the upstream has it (one change, one
+	// commit). A round runs at once; the upstream must answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /mirror/zones/{zoneName}/resolve (the `ResolveMirrorConflict` operationId).
+	ResolveMirrorConflict(ctx context.Context, zoneName ZoneName, body ResolveMirrorConflictJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This document
 	//
@@ -1083,6 +1231,89 @@ func (c *Client) PullGit(ctx context.Context, params *PullGitParams, reqEditors 
 // Corresponds with GET /health (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMirrorStatus The state of the Hetzner mirror
+//
+// The upstream, whether it answered the last round, and per zone: the last
+// round that brought it in step, its lag, the RRsets changed here that the
+// upstream lacks (`ahead`: pushed back when the upstream answers), the
+// RRsets changed on both sides (`conflicts`: left alone on both until
+// resolveMirrorConflict), a zone gone upstream, and the last error.
+// Without a `hetzner` block, `enabled` is false.
+//
+// Corresponds with GET /mirror (the `GetMirrorStatus` operationId).
+func (c *Client) GetMirrorStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMirrorStatusRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SyncMirror Run a round of the mirror now
+//
+// Lists the upstream's zones, pulls what changed there, pushes back what
+// changed here, and answers with the state after the round. A round that
+// fails changes nothing served and answers 502 with the reason.
+//
+// Corresponds with POST /mirror/sync (the `SyncMirror` operationId).
+func (c *Client) SyncMirror(ctx context.Context, params *SyncMirrorParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSyncMirrorRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResolveMirrorConflictWithBody Settle a conflict of the mirror by keeping one side
+//
+// `keep: local` pushes the RRset as this server has it to the upstream;
+// `keep: upstream` makes it here as the upstream has it (one change, one
+// commit). A round runs at once; the upstream must answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /mirror/zones/{zoneName}/resolve (the `ResolveMirrorConflict` operationId).
+func (c *Client) ResolveMirrorConflictWithBody(ctx context.Context, zoneName ZoneName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveMirrorConflictRequestWithBody(c.Server, zoneName, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResolveMirrorConflict Settle a conflict of the mirror by keeping one side
+//
+// `keep: local` pushes the RRset as this server has it to the upstream;
+// `keep: upstream` makes it here as the upstream has it (one change, one
+// commit). A round runs at once; the upstream must answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /mirror/zones/{zoneName}/resolve (the `ResolveMirrorConflict` operationId).
+func (c *Client) ResolveMirrorConflict(ctx context.Context, zoneName ZoneName, body ResolveMirrorConflictJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveMirrorConflictRequest(c.Server, zoneName, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1817,6 +2048,122 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetMirrorStatusRequest constructs an http.Request for the GetMirrorStatus method
+func NewGetMirrorStatusRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mirror")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSyncMirrorRequest constructs an http.Request for the SyncMirror method
+func NewSyncMirrorRequest(server string, params *SyncMirrorParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mirror/sync")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewResolveMirrorConflictRequest calls the generic ResolveMirrorConflict builder with application/json body
+func NewResolveMirrorConflictRequest(server string, zoneName ZoneName, body ResolveMirrorConflictJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResolveMirrorConflictRequestWithBody(server, zoneName, "application/json", bodyReader)
+}
+
+// NewResolveMirrorConflictRequestWithBody constructs an http.Request for the ResolveMirrorConflict method, with any body, and a specified content type
+func NewResolveMirrorConflictRequestWithBody(server string, zoneName ZoneName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/mirror/zones/%s/resolve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -3288,6 +3635,53 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /health (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
+	// GetMirrorStatusWithResponse The state of the Hetzner mirror
+	//
+	// The upstream, whether it answered the last round, and per zone: the last
+	// round that brought it in step, its lag, the RRsets changed here that the
+	// upstream lacks (`ahead`: pushed back when the upstream answers), the
+	// RRsets changed on both sides (`conflicts`: left alone on both until
+	// resolveMirrorConflict), a zone gone upstream, and the last error.
+	// Without a `hetzner` block, `enabled` is false.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /mirror (the `GetMirrorStatus` operationId).
+	GetMirrorStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMirrorStatusResponse, error)
+
+	// SyncMirrorWithResponse Run a round of the mirror now
+	//
+	// Lists the upstream's zones, pulls what changed there, pushes back what
+	// changed here, and answers with the state after the round. A round that
+	// fails changes nothing served and answers 502 with the reason.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mirror/sync (the `SyncMirror` operationId).
+	SyncMirrorWithResponse(ctx context.Context, params *SyncMirrorParams, reqEditors ...RequestEditorFn) (*SyncMirrorResponse, error)
+
+	// ResolveMirrorConflictWithBodyWithResponse Settle a conflict of the mirror by keeping one side
+	//
+	// `keep: local` pushes the RRset as this server has it to the upstream;
+	// `keep: upstream` makes it here as the upstream has it (one change, one
+	// commit). A round runs at once; the upstream must answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mirror/zones/{zoneName}/resolve (the `ResolveMirrorConflict` operationId).
+	ResolveMirrorConflictWithBodyWithResponse(ctx context.Context, zoneName ZoneName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveMirrorConflictResponse, error)
+
+	// ResolveMirrorConflictWithResponse Settle a conflict of the mirror by keeping one side
+	//
+	// `keep: local` pushes the RRset as this server has it to the upstream;
+	// `keep: upstream` makes it here as the upstream has it (one change, one
+	// commit). A round runs at once; the upstream must answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /mirror/zones/{zoneName}/resolve (the `ResolveMirrorConflict` operationId).
+	ResolveMirrorConflictWithResponse(ctx context.Context, zoneName ZoneName, body ResolveMirrorConflictJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveMirrorConflictResponse, error)
+
 	// GetOpenAPIWithResponse This document
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3579,6 +3973,8 @@ type AcmeCleanupResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Unprocessable
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -3605,6 +4001,11 @@ func (r AcmeCleanupResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r AcmeCleanupResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AcmeCleanupResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -3662,6 +4063,8 @@ type AcmePresentResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Unprocessable
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -3690,6 +4093,11 @@ func (r AcmePresentResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r AcmePresentResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AcmePresentResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -3914,6 +4322,213 @@ func (r GetHealthResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMirrorStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MirrorStatus
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMirrorStatusResponse) GetJSON200() *MirrorStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMirrorStatusResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMirrorStatusResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMirrorStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMirrorStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMirrorStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMirrorStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SyncMirrorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MirrorStatus
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *MirrorDisabled
+	// ApplicationproblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationproblemJSON502 *UpstreamFailed
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SyncMirrorResponse) GetJSON200() *MirrorStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SyncMirrorResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SyncMirrorResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SyncMirrorResponse) GetApplicationproblemJSON409() *MirrorDisabled {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r SyncMirrorResponse) GetApplicationproblemJSON502() *UpstreamFailed {
+	return r.ApplicationproblemJSON502
+}
+
+// GetBody returns the raw response body bytes
+func (r SyncMirrorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SyncMirrorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SyncMirrorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SyncMirrorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResolveMirrorConflictResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MirrorStatus
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *MirrorDisabled
+	// ApplicationproblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationproblemJSON502 *UpstreamFailed
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResolveMirrorConflictResponse) GetJSON200() *MirrorStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResolveMirrorConflictResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResolveMirrorConflictResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResolveMirrorConflictResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResolveMirrorConflictResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResolveMirrorConflictResponse) GetApplicationproblemJSON409() *MirrorDisabled {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ResolveMirrorConflictResponse) GetApplicationproblemJSON502() *UpstreamFailed {
+	return r.ApplicationproblemJSON502
+}
+
+// GetBody returns the raw response body bytes
+func (r ResolveMirrorConflictResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResolveMirrorConflictResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResolveMirrorConflictResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResolveMirrorConflictResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4186,6 +4801,8 @@ type DeleteZoneResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 }
@@ -4208,6 +4825,11 @@ func (r DeleteZoneResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteZoneResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteZoneResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -4338,6 +4960,8 @@ type PatchZoneResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -4377,6 +5001,11 @@ func (r PatchZoneResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r PatchZoneResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchZoneResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -4518,6 +5147,8 @@ type DeleteRecordResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -4546,6 +5177,11 @@ func (r DeleteRecordResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteRecordResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteRecordResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -4691,6 +5327,8 @@ type UpsertRecordResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -4730,6 +5368,11 @@ func (r UpsertRecordResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpsertRecordResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpsertRecordResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -4802,6 +5445,8 @@ type DeleteRecordByIdResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -4830,6 +5475,11 @@ func (r DeleteRecordByIdResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteRecordByIdResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteRecordByIdResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -4975,6 +5625,8 @@ type UpdateRecordResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -5014,6 +5666,11 @@ func (r UpdateRecordResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateRecordResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateRecordResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -5446,6 +6103,8 @@ type DeleteRRsetResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -5474,6 +6133,11 @@ func (r DeleteRRsetResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteRRsetResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteRRsetResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -5619,6 +6283,8 @@ type ReplaceRRsetResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -5658,6 +6324,11 @@ func (r ReplaceRRsetResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ReplaceRRsetResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceRRsetResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -5804,6 +6475,8 @@ type ImportZoneResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -5838,6 +6511,11 @@ func (r ImportZoneResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ImportZoneResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ImportZoneResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
@@ -6014,6 +6692,77 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 		return nil, err
 	}
 	return ParseGetHealthResponse(rsp)
+}
+
+// GetMirrorStatusWithResponse The state of the Hetzner mirror
+//
+// The upstream, whether it answered the last round, and per zone: the last
+// round that brought it in step, its lag, the RRsets changed here that the
+// upstream lacks (`ahead`: pushed back when the upstream answers), the
+// RRsets changed on both sides (`conflicts`: left alone on both until
+// resolveMirrorConflict), a zone gone upstream, and the last error.
+// Without a `hetzner` block, `enabled` is false.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /mirror (the `GetMirrorStatus` operationId).
+func (c *ClientWithResponses) GetMirrorStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMirrorStatusResponse, error) {
+	rsp, err := c.GetMirrorStatus(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMirrorStatusResponse(rsp)
+}
+
+// SyncMirrorWithResponse Run a round of the mirror now
+//
+// Lists the upstream's zones, pulls what changed there, pushes back what
+// changed here, and answers with the state after the round. A round that
+// fails changes nothing served and answers 502 with the reason.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mirror/sync (the `SyncMirror` operationId).
+func (c *ClientWithResponses) SyncMirrorWithResponse(ctx context.Context, params *SyncMirrorParams, reqEditors ...RequestEditorFn) (*SyncMirrorResponse, error) {
+	rsp, err := c.SyncMirror(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSyncMirrorResponse(rsp)
+}
+
+// ResolveMirrorConflictWithBodyWithResponse Settle a conflict of the mirror by keeping one side
+//
+// `keep: local` pushes the RRset as this server has it to the upstream;
+// `keep: upstream` makes it here as the upstream has it (one change, one
+// commit). A round runs at once; the upstream must answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mirror/zones/{zoneName}/resolve (the `ResolveMirrorConflict` operationId).
+func (c *ClientWithResponses) ResolveMirrorConflictWithBodyWithResponse(ctx context.Context, zoneName ZoneName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveMirrorConflictResponse, error) {
+	rsp, err := c.ResolveMirrorConflictWithBody(ctx, zoneName, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResolveMirrorConflictResponse(rsp)
+}
+
+// ResolveMirrorConflictWithResponse Settle a conflict of the mirror by keeping one side
+//
+// `keep: local` pushes the RRset as this server has it to the upstream;
+// `keep: upstream` makes it here as the upstream has it (one change, one
+// commit). A round runs at once; the upstream must answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /mirror/zones/{zoneName}/resolve (the `ResolveMirrorConflict` operationId).
+func (c *ClientWithResponses) ResolveMirrorConflictWithResponse(ctx context.Context, zoneName ZoneName, body ResolveMirrorConflictJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveMirrorConflictResponse, error) {
+	rsp, err := c.ResolveMirrorConflict(ctx, zoneName, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResolveMirrorConflictResponse(rsp)
 }
 
 // GetOpenAPIWithResponse This document
@@ -6508,6 +7257,13 @@ func ParseAcmeCleanupResponse(rsp *http.Response) (*AcmeCleanupResponse, error) 
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Unprocessable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -6578,6 +7334,13 @@ func ParseAcmePresentResponse(rsp *http.Response) (*AcmePresentResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Unprocessable
@@ -6740,6 +7503,168 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMirrorStatusResponse parses an HTTP response from a GetMirrorStatusWithResponse call
+func ParseGetMirrorStatusResponse(rsp *http.Response) (*GetMirrorStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMirrorStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MirrorStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSyncMirrorResponse parses an HTTP response from a SyncMirrorWithResponse call
+func ParseSyncMirrorResponse(rsp *http.Response) (*SyncMirrorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SyncMirrorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MirrorStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest MirrorDisabled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest UpstreamFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON502 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResolveMirrorConflictResponse parses an HTTP response from a ResolveMirrorConflictWithResponse call
+func ParseResolveMirrorConflictResponse(rsp *http.Response) (*ResolveMirrorConflictResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResolveMirrorConflictResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MirrorStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest MirrorDisabled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest UpstreamFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON502 = &dest
 
 	}
 
@@ -6992,6 +7917,13 @@ func ParseDeleteZoneResponse(rsp *http.Response) (*DeleteZoneResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7119,6 +8051,13 @@ func ParsePatchZoneResponse(rsp *http.Response) (*PatchZoneResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
@@ -7279,6 +8218,13 @@ func ParseDeleteRecordResponse(rsp *http.Response) (*DeleteRecordResponse, error
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7428,6 +8374,13 @@ func ParseUpsertRecordResponse(rsp *http.Response) (*UpsertRecordResponse, error
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7532,6 +8485,13 @@ func ParseDeleteRecordByIdResponse(rsp *http.Response) (*DeleteRecordByIdRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
@@ -7681,6 +8641,13 @@ func ParseUpdateRecordResponse(rsp *http.Response) (*UpdateRecordResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
@@ -8099,6 +9066,13 @@ func ParseDeleteRRsetResponse(rsp *http.Response) (*DeleteRRsetResponse, error) 
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8247,6 +9221,13 @@ func ParseReplaceRRsetResponse(rsp *http.Response) (*ReplaceRRsetResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
@@ -8409,6 +9390,13 @@ func ParseImportZoneResponse(rsp *http.Response) (*ImportZoneResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed

@@ -80,6 +80,9 @@ type InsufficientStorage = Problem
 // NotFound An RFC 9457 problem detail.
 type NotFound = Problem
 
+// Protected An RFC 9457 problem detail.
+type Protected = Problem
+
 // StoreUnavailable An RFC 9457 problem detail.
 type StoreUnavailable = Problem
 
@@ -205,6 +208,8 @@ type InsufficientStorageApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
+type ProtectedApplicationProblemPlusJSONResponse Problem
+
 type StoreUnavailableApplicationProblemPlusJSONResponse Problem
 
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
@@ -287,6 +292,22 @@ func (response AcmeCleanup404ApplicationProblemPlusJSONResponse) VisitAcmeCleanu
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcmeCleanup409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response AcmeCleanup409ApplicationProblemPlusJSONResponse) VisitAcmeCleanupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -416,6 +437,22 @@ func (response AcmePresent404ApplicationProblemPlusJSONResponse) VisitAcmePresen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcmePresent409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response AcmePresent409ApplicationProblemPlusJSONResponse) VisitAcmePresentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -1,0 +1,117 @@
+package mirror
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/zoneapi/zoneapi/plugin/store"
+)
+
+// base is what both sides last agreed on for a zone: the content
+// (hetzner.Content) of each RRset by id, and the upstream's zone id. It is
+// kept in DIR/.mirror/<zone>.json, written atomically after each round,
+// so that what is ahead here survives a restart while the upstream is
+// down. It is the mirror's own bookkeeping: not in Git, not a zone.
+type base struct {
+	ID     int64             `json:"id"`
+	RRsets map[string]string `json:"rrsets"`
+}
+
+// Dir is the directory of the store that holds the bases.
+const Dir = ".mirror"
+
+func (b *base) set(id, content string) {
+	if b.RRsets == nil {
+		b.RRsets = map[string]string{}
+	}
+	if content == "" {
+		delete(b.RRsets, id)
+		return
+	}
+	b.RRsets[id] = content
+}
+
+func basePath(dir, origin string) (string, error) {
+	name, err := store.FileName(origin)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, Dir, strings.TrimSuffix(name, store.Ext)+".json"), nil
+}
+
+// loadBases reads every base of the store, by origin.
+func loadBases(dir string) (map[string]*base, error) {
+	entries, err := os.ReadDir(filepath.Join(dir, Dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]*base{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mirror state: %w", err)
+	}
+	out := map[string]*base{}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		origin, err := store.Origin(name + store.Ext)
+		if err != nil {
+			continue
+		}
+		b, err := loadBase(dir, origin)
+		if err != nil {
+			return nil, err
+		}
+		out[origin] = b
+	}
+	return out, nil
+}
+
+func loadBase(dir, origin string) (*base, error) {
+	p, err := basePath(dir, origin)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mirror state: %w", err)
+	}
+	b := &base{}
+	if err := json.Unmarshal(data, b); err != nil {
+		return nil, fmt.Errorf("mirror state %s: %w", p, err)
+	}
+	return b, nil
+}
+
+// saveBase writes the zone's base atomically.
+func saveBase(dir, origin string, b *base) error {
+	p, err := basePath(dir, origin)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("mirror state: %w", err)
+	}
+	data, _ := json.MarshalIndent(b, "", "  ")
+	if err := store.WriteAtomic(filepath.Dir(p), filepath.Base(p), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return fmt.Errorf("mirror state: %w", err)
+	}
+	return nil
+}
+
+func removeBase(dir, origin string) {
+	if p, err := basePath(dir, origin); err == nil {
+		os.Remove(p)
+	}
+}
+
+func sortStrings(s []string) { slices.Sort(s) }
