@@ -177,4 +177,3 @@ func NewZone(up schema.Zone, rrsets []schema.ZoneRRSet) (*zone.Zone, error) {
 	}
 	return tx.Commit()
 }
-

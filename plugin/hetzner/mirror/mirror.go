@@ -21,7 +21,6 @@ package mirror
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -169,5 +168,3 @@ func (m *Mirror) wanted(origin string) bool {
 	}
 	return false
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
