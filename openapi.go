@@ -9,3 +9,9 @@ import _ "embed"
 //
 //go:embed openapi.yaml
 var OpenAPI []byte
+
+// Hetzner is hetzner.yaml: the Hetzner Cloud DNS compatible API at
+// /hetzner/v1, which its answers are checked against in the tests.
+//
+//go:embed hetzner.yaml
+var Hetzner []byte

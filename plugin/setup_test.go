@@ -82,6 +82,22 @@ func TestParse(t *testing.T) {
 				t.Errorf("secondaries: %v", c.secondaries)
 			}
 		}},
+		{input: "zoneapi " + dir + " {\n hetzner {\n  endpoint http://127.0.0.1:8053/hetzner/v1\n  token_file " + secretFile + "\n  zones example.org Example.COM.\n  interval 30s\n  delete\n }\n hetzner_rate_limit 0\n}", check: func(t *testing.T, c config) {
+			m := c.mirror
+			if m == nil || m.Token != "from-a-file" || m.Endpoint != "http://127.0.0.1:8053/hetzner/v1" || len(m.Zones) != 2 || m.Zones[1] != "example.com." || m.Interval != 30*time.Second || !m.Delete || c.hetzner.RateLimit != 0 {
+				t.Errorf("hetzner: %+v, rate limit %d", m, c.hetzner.RateLimit)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n hetzner {\n  token_file " + secretFile + "\n }\n}", check: func(t *testing.T, c config) {
+			if c.mirror.Endpoint != "https://api.hetzner.cloud/v1" || c.mirror.Interval != time.Minute || c.mirror.Zones != nil || c.hetzner.RateLimit != 3600 {
+				t.Errorf("hetzner defaults: %+v", c.mirror)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n hetzner {\n  token_file /nonexistent/hcloud.token\n }\n}", wantErr: "token_file /nonexistent/hcloud.token"},
+		{input: "zoneapi " + dir + " {\n hetzner {\n  endpoint ftp://x\n  token_file " + secretFile + "\n }\n}", wantErr: "not an http(s) URL"},
+		{input: "zoneapi " + dir + " {\n hetzner {\n  interval 1m\n }\n}", wantErr: "token_file is required"},
+		{input: "zoneapi " + dir + " {\n hetzner {\n  token_file " + secretFile + "\n  colour red\n }\n}", wantErr: `hetzner: unknown property "colour"`},
+		{input: "zoneapi " + dir + " {\n hetzner_rate_limit lots\n}", wantErr: "hetzner_rate_limit"},
 		{input: "zoneapi " + dir + " {\n bogus 1\n}", wantErr: `unknown property "bogus"`},
 		{input: "zoneapi " + dir + " extra", wantErr: "Wrong argument count"},
 		{input: "zoneapi " + dir + " {\n listen nonsense\n}", wantErr: "listen"},

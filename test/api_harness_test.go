@@ -120,6 +120,7 @@ type validatingDoer struct {
 	router routers.Router
 	mu     sync.Mutex
 	seen   map[string]bool
+	name   string // the document's
 }
 
 func init() {
@@ -128,7 +129,13 @@ func init() {
 }
 
 func newValidatingDoer(t *testing.T, base string) *validatingDoer {
-	doc, err := openapi3.NewLoader().LoadFromData(spec.OpenAPI)
+	return newSpecDoer(t, spec.OpenAPI, "openapi.yaml", base)
+}
+
+// newSpecDoer is a validatingDoer of the OpenAPI document data, named name
+// in errors, served at base.
+func newSpecDoer(t *testing.T, data []byte, name, base string) *validatingDoer {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +144,12 @@ func newValidatingDoer(t *testing.T, base string) *validatingDoer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &validatingDoer{t: t, router: router, seen: map[string]bool{}}
+	return &validatingDoer{t: t, router: router, seen: map[string]bool{}, name: name}
 }
+
+// RoundTrip makes a validatingDoer an http.RoundTripper, for clients
+// that take an http.Client (hcloud-go).
+func (d *validatingDoer) RoundTrip(req *http.Request) (*http.Response, error) { return d.Do(req) }
 
 func (d *validatingDoer) Do(req *http.Request) (*http.Response, error) {
 	var reqBody []byte
@@ -146,7 +157,7 @@ func (d *validatingDoer) Do(req *http.Request) (*http.Response, error) {
 		reqBody, _ = io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +169,7 @@ func (d *validatingDoer) Do(req *http.Request) (*http.Response, error) {
 	check.Body = io.NopCloser(bytes.NewReader(reqBody))
 	route, params, err := d.router.FindRoute(check)
 	if err != nil {
-		d.t.Errorf("%s %s: not an operation of openapi.yaml: %v", req.Method, req.URL, err)
+		d.t.Errorf("%s %s: not an operation of %s: %v", req.Method, req.URL, d.name, err)
 		return resp, nil
 	}
 	d.mu.Lock()
@@ -173,7 +184,7 @@ func (d *validatingDoer) Do(req *http.Request) (*http.Response, error) {
 		Options: &openapi3filter.Options{IncludeResponseStatus: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		d.t.Errorf("%s %s -> %d: response does not match openapi.yaml: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, body)
+		d.t.Errorf("%s %s -> %d: response does not match %s: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, d.name, err, body)
 	}
 	return resp, nil
 }

@@ -39,9 +39,7 @@ func restartHetznerOn(t *testing.T, h *hetznerEnv, extra string, port int) *hetz
 		t.Fatal(err)
 	}
 	e.c = c
-	n := &hetznerEnv{apiEnv: e, hbase: strings.TrimSuffix(e.base, "/v1") + "/hetzner/v1"}
-	n.hc = n.client("full-secret-1")
-	return n
+	return newHetznerEnv(e)
 }
 
 func bearer(token string) client.RequestEditorFn {

@@ -145,8 +145,7 @@ func TestHetznerRRsetsThroughHcloudGo(t *testing.T) {
 	h.srv.cmd.Process.Kill()
 	h.srv.cmd.Wait()
 	e2 := restartAPI(t, h.apiEnv, tokens)
-	h2 := &hetznerEnv{apiEnv: e2, hbase: strings.TrimSuffix(e2.base, "/v1") + "/hetzner/v1"}
-	h2.hc = h2.client("full-secret-1")
+	h2 := newHetznerEnv(e2)
 	z2 := must(h2.hc.Zone.GetByID(ctx, z.ID))
 	if z2 == nil || z2.Labels["k"] != "v" {
 		t.Fatalf("after a restart: %+v", z2)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"github.com/miekg/dns"
+	spec "github.com/zoneapi/zoneapi"
 )
 
 // hetznerEnv is bin/coredns with the Hetzner API, and hcloud-go's client
@@ -20,19 +21,33 @@ type hetznerEnv struct {
 	*apiEnv
 	hbase string // http://127.0.0.1:PORT/hetzner/v1
 	hc    *hcloud.Client
+	hdoer *validatingDoer // checks every answer against hetzner.yaml
 }
 
 func startHetzner(t *testing.T, extra string) *hetznerEnv {
 	t.Helper()
-	e := startAPI(t, tokens+extra, "api/example.org.zone")
+	return startHetznerWith(t, "", extra)
+}
+
+// startHetznerWith is startHetzner with lines for the server block too.
+func startHetznerWith(t *testing.T, server, extra string) *hetznerEnv {
+	t.Helper()
+	e := startAPIWith(t, server, tokens+extra, "api/example.org.zone")
 	e.token = "full-secret-1"
+	return newHetznerEnv(e)
+}
+
+func newHetznerEnv(e *apiEnv) *hetznerEnv {
 	h := &hetznerEnv{apiEnv: e, hbase: strings.TrimSuffix(e.base, "/v1") + "/hetzner/v1"}
+	h.hdoer = newSpecDoer(e.t, spec.Hetzner, "hetzner.yaml", h.hbase)
 	h.hc = h.client("full-secret-1")
 	return h
 }
 
+// client is hcloud-go's client with token, its every answer checked
+// against hetzner.yaml.
 func (h *hetznerEnv) client(token string) *hcloud.Client {
-	return hcloud.NewClient(hcloud.WithEndpoint(h.hbase), hcloud.WithToken(token),
+	return hcloud.NewClient(hcloud.WithEndpoint(h.hbase), hcloud.WithToken(token), hcloud.WithHTTPClient(&http.Client{Transport: h.hdoer}),
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(10 * time.Millisecond)}),
 		hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: hcloud.ConstantBackoff(10 * time.Millisecond), MaxRetries: 5}))
 }
@@ -189,6 +204,15 @@ func TestHetznerZonesThroughHcloudGo(t *testing.T) {
 	}
 	if a := must(zc.Action.GetByID(ctx, act.ID)); a == nil || a.ID != act.ID {
 		t.Fatalf("zone action by id: %+v", a)
+	}
+	if all := must(zc.Action.List(ctx, hcloud.ActionListOpts{ListOpts: hcloud.ListOpts{PerPage: 3}, Sort: []string{"id:desc"}})); len(all) != 3 || all[0].ID < all[1].ID {
+		t.Fatalf("the actions of every zone, newest first: %+v", all)
+	}
+	if r := h.raw("GET", fmt.Sprintf("%s/zones/%d/actions/%d", h.hbase, id, act.ID), ""); r.status != 200 || !strings.Contains(r.body, `"import_zonefile"`) {
+		t.Fatalf("an action by zone and id: %d %s", r.status, r.body)
+	}
+	if r := h.raw("GET", fmt.Sprintf("%s/zones/example.org/actions/%d", h.hbase, act.ID), ""); r.status != 404 {
+		t.Fatalf("an action of another zone: %d %s", r.status, r.body)
 	}
 
 	// Delete.

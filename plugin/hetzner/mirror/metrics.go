@@ -25,3 +25,9 @@ var (
 	lastSuccess = promauto.NewGauge(prometheus.GaugeOpts{Namespace: plugin.Namespace, Subsystem: "zoneapi",
 		Name: "mirror_last_success_timestamp_seconds", Help: "When the last round of the mirror succeeded."})
 )
+
+func init() {
+	// Both results are exported from the start, at zero.
+	rounds.WithLabelValues("ok")
+	rounds.WithLabelValues("error")
+}
