@@ -1,6 +1,7 @@
 // Command apiload sends sequential HTTP write requests and prints their
 // latency percentiles and rate: "p50_ms p99_ms max_ms changes_per_s".
-// The body is a fmt template whose verbs all take the request's index.
+// The body and the URL are fmt templates whose verbs all take the
+// request's index.
 // With -on and -off it sends in bursts (on for a while, then quiet) and
 // writes the times of the bursts to the -phases file, one "START END" line
 // of Unix times a burst; the rate is then the rate within the bursts.
@@ -103,6 +104,13 @@ func send(client *http.Client, method, url, body string, verbs, i int, hs header
 	args := make([]any, verbs)
 	for j := range args {
 		args[j] = i
+	}
+	if n := strings.Count(url, "%d"); n > 0 {
+		uargs := make([]any, n)
+		for j := range uargs {
+			uargs[j] = i
+		}
+		url = fmt.Sprintf(url, uargs...)
 	}
 	req, err := http.NewRequest(method, url, strings.NewReader(fmt.Sprintf(body, args...)))
 	if err != nil {

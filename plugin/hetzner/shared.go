@@ -1,8 +1,8 @@
 package hetzner
 
 import (
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
@@ -55,25 +55,54 @@ func Content(origin string, r schema.ZoneRRSet) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	comments := map[string]string{}
+	canon := make([]schema.ZoneRRSetRecord, len(rrs))
 	for i, rr := range rrs {
-		comments[rdataOf(rr)] = r.Records[i].Comment
+		canon[i] = schema.ZoneRRSetRecord{Value: rdataOf(rr), Comment: r.Records[i].Comment}
 	}
-	vals := sortedKeys(comments)
-	type canon struct {
-		TTL     *int              `json:"ttl"`
-		Records [][2]string       `json:"records"`
-		Labels  map[string]string `json:"labels,omitempty"`
+	r.Records = canon
+	return contentOf(r), nil
+}
+
+// Contents returns the content (Content) of each RRset of RRsets(z), by
+// id. Its values are canonical already, so nothing is parsed again.
+func Contents(z *zone.Zone) map[string]string { return ContentsOf(RRsets(z)) }
+
+// ContentsOf is Contents of the RRsets RRsets returned.
+func ContentsOf(sets map[string]schema.ZoneRRSet) map[string]string {
+	out := make(map[string]string, len(sets))
+	for id, r := range sets {
+		out[id] = contentOf(r)
 	}
-	c := canon{TTL: r.TTL, Labels: r.Labels}
-	for _, v := range vals {
-		c.Records = append(c.Records, [2]string{v, comments[v]})
+	return out
+}
+
+// Raw is Content of r as it is, its values not parsed: the same for the
+// same answer of an upstream, so a mirror may keep Content by it.
+func Raw(r schema.ZoneRRSet) string { return contentOf(r) }
+
+// contentOf is Content of an RRset whose values are canonical.
+func contentOf(r schema.ZoneRRSet) string {
+	recs := slices.Clone(r.Records)
+	slices.SortFunc(recs, func(a, b schema.ZoneRRSetRecord) int { return strings.Compare(a.Value, b.Value) })
+	recs = slices.CompactFunc(recs, func(a, b schema.ZoneRRSetRecord) bool { return a.Value == b.Value })
+	var b strings.Builder
+	if r.TTL == nil {
+		b.WriteString("ttl=zone")
+	} else {
+		fmt.Fprintf(&b, "ttl=%d", *r.TTL)
 	}
-	if len(c.Labels) == 0 {
-		c.Labels = nil
+	for _, rec := range recs {
+		b.WriteString("\x00v=")
+		b.WriteString(rec.Value)
+		if rec.Comment != "" {
+			b.WriteString("\x00c=")
+			b.WriteString(rec.Comment)
+		}
 	}
-	b, _ := json.Marshal(c)
-	return string(b), nil
+	for _, k := range sortedKeys(r.Labels) {
+		fmt.Fprintf(&b, "\x00l=%s=%s", k, r.Labels[k])
+	}
+	return b.String()
 }
 
 // PutRRset makes the zone being built hold r as an upstream shows it: its

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,6 +107,45 @@ func saveBase(dir, origin string, b *base) error {
 		return fmt.Errorf("mirror state: %w", err)
 	}
 	return nil
+}
+
+// loadBases returns the bases, read from the store the first time.
+func (m *Mirror) loadBases() (map[string]*base, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.bases == nil {
+		b, err := loadBases(m.dir)
+		if err != nil {
+			return nil, err
+		}
+		m.bases = b
+	}
+	return maps.Clone(m.bases), nil
+}
+
+// saveBase keeps b as the zone's base, writing it only if it changed: a
+// round with nothing new writes nothing.
+func (m *Mirror) saveBase(origin string, b *base) error {
+	m.mu.Lock()
+	old := m.bases[origin]
+	m.mu.Unlock()
+	if old != nil && old.ID == b.ID && maps.Equal(old.RRsets, b.RRsets) {
+		return nil
+	}
+	if err := saveBase(m.dir, origin, b); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.bases[origin] = b
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *Mirror) dropBase(origin string) {
+	removeBase(m.dir, origin)
+	m.mu.Lock()
+	delete(m.bases, origin)
+	m.mu.Unlock()
 }
 
 func removeBase(dir, origin string) {

@@ -29,6 +29,7 @@ import (
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 var log = clog.NewWithPlugin("zoneapi")
@@ -62,7 +63,18 @@ type Mirror struct {
 	wake    chan struct{}
 	mu      sync.Mutex // guards what follows
 	status  Status
-	resolve map[string]map[string]Side // zone -> rrset id -> the side to keep, for the next round
+	resolve map[string]map[string]Side      // zone -> rrset id -> the side to keep, for the next round
+	bases   map[string]*base                // by origin, as on disk; nil until the first round reads them
+	parsed  map[string]map[string][2]string // origin -> id -> the upstream's raw content and its parse
+	aheads  map[string]aheadOf
+	local   map[string]localOf // origin -> the zone as the last round saw it              // origin -> Status's last answer for it
+}
+
+// aheadOf is what of a zone differs from a base (conflicts included).
+type aheadOf struct {
+	z     *zone.Zone
+	base  *base
+	ahead []string
 }
 
 // New returns the mirror of pipe's store after cfg; Run runs it.
@@ -79,7 +91,7 @@ func New(cfg Config, pipe *pipeline.Pipeline) *Mirror {
 		hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: hcloud.ExponentialBackoffWithOpts(hcloud.ExponentialBackoffOpts{Base: 200 * time.Millisecond, Multiplier: 2, Cap: 2 * time.Second}), MaxRetries: 2}),
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(100 * time.Millisecond)}))
 	m := &Mirror{cfg: cfg, client: client, pipe: pipe, dir: pipe.Dir(), now: time.Now, wake: make(chan struct{}, 1),
-		resolve: map[string]map[string]Side{}}
+		resolve: map[string]map[string]Side{}, parsed: map[string]map[string][2]string{}, aheads: map[string]aheadOf{}, local: map[string]localOf{}}
 	m.status.Endpoint = cfg.Endpoint
 	m.status.Zones = map[string]*ZoneStatus{}
 	return m

@@ -50,7 +50,7 @@ var (
 // out now, from the zone as served and its base, so it is right while the
 // upstream is down.
 func (m *Mirror) Status() Status {
-	bases, _ := loadBases(m.dir)
+	bases, _ := m.loadBases()
 	m.mu.Lock()
 	st := m.status
 	st.Zones = map[string]*ZoneStatus{}
@@ -77,13 +77,25 @@ func (m *Mirror) ahead(origin string, b *base, conflicts []Conflict) []string {
 	if !ok {
 		return nil
 	}
-	loc, err := contents(origin, hetzner.RRsets(z))
-	if err != nil {
-		return nil
+	m.mu.Lock()
+	last, ok := m.aheads[origin]
+	m.mu.Unlock()
+	changed := last.ahead
+	if !ok || last.z != z || last.base != b {
+		loc := hetzner.Contents(z)
+		changed = nil
+		for _, id := range union(loc, b.RRsets) {
+			if loc[id] != b.RRsets[id] {
+				changed = append(changed, id)
+			}
+		}
+		m.mu.Lock()
+		m.aheads[origin] = aheadOf{z: z, base: b, ahead: changed}
+		m.mu.Unlock()
 	}
 	out := []string{}
-	for _, id := range union(loc, b.RRsets) {
-		if loc[id] != b.RRsets[id] && !slices.ContainsFunc(conflicts, func(c Conflict) bool { return c.RRset == id }) {
+	for _, id := range changed {
+		if !slices.ContainsFunc(conflicts, func(c Conflict) bool { return c.RRset == id }) {
 			out = append(out, id)
 		}
 	}

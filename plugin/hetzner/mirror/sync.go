@@ -29,7 +29,7 @@ func (m *Mirror) sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listing the upstream's zones: %w", err)
 	}
-	bases, err := loadBases(m.dir)
+	bases, err := m.loadBases()
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (m *Mirror) sync(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("%s: deleting the zone gone upstream: %w", origin, err))
 			continue
 		}
-		removeBase(m.dir, origin)
+		m.dropBase(origin)
 		m.mu.Lock()
 		delete(m.status.Zones, origin)
 		m.mu.Unlock()
@@ -105,16 +105,31 @@ func (m *Mirror) upstreamRRsets(ctx context.Context, uz *hcloud.Zone) ([]schema.
 	}
 }
 
-// contents returns the content (hetzner.Content) of each RRset by id.
-func contents(origin string, sets map[string]schema.ZoneRRSet) (map[string]string, error) {
+// upstreamContents returns the content (hetzner.Content) of each of the
+// upstream's RRsets by id. Parsing every value of every zone each round
+// would be most of a round's cost, so the content is kept by the raw
+// answer and parsed again only when the upstream's answer changed.
+func (m *Mirror) upstreamContents(origin string, sets map[string]schema.ZoneRRSet) (map[string]string, error) {
+	m.mu.Lock()
+	cache := m.parsed[origin]
+	m.mu.Unlock()
+	next := make(map[string][2]string, len(sets))
 	out := make(map[string]string, len(sets))
 	for id, r := range sets {
+		raw := hetzner.Raw(r)
+		if c, ok := cache[id]; ok && c[0] == raw {
+			out[id], next[id] = c[1], c
+			continue
+		}
 		c, err := hetzner.Content(origin, r)
 		if err != nil {
 			return nil, fmt.Errorf("the RRset %s: %v", id, err)
 		}
-		out[id] = c
+		out[id], next[id] = c, [2]string{raw, c}
 	}
+	m.mu.Lock()
+	m.parsed[origin] = next
+	m.mu.Unlock()
 	return out, nil
 }
 
@@ -140,7 +155,7 @@ func (m *Mirror) syncZone(ctx context.Context, uz *hcloud.Zone, b *base) error {
 			upSets[r.Name+"/"+r.Type] = r
 		}
 	}
-	up, err := contents(origin, upSets)
+	up, err := m.upstreamContents(origin, upSets)
 	if err != nil {
 		return fmt.Errorf("the upstream's zone does not validate: %w", err)
 	}
@@ -157,13 +172,9 @@ func (m *Mirror) syncZone(ctx context.Context, uz *hcloud.Zone, b *base) error {
 			return err
 		}
 		pulled.Add(float64(len(up)))
-		return saveBase(m.dir, origin, &base{ID: uz.ID, RRsets: up})
+		return m.saveBase(origin, &base{ID: uz.ID, RRsets: up})
 	}
-	locSets := hetzner.RRsets(local)
-	loc, err := contents(origin, locSets)
-	if err != nil {
-		return err
-	}
+	locSets, loc := m.localView(local)
 	if b == nil { // first contact with a zone the store has: the upstream's wins
 		log.Infof("mirror: %s is in the store already; it takes the upstream's records", origin)
 		b = &base{ID: uz.ID, RRsets: loc}
@@ -197,12 +208,12 @@ func (m *Mirror) syncZone(ctx context.Context, uz *hcloud.Zone, b *base) error {
 			next.set(id, up[id])
 		}
 		if err != nil {
-			saveBase(m.dir, origin, next)
+			m.saveBase(origin, next)
 			return err
 		}
 	}
 	pushErr := m.push(ctx, uz, locSets, upSets, loc, p.pushes, next)
-	if err := saveBase(m.dir, origin, next); err != nil {
+	if err := m.saveBase(origin, next); err != nil {
 		return err
 	}
 	return pushErr
@@ -216,10 +227,8 @@ func (m *Mirror) pull(local *zone.Zone, upZone schema.Zone, upSets map[string]sc
 	var applied []string
 	edit := func(z *zone.Zone, tx *zone.Txn) error {
 		applied = applied[:0]
-		now, err := contents(z.Origin(), hetzner.RRsets(z))
-		if err != nil {
-			return err
-		}
+		now := hetzner.Contents(z)
+		var err error
 		if hetzner.ZoneDiffers(z, upZone) {
 			if err := hetzner.PutZone(tx, upZone); err != nil {
 				return err
@@ -380,4 +389,28 @@ func union(ms ...map[string]string) []string {
 	}
 	sortStrings(out)
 	return out
+}
+
+// localView returns the zone's RRsets and their contents, as the last
+// round saw them if the zone has not changed since.
+func (m *Mirror) localView(z *zone.Zone) (map[string]schema.ZoneRRSet, map[string]string) {
+	m.mu.Lock()
+	v, ok := m.local[z.Origin()]
+	m.mu.Unlock()
+	if ok && v.z == z {
+		return v.sets, v.contents
+	}
+	v = localOf{z: z, sets: hetzner.RRsets(z)}
+	v.contents = hetzner.ContentsOf(v.sets)
+	m.mu.Lock()
+	m.local[z.Origin()] = v
+	m.mu.Unlock()
+	return v.sets, v.contents
+}
+
+// localOf is a zone's RRsets and their contents.
+type localOf struct {
+	z        *zone.Zone
+	sets     map[string]schema.ZoneRRSet
+	contents map[string]string
 }
