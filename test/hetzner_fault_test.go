@@ -162,3 +162,29 @@ func ptrString(p *string) string {
 	}
 	return *p
 }
+
+// TestHetznerMirrorDeletesAZoneGoneUpstreamWhenToldTo: with delete, a zone
+// gone upstream goes here too; the upstream's id of a zone travels in its
+// file, so the Git history keeps it.
+func TestHetznerMirrorDeletesAZoneGoneUpstreamWhenToldTo(t *testing.T) {
+	ctx := context.Background()
+	a := startHetzner(t, "")
+	az := must(a.hc.Zone.Create(ctx, hcloud.ZoneCreateOpts{Name: "d1.example", Labels: map[string]string{"team": "x"}})).Zone
+	b := startHetzner(t, "        git\n"+mirrorBlock(t, a.hbase, "            delete\n"))
+	eventually(t, 20*time.Second, "B to serve the zone", func() bool {
+		_, _, rcode := b.digTTL("d1.example", dns.TypeSOA)
+		return rcode == dns.RcodeSuccess
+	})
+	b.waitCommitted()
+	if file := git(t, b.dir, "show", "HEAD:d1.example.zone"); !strings.Contains(file, fmt.Sprintf(`;@note hetzner.zone {"id":%d,`, az.ID)) {
+		t.Fatalf("the upstream's id is not in the committed file:\n%s", file)
+	}
+	must(a.hc.Zone.Delete(ctx, az))
+	eventually(t, 20*time.Second, "B to delete the zone gone upstream", func() bool {
+		_, _, rcode := b.digTTL("d1.example", dns.TypeSOA)
+		return rcode == dns.RcodeRefused
+	})
+	if z := mirrorZone(b.mirrorStatus(), "d1.example"); z != nil {
+		t.Fatalf("a deleted zone is still in the status: %+v", z)
+	}
+}

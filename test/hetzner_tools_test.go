@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -85,5 +86,36 @@ func TestHetznerCertManagerFlow(t *testing.T) {
 	ops := git(t, h.dir, "log", "--format=%(trailers:key=Operation,valueonly)", "--", "example.org.zone")
 	if !strings.HasPrefix(ops, "hetzner.remove_rrset_records\n\nhetzner.add_rrset_records\n") {
 		t.Fatalf("operations in the history:\n%s", ops)
+	}
+}
+
+// TestHetznerProtectionHoldsForRFC2136: an RRset protected through the
+// Hetzner API is refused to a TSIG-signed RFC 2136 update too, and taken
+// again once the protection is gone.
+func TestHetznerProtectionHoldsForRFC2136(t *testing.T) {
+	dir := copyZones(t, "api/example.org.zone")
+	apiPort := freePort(t)
+	s := startCoreDNS(t, fmt.Sprintf(updateCorefile, updateKey, updateSecret, acmeKey, acmeSecret, dir, apiPort, updateKey, acmeKey), "example.org.")
+	e := &apiEnv{t: t, srv: s, base: fmt.Sprintf("http://127.0.0.1:%d/v1", apiPort), dir: dir}
+	waitHealthy(t, e.base)
+	h := newHetznerEnv(e)
+	ctx := context.Background()
+	z := must(h.hc.Zone.GetByName(ctx, "example.org"))
+	www := &hcloud.ZoneRRSet{Zone: z, Name: "www", Type: hcloud.ZoneRRSetTypeA}
+	must(h.hc.Zone.ChangeRRSetProtection(ctx, www, hcloud.ZoneRRSetChangeProtectionOpts{Change: hcloud.Ptr(true)}))
+	out, ok := runUpdate(t, "nsupdate", s.addr, updateKey, updateSecret, "update add www.example.org. 300 A 192.0.2.81\n")
+	if ok || !strings.Contains(out, "REFUSED") {
+		t.Fatalf("an update of a protected RRset: %v\n%s", ok, out)
+	}
+	if got := e.dig("www.example.org", dns.TypeA); len(got) != 1 {
+		t.Fatalf("a protected RRset changed: %v", got)
+	}
+	// The rest of the zone takes updates.
+	if out, ok := runUpdate(t, "nsupdate", s.addr, updateKey, updateSecret, "update add other.example.org. 300 A 192.0.2.82\n"); !ok {
+		t.Fatalf("an update beside the protected RRset: %s", out)
+	}
+	must(h.hc.Zone.ChangeRRSetProtection(ctx, www, hcloud.ZoneRRSetChangeProtectionOpts{Change: hcloud.Ptr(false)}))
+	if out, ok := runUpdate(t, "nsupdate", s.addr, updateKey, updateSecret, "update add www.example.org. 300 A 192.0.2.81\n"); !ok {
+		t.Fatalf("an update once the protection is gone: %s", out)
 	}
 }
