@@ -36,7 +36,7 @@ func TestPagesAsHetznersAre(t *testing.T) {
 	items := make([]int, 12)
 	for _, c := range []struct {
 		page, per, n, last int
-		prev, next      *int
+		prev, next         *int
 	}{
 		{1, 5, 5, 3, nil, ptr(2)},
 		{3, 5, 2, 3, ptr(2), nil},
