@@ -119,3 +119,40 @@ func TestHetznerProtectionHoldsForRFC2136(t *testing.T) {
 		t.Fatalf("an update once the protection is gone: %s", out)
 	}
 }
+
+// TestHetznerTerraformFlow replays Terraform's hcloud provider: a zone and
+// an RRset made, read back by id as each refresh does, changed in place,
+// the SOA taken over with its serial written as 0 (the provider's way,
+// since the API raises it), and destroyed.
+func TestHetznerTerraformFlow(t *testing.T) {
+	h := startHetzner(t, "")
+	ctx := context.Background()
+	res := must(h.hc.Zone.Create(ctx, hcloud.ZoneCreateOpts{Name: "tf.example", TTL: hcloud.Ptr(3600), Labels: map[string]string{"managed-by": "terraform"}}))
+	z := must(h.hc.Zone.GetByID(ctx, res.Zone.ID))
+	rr := must(h.hc.Zone.CreateRRSet(ctx, z, hcloud.ZoneRRSetCreateOpts{Name: "app", Type: hcloud.ZoneRRSetTypeCNAME, TTL: hcloud.Ptr(300), Records: []hcloud.ZoneRRSetRecord{{Value: "lb.example.net."}}})).RRSet
+	if got := must(h.hc.Zone.GetRRSetByID(ctx, z, rr.ID)); got == nil || got.Records[0].Value != "lb.example.net." {
+		t.Fatalf("refresh: %+v", got)
+	}
+	rr.Zone = z
+	must(h.hc.Zone.SetRRSetRecords(ctx, rr, hcloud.ZoneRRSetSetRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: "lb2.example.net."}}}))
+	if got := h.dig("app.tf.example", dns.TypeCNAME); len(got) != 1 || got[0] != "lb2.example.net." {
+		t.Fatalf("served %v", got)
+	}
+	soa := must(h.hc.Zone.GetRRSetByNameAndType(ctx, z, "@", hcloud.ZoneRRSetTypeSOA))
+	serial := func() string { return strings.Fields(h.dig("tf.example", dns.TypeSOA)[0])[2] }
+	before := serial()
+	fields := strings.Fields(soa.Records[0].Value)
+	fields[2] = "0"
+	must(h.hc.Zone.SetRRSetRecords(ctx, soa, hcloud.ZoneRRSetSetRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: strings.Join(fields, " ")}}}))
+	if after := serial(); after == "0" || after <= before {
+		t.Fatalf("an SOA written with serial 0 left the serial at %s (was %s)", after, before)
+	}
+	must(h.hc.Zone.Update(ctx, z, hcloud.ZoneUpdateOpts{Labels: map[string]string{}}))
+	del, _, err := h.hc.Zone.DeleteRRSet(ctx, rr)
+	if err != nil || h.hc.Action.WaitFor(ctx, del.Action) != nil {
+		t.Fatalf("destroy the RRset: %v", err)
+	}
+	if d := must(h.hc.Zone.Delete(ctx, z)); h.hc.Action.WaitFor(ctx, d.Action) != nil {
+		t.Fatal("destroy the zone")
+	}
+}

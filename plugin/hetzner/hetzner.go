@@ -16,6 +16,7 @@
 package hetzner
 
 import (
+	"sync"
 	"sync/atomic"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
@@ -46,6 +47,9 @@ type API struct {
 	actions  *actionLog
 	limits   *limiter
 	settings atomic.Pointer[Settings]
+
+	idsMu sync.Mutex
+	ids   map[int64]string // zone id -> origin, see byID
 }
 
 var _ httpapi.Adapter = (*API)(nil)

@@ -21,12 +21,7 @@ import (
 // without the trailing dot, in any case), as Hetzner's paths take either.
 func (a *API) find(idOrName string) (*zone.Zone, bool) {
 	if id, err := strconv.ParseInt(idOrName, 10, 64); err == nil {
-		for _, z := range a.pipe.Zones().Zones() {
-			if zoneMetaOf(z).ID == id {
-				return z, true
-			}
-		}
-		return nil, false
+		return a.byID(id)
 	}
 	origin := strings.ToLower(dns.Fqdn(idOrName))
 	if _, err := store.FileName(origin); err != nil {
@@ -450,4 +445,30 @@ func setFlag(tx *zone.Txn, key string, on bool) error {
 	}
 	tx.DeleteNote(key)
 	return nil
+}
+
+// byID returns the zone with the id. Ids are in the zones' notes, so the
+// index from ids to origins is checked against the zone it finds and made
+// again when it misses (a zone created, deleted or given another id): a
+// request by id costs one lookup, not a read of every zone's note.
+func (a *API) byID(id int64) (*zone.Zone, bool) {
+	a.idsMu.Lock()
+	origin, ok := a.ids[id]
+	a.idsMu.Unlock()
+	if ok {
+		if z, found := a.pipe.Zone(origin); found && zoneMetaOf(z).ID == id {
+			return z, true
+		}
+	}
+	ids := map[int64]string{}
+	for _, z := range a.pipe.Zones().Zones() {
+		ids[zoneMetaOf(z).ID] = z.Origin()
+	}
+	a.idsMu.Lock()
+	a.ids = ids
+	a.idsMu.Unlock()
+	if origin, ok := ids[id]; ok {
+		return a.pipe.Zone(origin)
+	}
+	return nil, false
 }

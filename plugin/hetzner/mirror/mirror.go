@@ -133,16 +133,14 @@ func (m *Mirror) Sync(ctx context.Context) error {
 	m.round.Lock()
 	defer m.round.Unlock()
 	start := m.now()
-	err := m.sync(ctx)
+	reached, err := m.sync(ctx)
 	m.mu.Lock()
-	m.status.LastAttempt = start
+	m.status.LastAttempt, m.status.Reachable = start, reached
 	if err != nil {
 		m.status.LastError = err.Error()
-		m.status.Reachable = !isUnreachable(err)
 	} else {
 		m.status.LastError = ""
 		m.status.LastSuccess = start
-		m.status.Reachable = true
 	}
 	m.mu.Unlock()
 	rounds.WithLabelValues(result(err)).Inc()
@@ -153,12 +151,6 @@ func (m *Mirror) Sync(ctx context.Context) error {
 	}
 	m.publishGauges()
 	return err
-}
-
-// isUnreachable reports whether err says the upstream did not answer.
-func isUnreachable(err error) bool {
-	var apiErr hcloud.Error
-	return !asError(err, &apiErr)
 }
 
 func result(err error) string {

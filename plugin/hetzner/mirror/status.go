@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 	"github.com/zoneapi/zoneapi/plugin/hetzner"
 )
@@ -161,8 +160,6 @@ func (m *Mirror) Wake() {
 	default:
 	}
 }
-
-func asError(err error, target *hcloud.Error) bool { return errors.As(err, target) }
 
 func (m *Mirror) publishGauges() {
 	st := m.Status()

@@ -23,18 +23,20 @@ const (
 	KeepUpstream Side = "upstream"
 )
 
-// sync is one round over every upstream zone.
-func (m *Mirror) sync(ctx context.Context) error {
+// sync is one round over every upstream zone. reached says whether the
+// upstream answered the list of its zones.
+func (m *Mirror) sync(ctx context.Context) (reached bool, err error) {
 	ups, err := m.client.Zone.AllWithOpts(ctx, hcloud.ZoneListOpts{ListOpts: hcloud.ListOpts{PerPage: 50}})
 	if err != nil {
-		return fmt.Errorf("listing the upstream's zones: %w", err)
+		var apiErr hcloud.Error
+		return errors.As(err, &apiErr), fmt.Errorf("listing the upstream's zones: %w", err)
 	}
 	bases, err := m.loadBases()
 	if err != nil {
-		return err
+		return true, err
 	}
 	if len(ups) == 0 && len(bases) > 0 {
-		return errors.New("the upstream listed no zones; every zone is kept as it is")
+		return true, errors.New("the upstream listed no zones; every zone is kept as it is")
 	}
 	seen := map[string]bool{}
 	var errs []error
@@ -75,7 +77,7 @@ func (m *Mirror) sync(ctx context.Context) error {
 		delete(m.status.Zones, origin)
 		m.mu.Unlock()
 	}
-	return errors.Join(errs...)
+	return true, errors.Join(errs...)
 }
 
 // upstreamRRsets lists every RRset of the upstream zone, page by page, and
