@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
@@ -203,7 +204,14 @@ func (m *Mirror) syncZone(ctx context.Context, uz *hcloud.Zone, b *base) error {
 	for _, id := range p.conflicts {
 		conflicts = append(conflicts, Conflict{RRset: id, Local: ptrOf(locSets, id), Upstream: ptrOf(upSets, id)})
 	}
-	m.setZone(origin, func(s *ZoneStatus) { s.Conflicts = conflicts })
+	m.setZone(origin, func(s *ZoneStatus) {
+		for _, c := range conflicts {
+			if !slices.ContainsFunc(s.Conflicts, func(o Conflict) bool { return o.RRset == c.RRset }) {
+				log.Warningf("mirror: %s %s changed here and upstream; both kept until resolveMirrorConflict keeps one", origin, c.RRset)
+			}
+		}
+		s.Conflicts = conflicts
+	})
 	if len(p.pulls) > 0 || hetzner.ZoneDiffers(local, upZone) {
 		applied, err := m.pull(local, upZone, upSets, loc, p.pulls)
 		for _, id := range applied {
