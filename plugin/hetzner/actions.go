@@ -1,6 +1,7 @@
 package hetzner
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -137,31 +138,27 @@ func (a *API) listZoneActions(c echo.Context) error {
 func (a *API) actionList(c echo.Context, keep func(*schema.Action) bool) error {
 	q := c.QueryParams()
 	statuses := q["status"]
-	page, perPage, err := paging(q)
-	if err != nil {
-		return err
-	}
-	keys, err := sortKeys(q, "id", "command", "status", "started", "finished")
+	l, err := parseList(q, "id", "command", "status", "started", "finished")
 	if err != nil {
 		return err
 	}
 	all := a.actions.list(func(act *schema.Action) bool {
 		return keep(act) && (len(statuses) == 0 || slices.Contains(statuses, act.Status))
 	})
-	slices.SortStableFunc(all, ordered(keys, func(x, y schema.Action, field string) int {
+	slices.SortStableFunc(all, ordered(l.keys, func(x, y schema.Action, field string) int {
 		switch field {
 		case "id":
-			return cmpInt(x.ID, y.ID)
+			return cmp.Compare(x.ID, y.ID)
 		case "command":
-			return cmpString(x.Command, y.Command)
+			return cmp.Compare(x.Command, y.Command)
 		case "status":
-			return cmpString(x.Status, y.Status)
+			return cmp.Compare(x.Status, y.Status)
 		case "started":
 			return x.Started.Compare(y.Started)
 		}
 		return x.Finished.Compare(*y.Finished)
 	}))
-	items, meta := pageOf(all, page, perPage)
+	items, meta := pageOf(all, l.page, l.perPage)
 	if items == nil {
 		items = []schema.Action{}
 	}
@@ -169,24 +166,4 @@ func (a *API) actionList(c echo.Context, keep func(*schema.Action) bool) error {
 		Actions []schema.Action `json:"actions"`
 		Meta    metaJSON        `json:"meta"`
 	}{items, meta})
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

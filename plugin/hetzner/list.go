@@ -28,6 +28,29 @@ type metaJSON struct {
 	Pagination pagination `json:"pagination"`
 }
 
+// listParams are what every list takes: its page, label selector and sort.
+type listParams struct {
+	page, perPage int
+	sel           selector
+	keys          []sortKey
+}
+
+// parseList reads a list's parameters; sortable are the fields it sorts by.
+func parseList(q url.Values, sortable ...string) (listParams, error) {
+	var (
+		l   listParams
+		err error
+	)
+	if l.page, l.perPage, err = paging(q); err != nil {
+		return l, err
+	}
+	if l.sel, err = parseSelector(q.Get("label_selector")); err != nil {
+		return l, err
+	}
+	l.keys, err = sortKeys(q, sortable...)
+	return l, err
+}
+
 // paging reads page and per_page.
 func paging(q url.Values) (page, perPage int, err error) {
 	page, perPage = 1, defaultPerPage

@@ -1,6 +1,7 @@
 package hetzner
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -40,15 +41,7 @@ func (a *API) listRRsets(c echo.Context) error {
 		return err
 	}
 	q := c.QueryParams()
-	page, perPage, err := paging(q)
-	if err != nil {
-		return err
-	}
-	sel, err := parseSelector(q.Get("label_selector"))
-	if err != nil {
-		return err
-	}
-	keys, err := sortKeys(q, "name", "type", "ttl", "id")
+	l, err := parseList(q, "name", "type", "ttl", "id")
 	if err != nil {
 		return err
 	}
@@ -67,22 +60,22 @@ func (a *API) listRRsets(c echo.Context) error {
 			continue
 		}
 		j := rrsetJSON(z, id, s.n, s.rrs)
-		if sel.matches(j.Labels) {
+		if l.sel.matches(j.Labels) {
 			all = append(all, j)
 		}
 	}
-	slices.SortStableFunc(all, ordered(keys, func(x, y schema.ZoneRRSet, field string) int {
+	slices.SortStableFunc(all, ordered(l.keys, func(x, y schema.ZoneRRSet, field string) int {
 		switch field {
 		case "name":
-			return cmpString(x.Name, y.Name)
+			return cmp.Compare(x.Name, y.Name)
 		case "type":
-			return cmpString(x.Type, y.Type)
+			return cmp.Compare(x.Type, y.Type)
 		case "id":
-			return cmpString(x.ID, y.ID)
+			return cmp.Compare(x.ID, y.ID)
 		}
-		return cmpInt(int64(ttlOr(x.TTL, 0)), int64(ttlOr(y.TTL, 0)))
+		return cmp.Compare(ttlOr(x.TTL, 0), ttlOr(y.TTL, 0))
 	}))
-	items, meta := pageOf(all, page, perPage)
+	items, meta := pageOf(all, l.page, l.perPage)
 	if items == nil {
 		items = []schema.ZoneRRSet{}
 	}

@@ -2,6 +2,7 @@ package hetzner
 
 import (
 	"bytes"
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -64,15 +65,7 @@ func zoneJSON(z *zone.Zone) schema.Zone {
 
 func (a *API) listZones(c echo.Context) error {
 	q := c.QueryParams()
-	page, perPage, err := paging(q)
-	if err != nil {
-		return err
-	}
-	sel, err := parseSelector(q.Get("label_selector"))
-	if err != nil {
-		return err
-	}
-	keys, err := sortKeys(q, "id", "name", "created", "ttl")
+	l, err := parseList(q, "id", "name", "created", "ttl")
 	if err != nil {
 		return err
 	}
@@ -87,23 +80,23 @@ func (a *API) listZones(c echo.Context) error {
 			continue
 		}
 		j := zoneJSON(z)
-		if (name != "" && j.Name != name) || (q.Get("mode") != "" && q.Get("mode") != j.Mode) || !sel.matches(j.Labels) {
+		if (name != "" && j.Name != name) || (q.Get("mode") != "" && q.Get("mode") != j.Mode) || !l.sel.matches(j.Labels) {
 			continue
 		}
 		all = append(all, j)
 	}
-	slices.SortStableFunc(all, ordered(keys, func(x, y schema.Zone, field string) int {
+	slices.SortStableFunc(all, ordered(l.keys, func(x, y schema.Zone, field string) int {
 		switch field {
 		case "id":
-			return cmpInt(x.ID, y.ID)
+			return cmp.Compare(x.ID, y.ID)
 		case "name":
-			return cmpString(x.Name, y.Name)
+			return cmp.Compare(x.Name, y.Name)
 		case "created":
 			return x.Created.Compare(y.Created)
 		}
-		return cmpInt(int64(x.TTL), int64(y.TTL))
+		return cmp.Compare(x.TTL, y.TTL)
 	}))
-	items, meta := pageOf(all, page, perPage)
+	items, meta := pageOf(all, l.page, l.perPage)
 	if items == nil {
 		items = []schema.Zone{}
 	}
