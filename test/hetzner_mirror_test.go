@@ -117,7 +117,8 @@ func TestHetznerFailoverAndFailback(t *testing.T) {
 		}}))
 	upstream := a.hbase
 
-	b := startHetzner(t, mirrorBlock(t, upstream, ""))
+	block := mirrorBlock(t, upstream, "")
+	b := startHetzner(t, block)
 	eventually(t, 20*time.Second, "B to serve the zone made at A", func() bool {
 		got, _, _ := b.digTTL("www.m1.example", dns.TypeA)
 		return slices.Equal(got, []string{"192.0.2.1"})
@@ -157,6 +158,13 @@ func TestHetznerFailoverAndFailback(t *testing.T) {
 		z := mirrorZone(s, "m1.example")
 		return s.Reachable != nil && !*s.Reachable && s.LastError != nil && z != nil && len(z.Ahead) == 51
 	})
+	// B restarts in the outage: it still knows what it holds that A lacks.
+	b.srv.cmd.Process.Kill()
+	b.srv.cmd.Wait()
+	b = restartHetznerOn(t, b, block, freePort(t))
+	if z := mirrorZone(b.mirrorStatus(), "m1.example"); z == nil || len(z.Ahead) != 51 {
+		t.Fatalf("after a restart in the outage, B has ahead: %+v", z)
+	}
 
 	// Meanwhile A changes "both" too: it comes back where B cannot reach it,
 	// takes the change, and goes down again.
