@@ -92,7 +92,7 @@ func Read(r io.Reader, name, origin string, opt Options) (*zone.Zone, []Warning,
 			line = lines.line
 		}
 		h := rr.Header()
-		if prev := tx.RRset(h.Name, h.Rrtype); len(prev) > 0 && prev[0].Header().Ttl != h.Ttl {
+		if prev := tx.RRset(h.Name, h.Rrtype); len(prev) > 0 && prev[0].Header().Ttl != h.Ttl && zone.SharedTTL(h.Rrtype) {
 			warns = append(warns, Warning{File: name, Line: line,
 				Err: fmt.Errorf("TTL %d of %s %s differs from its RRset's; using %d (RFC 2181 §5.2)", h.Ttl, h.Name, dns.Type(h.Rrtype), prev[0].Header().Ttl)})
 		}

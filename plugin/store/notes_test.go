@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -56,5 +57,31 @@ func TestANoteWrittenByHandIsReadAndABadOneNamesItsLine(t *testing.T) {
 	var fe *FileError
 	if !errors.As(err, &fe) || fe.Line != 2 || !errors.Is(err, zone.ErrBadNote) {
 		t.Fatalf("got %v, want a bad note at line 2", err)
+	}
+}
+
+// TestRRSIGsKeepTheTTLOfTheRRsetTheyCover: the RRSIGs at one name have the
+// TTLs of the RRsets they cover (RFC 4034 §3), so a presigned file reads
+// and writes back as it is.
+func TestRRSIGsKeepTheTTLOfTheRRsetTheyCover(t *testing.T) {
+	src := `$ORIGIN example.org.
+@ 3600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ 3600 IN NS ns1
+www 300 IN A 192.0.2.1
+www 60 IN TXT "x"
+www 300 IN RRSIG A 13 3 300 20270101000000 20261201000000 12345 example.org. AAAA
+www 60 IN RRSIG TXT 13 3 60 20270101000000 20261201000000 12345 example.org. AAAA
+`
+	z, warns, err := Read(strings.NewReader(src), "test", "example.org.", Options{})
+	if err != nil || len(warns) != 0 {
+		t.Fatalf("%v %v", err, warns)
+	}
+	n, _ := z.Node("www.example.org.")
+	ttls := map[uint32]bool{}
+	for _, rr := range n.Type(dns.TypeRRSIG) {
+		ttls[rr.Header().Ttl] = true
+	}
+	if !ttls[300] || !ttls[60] {
+		t.Fatalf("the RRSIGs' TTLs: %v", ttls)
 	}
 }

@@ -96,7 +96,7 @@ func (t *Txn) RRset(name string, typ uint16) []dns.RR {
 
 // Add adds rr, taking ownership of it. An RR already present is not added
 // twice (RFC 2181 §5); an RR joining an RRset takes the RRset's TTL
-// (RFC 2181 §5.2). The owner name keeps the spelling it was first added with.
+// (RFC 2181 §5.2), but an RRSIG (SharedTTL). The owner name keeps the spelling it was first added with.
 func (t *Txn) Add(rr dns.RR) error {
 	k, err := t.check(rr)
 	if err != nil {
@@ -216,6 +216,11 @@ func checkCoexist(n *Node, rr dns.RR) error {
 	return nil
 }
 
+// SharedTTL reports whether the RRs of an RRset of typ share one TTL
+// (RFC 2181 §5.2): all but RRSIGs, each of which has the TTL of the RRset
+// it covers, so that those at one name differ (RFC 4034 §3).
+func SharedTTL(typ uint16) bool { return typ != dns.TypeRRSIG }
+
 // cnameCompanion reports whether typ may sit beside a CNAME: the DNSSEC
 // records that cover it (RFC 4035 §2.5).
 func cnameCompanion(typ uint16) bool { return typ == dns.TypeRRSIG || typ == dns.TypeNSEC }
@@ -265,7 +270,9 @@ func (n *Node) insert(rr dns.RR) bool {
 			return false
 		}
 	}
-	rr.Header().Ttl = old[0].Header().Ttl
+	if SharedTTL(typ) {
+		rr.Header().Ttl = old[0].Header().Ttl
+	}
 	j := sort.Search(len(old), func(j int) bool { return compareRdata(old[j], rr) > 0 })
 	rrs := make([]dns.RR, 0, len(old)+1)
 	rrs = append(append(append(rrs, old[:j]...), rr), old[j:]...)

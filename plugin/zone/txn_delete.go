@@ -70,7 +70,7 @@ func (t *Txn) DeleteName(name string) int {
 }
 
 // ReplaceRRset makes rrs the RRset of type typ at name, all with the TTL of
-// the first; an empty rrs deletes the RRset. It is all or nothing: on error
+// the first (RRSIGs keep their own, SharedTTL); an empty rrs deletes the RRset. It is all or nothing: on error
 // the zone being built is unchanged.
 func (t *Txn) ReplaceRRset(name string, typ uint16, rrs []dns.RR) error {
 	k, err := Key(name)
@@ -114,7 +114,9 @@ func (t *Txn) ReplaceRRset(name string, typ uint16, rrs []dns.RR) error {
 				return err
 			}
 		}
-		rr.Header().Ttl = rrs[0].Header().Ttl
+		if typ != dns.TypeRRSIG {
+			rr.Header().Ttl = rrs[0].Header().Ttl
+		}
 	}
 	if t.limit > 0 && t.count-oldLen+len(rrs) > t.limit {
 		return ErrTooManyRRs
