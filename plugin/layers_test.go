@@ -16,6 +16,7 @@ import (
 var layers = [][]string{
 	{"zone", "history", "auth", "api", "acme/httpreq"},
 	{"store", "httpapi"},
+	{"dnssec"},
 	{"pipeline"},
 	{"ixfr", "notify", "gitlog", "record"},
 	{"gitops"},

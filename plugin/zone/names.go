@@ -83,6 +83,19 @@ func (s *names) Ascend(k string, fn func(k string, n *Node) bool) {
 	s.tree.Ascend(k, fn)
 }
 
+// Descend calls fn for every name from key k down in reverse canonical
+// order, the apex last, until fn returns false.
+func (s *names) Descend(k string, fn func(k string, n *Node) bool) {
+	cont := true
+	s.tree.Descend(k, func(k string, n *Node) bool {
+		cont = fn(k, n)
+		return cont
+	})
+	if cont && s.apex != nil && k >= s.key {
+		fn(s.key, s.apex)
+	}
+}
+
 // probe is k as a string, without a copy, to look it up with; it must not
 // be stored.
 func probe(k []byte) string { return unsafe.String(unsafe.SliceData(k), len(k)) }

@@ -1,0 +1,5 @@
+package dnssec
+
+import "os"
+
+var osStat = os.Stat

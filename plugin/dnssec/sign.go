@@ -1,0 +1,192 @@
+package dnssec
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// Policy is how long signatures last. A signature is made valid from
+// Backdate before now (clocks differ) to Validity after, less up to Jitter
+// at random so that a zone's signatures do not all expire at once, and is
+// made again once less than Refresh of it is left.
+type Policy struct {
+	Validity, Refresh, Backdate, Jitter time.Duration
+}
+
+// DefaultPolicy: two weeks of validity, made again with a week left.
+var DefaultPolicy = Policy{Validity: 14 * 24 * time.Hour, Refresh: 7 * 24 * time.Hour, Backdate: time.Hour, Jitter: 24 * time.Hour}
+
+// Signer signs one zone with its keyring.
+type Signer struct {
+	Keys   *Keyring
+	Policy Policy
+}
+
+// signing returns the keys that sign an RRset of typ now.
+func (s *Signer) signing(typ uint16) []*Key {
+	var out []*Key
+	for _, k := range s.Keys.Keys {
+		if k.State != Active {
+			continue
+		}
+		if (typ == dns.TypeDNSKEY || typ == dns.TypeCDS || typ == dns.TypeCDNSKEY) && k.signsKeys() ||
+			typ != dns.TypeDNSKEY && typ != dns.TypeCDS && typ != dns.TypeCDNSKEY && k.signsData() {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// sign makes the RRSIGs of the RRset rrs.
+func (s *Signer) sign(origin string, rrs []dns.RR, now time.Time) ([]dns.RR, error) {
+	h := rrs[0].Header()
+	incep := now.Add(-s.Policy.Backdate)
+	expir := now.Add(s.Policy.Validity)
+	if s.Policy.Jitter > 0 {
+		expir = expir.Add(-rand.N(s.Policy.Jitter))
+	}
+	var out []dns.RR
+	for _, k := range s.signing(h.Rrtype) {
+		sig := &dns.RRSIG{Hdr: dns.RR_Header{Name: h.Name, Rrtype: dns.TypeRRSIG, Class: dns.ClassINET, Ttl: h.Ttl},
+			Algorithm: k.DNSKEY.Algorithm, SignerName: origin, KeyTag: k.Tag(),
+			Inception: uint32(incep.Unix()), Expiration: uint32(expir.Unix())}
+		if err := sig.Sign(k.Signer, rrs); err != nil {
+			return nil, fmt.Errorf("sign %s %s: %w", h.Name, dns.TypeToString[h.Rrtype], err)
+		}
+		out = append(out, sig)
+	}
+	return out, nil
+}
+
+// fresh reports whether sigs hold a signature of every key that signs
+// RRsets of typ, each valid for longer than Refresh from now.
+func (s *Signer) fresh(sigs []dns.RR, typ uint16, now time.Time) bool {
+	keys := s.signing(typ)
+	for _, k := range keys {
+		ok := false
+		for _, rr := range sigs {
+			sig := rr.(*dns.RRSIG)
+			if sig.TypeCovered == typ && sig.KeyTag == k.Tag() && sig.Algorithm == k.DNSKEY.Algorithm &&
+				int64(sig.Expiration)-now.Unix() > int64(s.Policy.Refresh/time.Second) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return len(keys) > 0
+}
+
+// Sign makes the zone being built by tx signed where the change from old
+// touched it (old nil, or touched nil: everywhere): every authoritative
+// RRset at a touched name gets its signatures again unless it is as old
+// had it and its signatures are fresh; the DNSKEY RRset is the keyring's;
+// the NSEC chain is mended through the touched names (chain.go). An API
+// must not write RRSIG or NSEC records into a zone signed here.
+func (s *Signer) Sign(old *zone.Zone, tx *zone.Txn, touched [][]byte, now time.Time) error {
+	origin := tx.Origin()
+	ttl := tx.SOA().Hdr.Ttl
+	if err := tx.ReplaceRRset(origin, dns.TypeDNSKEY, s.Keys.DNSKEYs(ttl)); err != nil {
+		return fmt.Errorf("the DNSKEY RRset: %w", err)
+	}
+	names := touched
+	if old == nil || touched == nil {
+		names = allNames(tx)
+	} else {
+		names = append(names, tx.Key()) // the DNSKEY RRset may have changed
+	}
+	names, err := s.chain(old, tx, names)
+	if err != nil {
+		return err
+	}
+	for _, k := range names {
+		if err := s.signName(old, tx, k, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func allNames(tx *zone.Txn) [][]byte {
+	var out [][]byte
+	tx.Ascend(tx.Key(), func(k []byte, _ *zone.Node) bool {
+		out = append(out, k)
+		return true
+	})
+	return out
+}
+
+// signName signs the RRsets at the name with key k, or takes its
+// signatures away where it holds no authoritative data.
+func (s *Signer) signName(old *zone.Zone, tx *zone.Txn, k []byte, now time.Time) error {
+	n, ok := tx.NodeAt(k)
+	if !ok {
+		return nil
+	}
+	if n.Empty() {
+		return nil
+	}
+	name := n.Name
+	var oldNode *zone.Node
+	if old != nil {
+		oldNode, _ = old.Get(k)
+	}
+	have := n.Type(dns.TypeRRSIG)
+	var sigs []dns.RR
+	if !tx.Occluded(k) {
+		cut := !bytes.Equal(k, tx.Key()) && n.Type(dns.TypeNS) != nil
+		for _, set := range n.Sets {
+			if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
+				continue // a delegation's NS and glue are the child's (RFC 4035 §2.2)
+			}
+			mine := covering(have, set.Type)
+			if oldNode != nil && sameRRs(oldNode.Type(set.Type), set.RRs) && s.fresh(mine, set.Type, now) {
+				sigs = append(sigs, mine...)
+				continue
+			}
+			made, err := s.sign(tx.Origin(), set.RRs, now)
+			if err != nil {
+				return err
+			}
+			sigs = append(sigs, made...)
+		}
+	}
+	if sameRRs(have, sigs) {
+		return nil
+	}
+	if err := tx.ReplaceRRset(name, dns.TypeRRSIG, sigs); err != nil {
+		return fmt.Errorf("the signatures of %s: %w", name, err)
+	}
+	return nil
+}
+
+// covering returns the RRSIGs of sigs that cover typ.
+func covering(sigs []dns.RR, typ uint16) []dns.RR {
+	var out []dns.RR
+	for _, rr := range sigs {
+		if rr.(*dns.RRSIG).TypeCovered == typ {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+// sameRRs reports whether a and b hold the same RRs, TTLs included.
+func sameRRs(a, b []dns.RR) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && (a[i].String() != b[i].String()) {
+			return false
+		}
+	}
+	return true
+}
