@@ -85,7 +85,8 @@ func (s *Signer) fresh(sigs []dns.RR, typ uint16, now time.Time) bool {
 }
 
 // Sign makes the zone being built by tx signed where the change from old
-// touched it (old nil, or touched nil: everywhere): every authoritative
+// touched it (old nil, touched nil, or an old zone without a DNSKEY
+// RRset: everywhere): every authoritative
 // RRset at a touched name gets its signatures again unless it is as old
 // had it and its signatures are fresh; the DNSKEY RRset is the keyring's;
 // the NSEC chain is mended through the touched names (chain.go). An API
@@ -97,8 +98,8 @@ func (s *Signer) Sign(old *zone.Zone, tx *zone.Txn, touched [][]byte, now time.T
 		return fmt.Errorf("the DNSKEY RRset: %w", err)
 	}
 	names := touched
-	if old == nil || touched == nil {
-		names = allNames(tx)
+	if old == nil || touched == nil || len(old.Apex().Type(dns.TypeDNSKEY)) == 0 {
+		names = allNames(tx) // signed from scratch, as a zone not signed before
 	} else {
 		names = append(names, tx.Key()) // the DNSKEY RRset may have changed
 	}

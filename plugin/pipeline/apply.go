@@ -33,7 +33,7 @@ func (p *Pipeline) apply(batch []*request) {
 			r.err = fmt.Errorf("%s: %w", r.Zone, ErrZoneNotFound)
 			continue
 		}
-		b, err := build(z, r.Change, maxRecords)
+		b, err := p.build(z, r.Change, maxRecords)
 		if err != nil {
 			r.err = err
 			continue
@@ -95,11 +95,11 @@ type built struct {
 // build makes the change c to z: the edits, the serial bumped once, and the
 // zone-wide rules checked. A panic in the edit fails this change only: it
 // runs on the writer, out of reach of any request's recovery.
-func build(z *zone.Zone, c Change, maxRecords int) (b built, err error) {
+func (p *Pipeline) build(z *zone.Zone, c Change, maxRecords int) (b built, err error) {
 	defer func() {
-		if p := recover(); p != nil {
-			log.Errorf("change to %s panicked: %v\n%s", z.Origin(), p, debug.Stack())
-			b, err = built{}, fmt.Errorf("%w: %v", ErrInternal, p)
+		if r := recover(); r != nil {
+			log.Errorf("change to %s panicked: %v\n%s", z.Origin(), r, debug.Stack())
+			b, err = built{}, fmt.Errorf("%w: %v", ErrInternal, r)
 		}
 	}()
 	if c.IfSerial != nil && *c.IfSerial != z.Serial() {
@@ -111,6 +111,9 @@ func build(z *zone.Zone, c Change, maxRecords int) (b built, err error) {
 		return b, err
 	}
 	if err := bumpSerial(tx, z.Serial()); err != nil {
+		return b, err
+	}
+	if err := p.signTxn(z, tx, tx.Touched()); err != nil {
 		return b, err
 	}
 	b.notes, b.touched = tx.NotesTouched(), tx.Touched()

@@ -73,7 +73,7 @@ func (p *Pipeline) dryRun(c Change) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("%s: %w", c.Zone, ErrZoneNotFound)
 	}
-	b, err := build(z, c, p.Limits().MaxRecords)
+	b, err := p.build(z, c, p.Limits().MaxRecords)
 	if err != nil {
 		return Result{Old: z}, err
 	}

@@ -35,9 +35,10 @@ type Limits struct {
 
 // Pipeline is the change pipeline of one zone store.
 type Pipeline struct {
-	dir    string
-	zones  atomic.Pointer[zone.Set] // the published snapshot; readers Load it once per request
-	limits atomic.Pointer[Limits]
+	dir     string
+	zones   atomic.Pointer[zone.Set] // the published snapshot; readers Load it once per request
+	limits  atomic.Pointer[Limits]
+	signers atomic.Pointer[func(origin string) Signer] // sign.go
 
 	// mu serializes writers: each change is built from the current
 	// snapshot, made durable, then published, one batch at a time.
