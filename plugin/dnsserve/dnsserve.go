@@ -72,7 +72,12 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 		}
 	}
 
-	a := z.Lookup(q.Name, qk, q.Qtype)
+	var a zone.Answer
+	if opt := r.IsEdns0(); opt != nil && opt.Do() {
+		a = z.LookupDNSSEC(q.Name, qk, q.Qtype)
+	} else {
+		a = z.Lookup(q.Name, qk, q.Qtype)
+	}
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.Authoritative = a.Authoritative()

@@ -8,8 +8,9 @@ import (
 
 // additional appends the in-zone A and AAAA RRs of the names that the RRs
 // in rrs point at: name servers, mail exchangers and service targets
-// (RFC 1034 §3.6, RFC 2782). Each name is added once.
-func (z *Zone) additional(extra []dns.RR, rrs []dns.RR) []dns.RR {
+// (RFC 1034 §3.6, RFC 2782). Each name is added once; with do, with their
+// signatures (RFC 4035 §3.1.1), where they are authoritative.
+func (z *Zone) additional(extra []dns.RR, rrs []dns.RR, do bool) []dns.RR {
 	for i, rr := range rrs {
 		target := additionalTarget(rr)
 		if target == "" || seenTarget(rrs[:i], target) {
@@ -26,6 +27,11 @@ func (z *Zone) additional(extra []dns.RR, rrs []dns.RR) []dns.RR {
 		}
 		extra = appendRRs(extra, n.Type(dns.TypeA))
 		extra = appendRRs(extra, n.Type(dns.TypeAAAA))
+		if do {
+			sigs := n.Type(dns.TypeRRSIG)
+			extra = appendRRs(extra, covering(sigs, dns.TypeA))
+			extra = appendRRs(extra, covering(sigs, dns.TypeAAAA))
+		}
 	}
 	return extra
 }

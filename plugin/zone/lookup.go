@@ -31,6 +31,8 @@ const MaxChain = 12
 type Answer struct {
 	Answer, Ns, Extra []dns.RR
 	Result            Result
+
+	do bool // the query has the DO bit: signatures and proofs too (secure.go)
 }
 
 // Rcode returns the response code for the answer.
@@ -67,16 +69,17 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 			// A DS query for the cut itself is answered by the parent (RFC 4035 §3.1.4.1).
 			if ns := n.Type(dns.TypeNS); ns != nil && len(k) > len(z.key) && !(exact && qtype == dns.TypeDS) {
 				z.referral(a, ns)
+				a.proveDelegation(n)
 				return
 			}
 			if d := n.Type(dns.TypeDNAME); d != nil && !exact {
-				z.dname(a, qname, d[0].(*dns.DNAME), qtype, depth)
+				z.dname(a, qname, n, qtype, depth)
 				return
 			}
 		}
 	}
 	if n, ok := z.Get(qk); ok {
-		z.answer(a, qname, n, qtype, false, depth)
+		z.answer(a, qname, qk, n, qtype, false, depth)
 		return
 	}
 
@@ -97,17 +100,26 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 	var wbuf [256]byte
 	wk := append(append(wbuf[:0], ce...), '*', keyEnd)
 	if w, ok := z.Get(wk); ok {
-		z.answer(a, qname, w, qtype, true, depth)
+		z.answer(a, qname, wk, w, qtype, true, depth)
+		if a.do {
+			z.proveCovered(a, qk) // no closer match (RFC 4035 §3.1.3.3)
+		}
 		return
 	}
 	z.negative(a, NameError)
+	if a.do {
+		z.proveCovered(a, qk) // no such name, and no wildcard (RFC 4035 §3.1.3.2)
+		z.proveCovered(a, wk)
+	}
 }
 
-// answer answers from the node n that matched qname, exactly or as a wildcard.
-func (z *Zone) answer(a *Answer, qname string, n *Node, qtype uint16, wild bool, depth int) {
+// answer answers from the node n, at key k, that matched qname, exactly or
+// as a wildcard.
+func (z *Zone) answer(a *Answer, qname string, k []byte, n *Node, qtype uint16, wild bool, depth int) {
 	// ANY at an alias is answered with the CNAME alone, as NSD and Knot do.
 	if cname := n.Type(dns.TypeCNAME); cname != nil && qtype != dns.TypeCNAME && qtype != dns.TypeANY {
 		a.Answer = appendRRs(a.Answer, owned(cname, qname, n.Name, wild))
+		a.sign(&a.Answer, n, dns.TypeCNAME, qname, wild)
 		z.chase(a, cname[0].(*dns.CNAME).Target, qtype, depth)
 		return
 	}
@@ -122,10 +134,14 @@ func (z *Zone) answer(a *Answer, qname string, n *Node, qtype uint16, wild bool,
 	}
 	if len(rrs) == 0 {
 		z.negative(a, NoData)
+		if a.do {
+			z.proveNoData(a, k, n)
+		}
 		return
 	}
 	a.Answer = appendRRs(a.Answer, rrs)
-	a.Extra = z.additional(a.Extra, rrs)
+	a.sign(&a.Answer, n, rrs[0].Header().Rrtype, qname, wild)
+	a.Extra = z.additional(a.Extra, rrs, a.do)
 	a.Result = Success
 }
 
@@ -150,6 +166,9 @@ func (z *Zone) chase(a *Answer, target string, qtype uint16, depth int) {
 func (z *Zone) negative(a *Answer, r Result) {
 	a.Result = r
 	a.Ns = append(a.Ns, z.negSOA)
+	if a.do {
+		a.Ns = appendTTL(a.Ns, covering(z.Apex().Type(dns.TypeRRSIG), dns.TypeSOA), z.negSOA.Hdr.Ttl)
+	}
 }
 
 // referral makes a referral to the zone cut whose NS RRset is ns, with the
@@ -157,7 +176,7 @@ func (z *Zone) negative(a *Answer, r Result) {
 func (z *Zone) referral(a *Answer, ns []dns.RR) {
 	a.Result = Delegation
 	a.Ns = appendRRs(a.Ns, ns)
-	a.Extra = z.additional(a.Extra, ns)
+	a.Extra = z.additional(a.Extra, ns, false)
 }
 
 // appendRRs appends src to dst. A nil dst becomes src itself, capped so that

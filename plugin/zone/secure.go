@@ -1,0 +1,116 @@
+package zone
+
+import (
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// Answers to queries with the DO bit (RFC 3225, RFC 4035 §3.1): each
+// RRset in the answer and authority sections comes with its RRSIGs, and
+// the NSEC records prove what is not there: a name (NXDOMAIN), a type
+// (NODATA), a closer match than a wildcard's, a DS at a delegation. The
+// zone holds its signatures and NSEC records (package dnssec makes them),
+// so nothing is signed here; a zone without them answers as without DO.
+
+// LookupDNSSEC is Lookup for a query with the DO bit.
+func (z *Zone) LookupDNSSEC(qname string, qk []byte, qtype uint16) Answer {
+	a := Answer{do: true}
+	z.lookup(&a, qname, qk, qtype, 0)
+	return a
+}
+
+// sign appends to section the RRSIGs at n that cover typ, owned by qname
+// when the RRset was synthesized from a wildcard (their Labels field tells
+// a validator so, RFC 4035 §5.3.4).
+func (a *Answer) sign(section *[]dns.RR, n *Node, typ uint16, qname string, wild bool) {
+	if !a.do {
+		return
+	}
+	sigs := covering(n.Type(dns.TypeRRSIG), typ)
+	if len(sigs) == 0 {
+		return
+	}
+	if wild || (qname != "" && qname != n.Name) {
+		sigs = owned(sigs, qname, n.Name, true)
+	}
+	*section = appendRRs(*section, sigs)
+}
+
+// proveDelegation adds to a referral the DS RRset of the cut with its
+// signatures, or the NSEC that proves there is none (RFC 4035 §3.1.4).
+func (a *Answer) proveDelegation(n *Node) {
+	if !a.do {
+		return
+	}
+	if ds := n.Type(dns.TypeDS); ds != nil {
+		a.Ns = appendRRs(a.Ns, ds)
+		a.sign(&a.Ns, n, dns.TypeDS, "", false)
+		return
+	}
+	if nsec := n.Type(dns.TypeNSEC); nsec != nil {
+		a.Ns = appendRRs(a.Ns, nsec)
+		a.sign(&a.Ns, n, dns.TypeNSEC, "", false)
+	}
+}
+
+// proveNoData adds the NSEC that shows the name n, at key k, has no RRset
+// of the type asked: its own, or, for an empty non-terminal, the one that
+// covers it (RFC 4035 §3.1.3.1); for a wildcard's NODATA the caller adds
+// the NSEC that covers the name asked as well.
+func (z *Zone) proveNoData(a *Answer, k []byte, n *Node) {
+	if nsec := n.Type(dns.TypeNSEC); nsec != nil {
+		a.Ns = appendTTL(a.Ns, nsec, z.negSOA.Hdr.Ttl)
+		a.Ns = appendTTL(a.Ns, covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negSOA.Hdr.Ttl)
+		return
+	}
+	z.proveCovered(a, k)
+}
+
+// proveCovered adds the NSEC whose span covers the name with key k, with
+// its signatures, unless the answer has it already.
+func (z *Zone) proveCovered(a *Answer, k []byte) {
+	var found *Node
+	z.tree.Descend(string(k), func(_ string, n *Node) bool {
+		if n.Type(dns.TypeNSEC) != nil {
+			found = n
+			return false
+		}
+		return true
+	})
+	if found == nil {
+		return
+	}
+	nsec := found.Type(dns.TypeNSEC)
+	for _, rr := range a.Ns {
+		if rr.Header().Rrtype == dns.TypeNSEC && strings.EqualFold(rr.Header().Name, nsec[0].Header().Name) {
+			return
+		}
+	}
+	a.Ns = appendTTL(a.Ns, nsec, z.negSOA.Hdr.Ttl)
+	a.Ns = appendTTL(a.Ns, covering(found.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negSOA.Hdr.Ttl)
+}
+
+// covering returns the RRSIGs of sigs that cover typ.
+func covering(sigs []dns.RR, typ uint16) []dns.RR {
+	var out []dns.RR
+	for _, rr := range sigs {
+		if s, ok := rr.(*dns.RRSIG); ok && s.TypeCovered == typ {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+// appendTTL appends rrs to dst with a TTL of at most ttl: the records of a
+// negative answer last no longer than its SOA's (RFC 2308 §5, RFC 9077).
+func appendTTL(dst, rrs []dns.RR, ttl uint32) []dns.RR {
+	for _, rr := range rrs {
+		if rr.Header().Ttl > ttl {
+			rr = dns.Copy(rr)
+			rr.Header().Ttl = ttl
+		}
+		dst = append(dst[:len(dst):len(dst)], rr)
+	}
+	return dst
+}
