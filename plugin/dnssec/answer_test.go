@@ -139,7 +139,9 @@ func TestAnswersWithDOCarrySignaturesAndProofs(t *testing.T) {
 	// covering the name (here the same NSEC).
 	a = answered(t, z, "x.dev.example.org.", dns.TypeMX, true)
 	ns = nsecs(a.Ns)
-	if a.Result != zone.NoData || !slices.ContainsFunc(ns, func(n *dns.NSEC) bool { return n.Hdr.Name == "*.dev.example.org." && !slices.Contains(n.TypeBitMap, dns.TypeMX) }) ||
+	if a.Result != zone.NoData || !slices.ContainsFunc(ns, func(n *dns.NSEC) bool {
+		return n.Hdr.Name == "*.dev.example.org." && !slices.Contains(n.TypeBitMap, dns.TypeMX)
+	}) ||
 		!slices.ContainsFunc(ns, func(n *dns.NSEC) bool { return covers(n, "x.dev.example.org.") }) {
 		t.Errorf("wildcard NODATA proofs: %v", a.Ns)
 	}
