@@ -7,6 +7,7 @@ import (
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/zoneapi/zoneapi/plugin/acme"
+	"github.com/zoneapi/zoneapi/plugin/dnssec"
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
 	"github.com/zoneapi/zoneapi/plugin/hetzner"
@@ -30,6 +31,7 @@ type instance struct {
 	refs int // guarded by registryMu
 
 	pipe     *pipeline.Pipeline
+	keys     *dnssec.Keys
 	ixfr     *ixfr.Log
 	notifier *notify.Notifier
 	http     *httpapi.Server
@@ -73,7 +75,17 @@ func open(cfg config) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &instance{dir: cfg.dir, refs: 1, pipe: pipe, ixfr: ixfr.New(), notifier: notify.New(), stop: make(chan struct{})}
+	keys, err := dnssec.OpenKeys(cfg.dir)
+	if err != nil {
+		return nil, err
+	}
+	pipe.SetSigners(func(origin string) pipeline.Signer {
+		if s := keys.Signer(origin); s != nil {
+			return s
+		}
+		return nil
+	})
+	st := &instance{dir: cfg.dir, refs: 1, pipe: pipe, ixfr: ixfr.New(), notifier: notify.New(), stop: make(chan struct{}), keys: keys}
 	ids := record.NewIndex(pipe.Zone)
 	pipe.Listen(st.ixfr)
 	pipe.Listen(ids)
@@ -118,7 +130,7 @@ func open(cfg config) (*instance, error) {
 // adapters makes the APIs of the listener, each with what it needs and
 // what it takes from the Corefile.
 func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gitops.GitOps) ([]httpapi.Adapter, error) {
-	v1, err := rest.New(rest.Deps{Pipeline: st.pipe, IDs: ids, Notifier: st.notifier, Git: git, GitOps: ops, Mirror: st.currentMirror})
+	v1, err := rest.New(rest.Deps{Pipeline: st.pipe, IDs: ids, Notifier: st.notifier, Git: git, GitOps: ops, Mirror: st.currentMirror, Keys: st.keys})
 	if err != nil {
 		return nil, err
 	}

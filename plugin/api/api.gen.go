@@ -40,6 +40,72 @@ func (e ChangeOp) Valid() bool {
 	}
 }
 
+// Defines values for DnssecAlgorithm.
+const (
+	ECDSAP256SHA256 DnssecAlgorithm = "ECDSAP256SHA256"
+	ECDSAP384SHA384 DnssecAlgorithm = "ECDSAP384SHA384"
+	ED25519         DnssecAlgorithm = "ED25519"
+	RSASHA256       DnssecAlgorithm = "RSASHA256"
+)
+
+// Valid indicates whether the value is a known member of the DnssecAlgorithm enum.
+func (e DnssecAlgorithm) Valid() bool {
+	switch e {
+	case ECDSAP256SHA256:
+		return true
+	case ECDSAP384SHA384:
+		return true
+	case ED25519:
+		return true
+	case RSASHA256:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DnssecKeyRole.
+const (
+	Csk DnssecKeyRole = "csk"
+	Ksk DnssecKeyRole = "ksk"
+	Zsk DnssecKeyRole = "zsk"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyRole enum.
+func (e DnssecKeyRole) Valid() bool {
+	switch e {
+	case Csk:
+		return true
+	case Ksk:
+		return true
+	case Zsk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DnssecKeyState.
+const (
+	Active    DnssecKeyState = "active"
+	Published DnssecKeyState = "published"
+	Retired   DnssecKeyState = "retired"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyState enum.
+func (e DnssecKeyState) Valid() bool {
+	switch e {
+	case Active:
+		return true
+	case Published:
+		return true
+	case Retired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -131,6 +197,39 @@ type DNSRecord struct {
 	//
 	// Examples: 192.0.2.1
 	Value string `json:"value"`
+}
+
+// DnssecAlgorithm defines model for DnssecAlgorithm.
+type DnssecAlgorithm string
+
+// DnssecKey defines model for DnssecKey.
+type DnssecKey struct {
+	Activated *time.Time      `json:"activated,omitempty"`
+	Algorithm DnssecAlgorithm `json:"algorithm"`
+	Created   time.Time       `json:"created"`
+
+	// Dnskey The DNSKEY's RDATA in presentation format.
+	Dnskey    string         `json:"dnskey"`
+	Published *time.Time     `json:"published,omitempty"`
+	Retired   *time.Time     `json:"retired,omitempty"`
+	Role      DnssecKeyRole  `json:"role"`
+	State     DnssecKeyState `json:"state"`
+	Tag       int            `json:"tag"`
+}
+
+// DnssecKeyRole defines model for DnssecKey.Role.
+type DnssecKeyRole string
+
+// DnssecKeyState defines model for DnssecKey.State.
+type DnssecKeyState string
+
+// DnssecSettings defines model for DnssecSettings.
+type DnssecSettings struct {
+	Algorithm *DnssecAlgorithm `json:"algorithm,omitempty"`
+	Enabled   bool             `json:"enabled"`
+
+	// Split A KSK and a ZSK instead of one CSK.
+	Split *bool `json:"split,omitempty"`
 }
 
 // GitRemoteStatus defines model for GitRemoteStatus.
@@ -405,6 +504,21 @@ type Zone struct {
 	Serial       *int64       `json:"serial,omitempty"`
 }
 
+// ZoneDnssec defines model for ZoneDnssec.
+type ZoneDnssec struct {
+	Algorithm *DnssecAlgorithm `json:"algorithm,omitempty"`
+	Cdnskey   *[]string        `json:"cdnskey,omitempty"`
+	Cds       *[]string        `json:"cds,omitempty"`
+
+	// Denial How names and types that are not there are proven, `nsec` (NSEC3 is not made yet).
+	Denial *string `json:"denial,omitempty"`
+
+	// Ds DS records for the parent (SHA-256), presentation format.
+	Ds      []string    `json:"ds"`
+	Enabled bool        `json:"enabled"`
+	Keys    []DnssecKey `json:"keys"`
+}
+
 // ZonePatch defines model for ZonePatch.
 type ZonePatch struct {
 	Changes []Change `json:"changes"`
@@ -522,6 +636,12 @@ type PatchZoneParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// SetZoneDnssecParams defines parameters for SetZoneDnssec.
+type SetZoneDnssecParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
 // DeleteRecordParams defines parameters for DeleteRecord.
 type DeleteRecordParams struct {
 	RecordId RecordId `form:"recordId" json:"recordId"`
@@ -635,6 +755,9 @@ type CreateZoneJSONRequestBody = Zone
 // PatchZoneJSONRequestBody defines body for PatchZone for application/json ContentType.
 type PatchZoneJSONRequestBody = ZonePatch
 
+// SetZoneDnssecJSONRequestBody defines body for SetZoneDnssec for application/json ContentType.
+type SetZoneDnssecJSONRequestBody = DnssecSettings
+
 // UpsertRecordJSONRequestBody defines body for UpsertRecord for application/json ContentType.
 type UpsertRecordJSONRequestBody = DNSRecord
 
@@ -685,6 +808,12 @@ type ServerInterface interface {
 	// PatchZone Apply a list of changes, all or nothing
 	// (PATCH /zones/{zoneName})
 	PatchZone(ctx echo.Context, zoneName ZoneName, params PatchZoneParams) error
+	// GetZoneDnssec Whether the zone is signed, its keys and its DS records
+	// (GET /zones/{zoneName}/dnssec)
+	GetZoneDnssec(ctx echo.Context, zoneName ZoneName) error
+	// SetZoneDnssec Sign the zone, or stop signing it
+	// (PUT /zones/{zoneName}/dnssec)
+	SetZoneDnssec(ctx echo.Context, zoneName ZoneName, params SetZoneDnssecParams) error
 	// GetPropagation Which serial each secondary serves
 	// (GET /zones/{zoneName}/propagation)
 	GetPropagation(ctx echo.Context, zoneName ZoneName) error
@@ -1062,6 +1191,58 @@ func (w *ServerInterfaceWrapper) PatchZone(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PatchZone(ctx, zoneName, params)
+	return err
+}
+
+// GetZoneDnssec converts echo context to params.
+func (w *ServerInterfaceWrapper) GetZoneDnssec(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetZoneDnssec(ctx, zoneName)
+	return err
+}
+
+// SetZoneDnssec converts echo context to params.
+func (w *ServerInterfaceWrapper) SetZoneDnssec(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetZoneDnssecParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetZoneDnssec(ctx, zoneName, params)
 	return err
 }
 
@@ -1841,6 +2022,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/zones/:zoneName/rrsets/:name/:type", wrapper.GetRRset, options.OperationMiddlewares["getRRset"]...)
 	router.PUT(options.BaseURL+"/zones/:zoneName/rrsets/:name/:type", wrapper.ReplaceRRset, options.OperationMiddlewares["replaceRRset"]...)
 	router.POST(options.BaseURL+"/zones/:zoneName/reload", wrapper.ReloadZone, options.OperationMiddlewares["reloadZone"]...)
+	router.GET(options.BaseURL+"/zones/:zoneName/dnssec", wrapper.GetZoneDnssec, options.OperationMiddlewares["getZoneDnssec"]...)
+	router.PUT(options.BaseURL+"/zones/:zoneName/dnssec", wrapper.SetZoneDnssec, options.OperationMiddlewares["setZoneDnssec"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/propagation", wrapper.GetPropagation, options.OperationMiddlewares["getPropagation"]...)
 	router.POST(options.BaseURL+"/reload", wrapper.ReloadAllZones, options.OperationMiddlewares["reloadAllZones"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/revisions", wrapper.ListZoneRevisions, options.OperationMiddlewares["listZoneRevisions"]...)
@@ -3043,6 +3226,212 @@ type PatchZone507ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PatchZone507ApplicationProblemPlusJSONResponse) VisitPatchZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(507)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneDnssecRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+}
+
+type GetZoneDnssecResponseObject interface {
+	VisitGetZoneDnssecResponse(w http.ResponseWriter) error
+}
+
+type GetZoneDnssec200JSONResponse ZoneDnssec
+
+func (response GetZoneDnssec200JSONResponse) VisitGetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneDnssec401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneDnssec401ApplicationProblemPlusJSONResponse) VisitGetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneDnssec403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneDnssec403ApplicationProblemPlusJSONResponse) VisitGetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneDnssec404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneDnssec404ApplicationProblemPlusJSONResponse) VisitGetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetZoneDnssecRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+	Params   SetZoneDnssecParams
+	Body     *SetZoneDnssecJSONRequestBody
+}
+
+type SetZoneDnssecResponseObject interface {
+	VisitSetZoneDnssecResponse(w http.ResponseWriter) error
+}
+
+type SetZoneDnssec200JSONResponse ZoneDnssec
+
+func (response SetZoneDnssec200JSONResponse) VisitSetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetZoneDnssec400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetZoneDnssec400ApplicationProblemPlusJSONResponse) VisitSetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetZoneDnssec401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetZoneDnssec401ApplicationProblemPlusJSONResponse) VisitSetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetZoneDnssec403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetZoneDnssec403ApplicationProblemPlusJSONResponse) VisitSetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetZoneDnssec404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetZoneDnssec404ApplicationProblemPlusJSONResponse) VisitSetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetZoneDnssec409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response SetZoneDnssec409ApplicationProblemPlusJSONResponse) VisitSetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetZoneDnssec503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SetZoneDnssec503ApplicationProblemPlusJSONResponse) VisitSetZoneDnssecResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetZoneDnssec507ApplicationProblemPlusJSONResponse struct {
+	InsufficientStorageApplicationProblemPlusJSONResponse
+}
+
+func (response SetZoneDnssec507ApplicationProblemPlusJSONResponse) VisitSetZoneDnssecResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5415,6 +5804,12 @@ type StrictServerInterface interface {
 	// PatchZone Apply a list of changes, all or nothing
 	// (PATCH /zones/{zoneName})
 	PatchZone(ctx context.Context, request PatchZoneRequestObject) (PatchZoneResponseObject, error)
+	// GetZoneDnssec Whether the zone is signed, its keys and its DS records
+	// (GET /zones/{zoneName}/dnssec)
+	GetZoneDnssec(ctx context.Context, request GetZoneDnssecRequestObject) (GetZoneDnssecResponseObject, error)
+	// SetZoneDnssec Sign the zone, or stop signing it
+	// (PUT /zones/{zoneName}/dnssec)
+	SetZoneDnssec(ctx context.Context, request SetZoneDnssecRequestObject) (SetZoneDnssecResponseObject, error)
 	// GetPropagation Which serial each secondary serves
 	// (GET /zones/{zoneName}/propagation)
 	GetPropagation(ctx context.Context, request GetPropagationRequestObject) (GetPropagationResponseObject, error)
@@ -5857,6 +6252,80 @@ func (sh *strictHandler) PatchZone(ctx echo.Context, zoneName ZoneName, params P
 		return err
 	} else if validResponse, ok := response.(PatchZoneResponseObject); ok {
 		return validResponse.VisitPatchZoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetZoneDnssec operation middleware
+func (sh *strictHandler) GetZoneDnssec(ctx echo.Context, zoneName ZoneName) error {
+	var request GetZoneDnssecRequestObject
+
+	request.ZoneName = zoneName
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetZoneDnssec(ctx.Request().Context(), request.(GetZoneDnssecRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetZoneDnssec")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetZoneDnssecResponseObject); ok {
+		return validResponse.VisitGetZoneDnssecResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetZoneDnssec operation middleware
+func (sh *strictHandler) SetZoneDnssec(ctx echo.Context, zoneName ZoneName, params SetZoneDnssecParams) error {
+	var request SetZoneDnssecRequestObject
+
+	request.ZoneName = zoneName
+	request.Params = params
+
+	var body SetZoneDnssecJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetZoneDnssec(ctx.Request().Context(), request.(SetZoneDnssecRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetZoneDnssec")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetZoneDnssecResponseObject); ok {
+		return validResponse.VisitSetZoneDnssecResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/miekg/dns"
 	spec "github.com/zoneapi/zoneapi"
 	"github.com/zoneapi/zoneapi/plugin/api"
+	"github.com/zoneapi/zoneapi/plugin/dnssec"
 	"github.com/zoneapi/zoneapi/plugin/auth"
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
@@ -46,6 +47,8 @@ type Deps struct {
 	// Mirror returns the Hetzner mirror, nil without a hetzner block; a
 	// Corefile reload may replace it.
 	Mirror func() *mirror.Mirror
+	// Keys are the DNSSEC keys of the store's zones.
+	Keys *dnssec.Keys
 }
 
 // Settings are what a Corefile reload may change.

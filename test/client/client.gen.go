@@ -43,6 +43,72 @@ func (e ChangeOp) Valid() bool {
 	}
 }
 
+// Defines values for DnssecAlgorithm.
+const (
+	ECDSAP256SHA256 DnssecAlgorithm = "ECDSAP256SHA256"
+	ECDSAP384SHA384 DnssecAlgorithm = "ECDSAP384SHA384"
+	ED25519         DnssecAlgorithm = "ED25519"
+	RSASHA256       DnssecAlgorithm = "RSASHA256"
+)
+
+// Valid indicates whether the value is a known member of the DnssecAlgorithm enum.
+func (e DnssecAlgorithm) Valid() bool {
+	switch e {
+	case ECDSAP256SHA256:
+		return true
+	case ECDSAP384SHA384:
+		return true
+	case ED25519:
+		return true
+	case RSASHA256:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DnssecKeyRole.
+const (
+	Csk DnssecKeyRole = "csk"
+	Ksk DnssecKeyRole = "ksk"
+	Zsk DnssecKeyRole = "zsk"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyRole enum.
+func (e DnssecKeyRole) Valid() bool {
+	switch e {
+	case Csk:
+		return true
+	case Ksk:
+		return true
+	case Zsk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DnssecKeyState.
+const (
+	Active    DnssecKeyState = "active"
+	Published DnssecKeyState = "published"
+	Retired   DnssecKeyState = "retired"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyState enum.
+func (e DnssecKeyState) Valid() bool {
+	switch e {
+	case Active:
+		return true
+	case Published:
+		return true
+	case Retired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -143,6 +209,39 @@ type DNSRecord struct {
 	//
 	// Examples: 192.0.2.1
 	Value string `json:"value"`
+}
+
+// DnssecAlgorithm defines model for DnssecAlgorithm.
+type DnssecAlgorithm string
+
+// DnssecKey defines model for DnssecKey.
+type DnssecKey struct {
+	Activated *time.Time      `json:"activated,omitempty"`
+	Algorithm DnssecAlgorithm `json:"algorithm"`
+	Created   time.Time       `json:"created"`
+
+	// Dnskey The DNSKEY's RDATA in presentation format.
+	Dnskey    string         `json:"dnskey"`
+	Published *time.Time     `json:"published,omitempty"`
+	Retired   *time.Time     `json:"retired,omitempty"`
+	Role      DnssecKeyRole  `json:"role"`
+	State     DnssecKeyState `json:"state"`
+	Tag       int            `json:"tag"`
+}
+
+// DnssecKeyRole defines model for DnssecKey.Role.
+type DnssecKeyRole string
+
+// DnssecKeyState defines model for DnssecKey.State.
+type DnssecKeyState string
+
+// DnssecSettings defines model for DnssecSettings.
+type DnssecSettings struct {
+	Algorithm *DnssecAlgorithm `json:"algorithm,omitempty"`
+	Enabled   bool             `json:"enabled"`
+
+	// Split A KSK and a ZSK instead of one CSK.
+	Split *bool `json:"split,omitempty"`
 }
 
 // GitRemoteStatus defines model for GitRemoteStatus.
@@ -417,6 +516,21 @@ type Zone struct {
 	Serial       *int64       `json:"serial,omitempty"`
 }
 
+// ZoneDnssec defines model for ZoneDnssec.
+type ZoneDnssec struct {
+	Algorithm *DnssecAlgorithm `json:"algorithm,omitempty"`
+	Cdnskey   *[]string        `json:"cdnskey,omitempty"`
+	Cds       *[]string        `json:"cds,omitempty"`
+
+	// Denial How names and types that are not there are proven, `nsec` (NSEC3 is not made yet).
+	Denial *string `json:"denial,omitempty"`
+
+	// Ds DS records for the parent (SHA-256), presentation format.
+	Ds      []string    `json:"ds"`
+	Enabled bool        `json:"enabled"`
+	Keys    []DnssecKey `json:"keys"`
+}
+
 // ZonePatch defines model for ZonePatch.
 type ZonePatch struct {
 	Changes []Change `json:"changes"`
@@ -542,6 +656,12 @@ type PatchZoneParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// SetZoneDnssecParams defines parameters for SetZoneDnssec.
+type SetZoneDnssecParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
 // DeleteRecordParams defines parameters for DeleteRecord.
 type DeleteRecordParams struct {
 	RecordId RecordId `form:"recordId" json:"recordId"`
@@ -660,6 +780,9 @@ type CreateZoneJSONRequestBody = Zone
 
 // PatchZoneJSONRequestBody defines body for PatchZone for application/json ContentType.
 type PatchZoneJSONRequestBody = ZonePatch
+
+// SetZoneDnssecJSONRequestBody defines body for SetZoneDnssec for application/json ContentType.
+type SetZoneDnssecJSONRequestBody = DnssecSettings
 
 // UpsertRecordJSONRequestBody defines body for UpsertRecord for application/json ContentType.
 type UpsertRecordJSONRequestBody = DNSRecord
@@ -936,6 +1059,48 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /zones/{zoneName} (the `PatchZone` operationId).
 	PatchZone(ctx context.Context, zoneName ZoneName, params *PatchZoneParams, body PatchZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetZoneDnssec Whether the zone is signed, its keys and its DS records
+	//
+	// `ds` holds the DS records (SHA-256) for the parent, in presentation
+	// format, one per key that signs the DNSKEY RRset.
+	//
+	// Corresponds with GET /zones/{zoneName}/dnssec (the `GetZoneDnssec` operationId).
+	GetZoneDnssec(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetZoneDnssecWithBody Sign the zone, or stop signing it
+	//
+	// `{"enabled": true}` alone signs the zone with a new CSK of
+	// ECDSAP256SHA256 and an NSEC chain; the answer comes once the signed
+	// zone is served. `algorithm` chooses another algorithm, `split` a KSK
+	// and a ZSK instead of a CSK. Signing a zone that is signed already
+	// changes nothing (a new algorithm needs a rollover). `{"enabled":
+	// false}` removes the signatures, the NSEC chain, the DNSKEY RRset and
+	// the keys: take the DS away at the parent first. Each is one change of
+	// the zone: a serial bump, a commit, NOTIFY. Private keys stay in the
+	// store (`DIR/.dnssec/`, mode 0600) and never enter the Git history.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
+	SetZoneDnssecWithBody(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetZoneDnssec Sign the zone, or stop signing it
+	//
+	// `{"enabled": true}` alone signs the zone with a new CSK of
+	// ECDSAP256SHA256 and an NSEC chain; the answer comes once the signed
+	// zone is served. `algorithm` chooses another algorithm, `split` a KSK
+	// and a ZSK instead of a CSK. Signing a zone that is signed already
+	// changes nothing (a new algorithm needs a rollover). `{"enabled":
+	// false}` removes the signatures, the NSEC chain, the DNSKEY RRset and
+	// the keys: take the DS away at the parent first. Each is one change of
+	// the zone: a serial bump, a commit, NOTIFY. Private keys stay in the
+	// store (`DIR/.dnssec/`, mode 0600) and never enter the Git history.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
+	SetZoneDnssec(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, body SetZoneDnssecJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPropagation Which serial each secondary serves
 	//
@@ -1485,6 +1650,78 @@ func (c *Client) PatchZoneWithBody(ctx context.Context, zoneName ZoneName, param
 // Corresponds with PATCH /zones/{zoneName} (the `PatchZone` operationId).
 func (c *Client) PatchZone(ctx context.Context, zoneName ZoneName, params *PatchZoneParams, body PatchZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchZoneRequest(c.Server, zoneName, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetZoneDnssec Whether the zone is signed, its keys and its DS records
+//
+// `ds` holds the DS records (SHA-256) for the parent, in presentation
+// format, one per key that signs the DNSKEY RRset.
+//
+// Corresponds with GET /zones/{zoneName}/dnssec (the `GetZoneDnssec` operationId).
+func (c *Client) GetZoneDnssec(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetZoneDnssecRequest(c.Server, zoneName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetZoneDnssecWithBody Sign the zone, or stop signing it
+//
+// `{"enabled": true}` alone signs the zone with a new CSK of
+// ECDSAP256SHA256 and an NSEC chain; the answer comes once the signed
+// zone is served. `algorithm` chooses another algorithm, `split` a KSK
+// and a ZSK instead of a CSK. Signing a zone that is signed already
+// changes nothing (a new algorithm needs a rollover). `{"enabled":
+// false}` removes the signatures, the NSEC chain, the DNSKEY RRset and
+// the keys: take the DS away at the parent first. Each is one change of
+// the zone: a serial bump, a commit, NOTIFY. Private keys stay in the
+// store (`DIR/.dnssec/`, mode 0600) and never enter the Git history.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
+func (c *Client) SetZoneDnssecWithBody(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetZoneDnssecRequestWithBody(c.Server, zoneName, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetZoneDnssec Sign the zone, or stop signing it
+//
+// `{"enabled": true}` alone signs the zone with a new CSK of
+// ECDSAP256SHA256 and an NSEC chain; the answer comes once the signed
+// zone is served. `algorithm` chooses another algorithm, `split` a KSK
+// and a ZSK instead of a CSK. Signing a zone that is signed already
+// changes nothing (a new algorithm needs a rollover). `{"enabled":
+// false}` removes the signatures, the NSEC chain, the DNSKEY RRset and
+// the keys: take the DS away at the parent first. Each is one change of
+// the zone: a serial bump, a commit, NOTIFY. Private keys stay in the
+// store (`DIR/.dnssec/`, mode 0600) and never enter the Git history.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
+func (c *Client) SetZoneDnssec(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, body SetZoneDnssecJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetZoneDnssecRequest(c.Server, zoneName, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2501,6 +2738,102 @@ func NewPatchZoneRequestWithBody(server string, zoneName ZoneName, params *Patch
 			}
 
 			req.Header.Set("X-Change-Reason", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetZoneDnssecRequest constructs an http.Request for the GetZoneDnssec method
+func NewGetZoneDnssecRequest(server string, zoneName ZoneName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/dnssec", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetZoneDnssecRequest calls the generic SetZoneDnssec builder with application/json body
+func NewSetZoneDnssecRequest(server string, zoneName ZoneName, params *SetZoneDnssecParams, body SetZoneDnssecJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetZoneDnssecRequestWithBody(server, zoneName, params, "application/json", bodyReader)
+}
+
+// NewSetZoneDnssecRequestWithBody constructs an http.Request for the SetZoneDnssec method, with any body, and a specified content type
+func NewSetZoneDnssecRequestWithBody(server string, zoneName ZoneName, params *SetZoneDnssecParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/dnssec", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
 		}
 
 	}
@@ -3772,6 +4105,50 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /zones/{zoneName} (the `PatchZone` operationId).
 	PatchZoneWithResponse(ctx context.Context, zoneName ZoneName, params *PatchZoneParams, body PatchZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchZoneResponse, error)
+
+	// GetZoneDnssecWithResponse Whether the zone is signed, its keys and its DS records
+	//
+	// `ds` holds the DS records (SHA-256) for the parent, in presentation
+	// format, one per key that signs the DNSKEY RRset.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /zones/{zoneName}/dnssec (the `GetZoneDnssec` operationId).
+	GetZoneDnssecWithResponse(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*GetZoneDnssecResponse, error)
+
+	// SetZoneDnssecWithBodyWithResponse Sign the zone, or stop signing it
+	//
+	// `{"enabled": true}` alone signs the zone with a new CSK of
+	// ECDSAP256SHA256 and an NSEC chain; the answer comes once the signed
+	// zone is served. `algorithm` chooses another algorithm, `split` a KSK
+	// and a ZSK instead of a CSK. Signing a zone that is signed already
+	// changes nothing (a new algorithm needs a rollover). `{"enabled":
+	// false}` removes the signatures, the NSEC chain, the DNSKEY RRset and
+	// the keys: take the DS away at the parent first. Each is one change of
+	// the zone: a serial bump, a commit, NOTIFY. Private keys stay in the
+	// store (`DIR/.dnssec/`, mode 0600) and never enter the Git history.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
+	SetZoneDnssecWithBodyWithResponse(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetZoneDnssecResponse, error)
+
+	// SetZoneDnssecWithResponse Sign the zone, or stop signing it
+	//
+	// `{"enabled": true}` alone signs the zone with a new CSK of
+	// ECDSAP256SHA256 and an NSEC chain; the answer comes once the signed
+	// zone is served. `algorithm` chooses another algorithm, `split` a KSK
+	// and a ZSK instead of a CSK. Signing a zone that is signed already
+	// changes nothing (a new algorithm needs a rollover). `{"enabled":
+	// false}` removes the signatures, the NSEC chain, the DNSKEY RRset and
+	// the keys: take the DS away at the parent first. Each is one change of
+	// the zone: a serial bump, a commit, NOTIFY. Private keys stay in the
+	// store (`DIR/.dnssec/`, mode 0600) and never enter the Git history.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
+	SetZoneDnssecWithResponse(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, body SetZoneDnssecJSONRequestBody, reqEditors ...RequestEditorFn) (*SetZoneDnssecResponse, error)
 
 	// GetPropagationWithResponse Which serial each secondary serves
 	//
@@ -5061,6 +5438,158 @@ func (r PatchZoneResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatchZoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetZoneDnssecResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ZoneDnssec
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetZoneDnssecResponse) GetJSON200() *ZoneDnssec {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetZoneDnssecResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetZoneDnssecResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetZoneDnssecResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetZoneDnssecResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetZoneDnssecResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetZoneDnssecResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetZoneDnssecResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetZoneDnssecResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ZoneDnssec
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *InsufficientStorage
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetZoneDnssecResponse) GetJSON200() *ZoneDnssec {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetZoneDnssecResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetZoneDnssecResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetZoneDnssecResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetZoneDnssecResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetZoneDnssecResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SetZoneDnssecResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r SetZoneDnssecResponse) GetApplicationproblemJSON507() *InsufficientStorage {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r SetZoneDnssecResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetZoneDnssecResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetZoneDnssecResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetZoneDnssecResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6910,6 +7439,68 @@ func (c *ClientWithResponses) PatchZoneWithResponse(ctx context.Context, zoneNam
 	return ParsePatchZoneResponse(rsp)
 }
 
+// GetZoneDnssecWithResponse Whether the zone is signed, its keys and its DS records
+//
+// `ds` holds the DS records (SHA-256) for the parent, in presentation
+// format, one per key that signs the DNSKEY RRset.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /zones/{zoneName}/dnssec (the `GetZoneDnssec` operationId).
+func (c *ClientWithResponses) GetZoneDnssecWithResponse(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*GetZoneDnssecResponse, error) {
+	rsp, err := c.GetZoneDnssec(ctx, zoneName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetZoneDnssecResponse(rsp)
+}
+
+// SetZoneDnssecWithBodyWithResponse Sign the zone, or stop signing it
+//
+// `{"enabled": true}` alone signs the zone with a new CSK of
+// ECDSAP256SHA256 and an NSEC chain; the answer comes once the signed
+// zone is served. `algorithm` chooses another algorithm, `split` a KSK
+// and a ZSK instead of a CSK. Signing a zone that is signed already
+// changes nothing (a new algorithm needs a rollover). `{"enabled":
+// false}` removes the signatures, the NSEC chain, the DNSKEY RRset and
+// the keys: take the DS away at the parent first. Each is one change of
+// the zone: a serial bump, a commit, NOTIFY. Private keys stay in the
+// store (`DIR/.dnssec/`, mode 0600) and never enter the Git history.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
+func (c *ClientWithResponses) SetZoneDnssecWithBodyWithResponse(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetZoneDnssecResponse, error) {
+	rsp, err := c.SetZoneDnssecWithBody(ctx, zoneName, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetZoneDnssecResponse(rsp)
+}
+
+// SetZoneDnssecWithResponse Sign the zone, or stop signing it
+//
+// `{"enabled": true}` alone signs the zone with a new CSK of
+// ECDSAP256SHA256 and an NSEC chain; the answer comes once the signed
+// zone is served. `algorithm` chooses another algorithm, `split` a KSK
+// and a ZSK instead of a CSK. Signing a zone that is signed already
+// changes nothing (a new algorithm needs a rollover). `{"enabled":
+// false}` removes the signatures, the NSEC chain, the DNSKEY RRset and
+// the keys: take the DS away at the parent first. Each is one change of
+// the zone: a serial bump, a commit, NOTIFY. Private keys stay in the
+// store (`DIR/.dnssec/`, mode 0600) and never enter the Git history.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
+func (c *ClientWithResponses) SetZoneDnssecWithResponse(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, body SetZoneDnssecJSONRequestBody, reqEditors ...RequestEditorFn) (*SetZoneDnssecResponse, error) {
+	rsp, err := c.SetZoneDnssec(ctx, zoneName, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetZoneDnssecResponse(rsp)
+}
+
 // GetPropagationWithResponse Which serial each secondary serves
 //
 // For each secondary listed with `secondaries` in the Corefile: the serial it
@@ -8114,6 +8705,128 @@ func ParsePatchZoneResponse(rsp *http.Response) (*PatchZoneResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetZoneDnssecResponse parses an HTTP response from a GetZoneDnssecWithResponse call
+func ParseGetZoneDnssecResponse(rsp *http.Response) (*GetZoneDnssecResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetZoneDnssecResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ZoneDnssec
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetZoneDnssecResponse parses an HTTP response from a SetZoneDnssecWithResponse call
+func ParseSetZoneDnssecResponse(rsp *http.Response) (*SetZoneDnssecResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetZoneDnssecResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ZoneDnssec
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest InsufficientStorage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
 	}
 
 	return response, nil
