@@ -17,6 +17,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/notify"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
 	"github.com/zoneapi/zoneapi/plugin/record"
+	"github.com/zoneapi/zoneapi/plugin/resign"
 	"github.com/zoneapi/zoneapi/plugin/rest"
 )
 
@@ -106,6 +107,7 @@ func open(cfg config) (*instance, error) {
 
 	pipe.Start()
 	go st.notifier.Run(st.stop)
+	go resign.Run(pipe, keys, st.stop)
 	var ops *gitops.GitOps
 	if git != nil && cfg.gitops != nil {
 		if ops, err = gitops.Start(*cfg.gitops, git, pipe, st.stop); err != nil {

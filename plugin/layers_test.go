@@ -18,7 +18,7 @@ var layers = [][]string{
 	{"store", "httpapi"},
 	{"dnssec"},
 	{"pipeline"},
-	{"ixfr", "notify", "gitlog", "record"},
+	{"ixfr", "notify", "gitlog", "record", "resign"},
 	{"gitops"},
 	{"problem"},
 	{"acme", "hetzner", "dnsserve"},

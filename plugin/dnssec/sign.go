@@ -191,3 +191,43 @@ func sameRRs(a, b []dns.RR) bool {
 	}
 	return true
 }
+
+// Stale returns the keys of the names of z, in canonical order, whose
+// signatures expire within the policy's Refresh, or whose authoritative
+// RRsets lack a signature of a signing key; at most limit of them (0: all).
+func (s *Signer) Stale(z *zone.Zone, now time.Time, limit int) [][]byte {
+	var out [][]byte
+	tx := z.Txn()
+	z.Walk(func(n *zone.Node) bool {
+		if n.Empty() {
+			return true
+		}
+		k, err := zone.Key(n.Name)
+		if err != nil || tx.Occluded(k) {
+			return true
+		}
+		sigs := n.Type(dns.TypeRRSIG)
+		cut := !bytes.Equal(k, z.Key()) && n.Type(dns.TypeNS) != nil
+		for _, set := range n.Sets {
+			if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
+				continue
+			}
+			if !s.fresh(covering(sigs, set.Type), set.Type, now) {
+				out = append(out, k)
+				break
+			}
+		}
+		return limit == 0 || len(out) < limit
+	})
+	return out
+}
+
+// Resign signs the RRsets at the names of keys anew.
+func (s *Signer) Resign(tx *zone.Txn, keys [][]byte, now time.Time) error {
+	for _, k := range keys {
+		if err := s.signName(nil, tx, k, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

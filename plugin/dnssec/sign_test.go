@@ -292,3 +292,31 @@ func TestKeysSurviveTheStoreAndAreTheOwnersOnly(t *testing.T) {
 		t.Fatal("keys of a zone without any")
 	}
 }
+
+func TestSignaturesAreMadeAgainBeforeTheyExpire(t *testing.T) {
+	s := newSigner(t, dns.ECDSAP256SHA256, CSK)
+	z := signAll(t, s, load(t, testZone))
+	if stale := s.Stale(z, now.Add(24*time.Hour), 0); len(stale) != 0 {
+		t.Fatalf("a day after signing, %d names are stale", len(stale))
+	}
+	later := now.Add(8 * 24 * time.Hour) // under a week of validity left
+	stale := s.Stale(z, later, 0)
+	signed := 0
+	z.Walk(func(n *zone.Node) bool {
+		if n.Type(dns.TypeNSEC) != nil {
+			signed++
+		}
+		return true
+	})
+	if len(stale) != signed {
+		t.Fatalf("8 days after signing %d of the %d signed names are stale", len(stale), signed)
+	}
+	tx := z.Txn()
+	if err := s.Resign(tx, stale, later); err != nil {
+		t.Fatal(err)
+	}
+	z, _ = tx.Commit()
+	if stale := s.Stale(z, later, 0); len(stale) != 0 {
+		t.Fatalf("after signing again, %d names are stale", len(stale))
+	}
+}

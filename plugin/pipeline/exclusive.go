@@ -43,13 +43,27 @@ func (x *Excl) Install(m Meta, files []File) (raised map[string][]byte, err erro
 	set := p.zones.Load()
 	raised = map[string][]byte{}
 	for i, f := range files {
-		cur, ok := set.Get(f.Zone)
-		if f.New == nil || !ok || SerialGreater(f.New.Serial(), cur.Serial()) {
+		if f.New == nil {
 			continue
 		}
-		z, err := raise(f.New, cur.Serial())
-		if err != nil {
-			return nil, err
+		cur, ok := set.Get(f.Zone)
+		z, changed := f.New, false
+		if ok && !SerialGreater(z.Serial(), cur.Serial()) {
+			if z, err = raise(z, cur.Serial()); err != nil {
+				return nil, err
+			}
+			changed = true
+		}
+		if p.Signed(f.Zone) {
+			// A pulled zone is signed again where it changed, after its
+			// serial is raised.
+			if z, err = p.signZone(cur, z); err != nil {
+				return nil, err
+			}
+			changed = true
+		}
+		if !changed {
+			continue
 		}
 		var buf bytes.Buffer
 		if err := store.Format(&buf, z); err != nil {

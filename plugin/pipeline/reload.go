@@ -58,6 +58,18 @@ func (p *Pipeline) reload(m Meta, origin, path string) (ReloadResult, error) {
 	p.stamp(origin)
 	set := p.zones.Load()
 	cur, exists := set.Get(origin)
+	if p.Signed(origin) {
+		// The file's records are signed again where they changed; the
+		// file is then as the store writes it.
+		if fresh, err = p.signZone(cur, fresh); err != nil {
+			return ReloadResult{}, err
+		}
+		if err := store.WriteFile(p.dir, fresh); err != nil {
+			return ReloadResult{}, persistError(err)
+		}
+		data = nil
+		p.stamp(origin)
+	}
 	res := ReloadResult{Zone: origin, Serial: fresh.Serial(), Records: fresh.Len()}
 	if exists && !SerialGreater(fresh.Serial(), cur.Serial()) {
 		if sameRecords(cur, fresh) {

@@ -41,14 +41,19 @@ func (p *Pipeline) signTxn(old *zone.Zone, tx *zone.Txn, touched [][]byte) error
 }
 
 // signZone returns z signed, if it is signed here: a zone made whole (a
-// creation, a reload, a pull) is signed from scratch.
-func (p *Pipeline) signZone(z *zone.Zone) (*zone.Zone, error) {
+// creation, a reload, a pull) is signed everywhere; an RRset that old, the
+// zone it replaces (nil for a new one), had alike keeps signatures that
+// are still fresh.
+func (p *Pipeline) signZone(old, z *zone.Zone) (*zone.Zone, error) {
 	if p.signerFor(z.Origin()) == nil {
 		return z, nil
 	}
 	tx := z.Txn()
-	if err := p.signTxn(nil, tx, nil); err != nil {
+	if err := p.signTxn(old, tx, nil); err != nil {
 		return nil, err
 	}
 	return tx.Commit()
 }
+
+// Signed reports whether the zone of origin is signed here.
+func (p *Pipeline) Signed(origin string) bool { return p.signerFor(origin) != nil }

@@ -21,7 +21,7 @@ func (p *Pipeline) Create(m Meta, z *zone.Zone) error {
 	if max := p.Limits().MaxZones; max > 0 && set.Len() >= max {
 		return fmt.Errorf("the store holds %d zones, its max_zones: %w", set.Len(), ErrTooManyZones)
 	}
-	z, err := p.signZone(z)
+	z, err := p.signZone(nil, z)
 	if err != nil {
 		return err
 	}
