@@ -188,3 +188,21 @@ func (d *validatingDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// digDO asks with the DO bit and returns the RRSIGs of the answer.
+func (e *apiEnv) digDO(name string, qtype uint16) []string {
+	e.t.Helper()
+	m := new(dns.Msg).SetQuestion(dns.Fqdn(name), qtype)
+	m.SetEdns0(4096, true)
+	r, _, err := (&dns.Client{Net: "tcp", Timeout: 2 * time.Second}).Exchange(m, e.srv.addr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []string
+	for _, rr := range r.Answer {
+		if rr.Header().Rrtype == dns.TypeRRSIG {
+			out = append(out, rr.String())
+		}
+	}
+	return out
+}

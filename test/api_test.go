@@ -249,6 +249,23 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 		t.Errorf("getOpenAPI does not serve openapi.yaml")
 	}
 
+	// DNSSEC: off, on (the zone signed when the answer comes), off again.
+	if d, _ := e.c.GetZoneDnssecWithResponse(ctx, "example.org"); d.StatusCode() != 200 || d.JSON200.Enabled || len(d.JSON200.Keys) != 0 {
+		t.Errorf("getZoneDnssec of an unsigned zone: %s", d.Body)
+	}
+	if d, _ := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true}); d.StatusCode() != 200 || !d.JSON200.Enabled || len(d.JSON200.Ds) != 1 {
+		t.Errorf("setZoneDnssec on: %d %s", d.StatusCode(), d.Body)
+	}
+	if sigs := e.digDO("www.example.org", dns.TypeA); len(sigs) == 0 {
+		t.Errorf("no RRSIG with DO once signed")
+	}
+	if d, _ := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: false}); d.StatusCode() != 200 || d.JSON200.Enabled {
+		t.Errorf("setZoneDnssec off: %d %s", d.StatusCode(), d.Body)
+	}
+	if sigs := e.digDO("www.example.org", dns.TypeA); len(sigs) != 0 {
+		t.Errorf("RRSIGs after signing stopped: %v", sigs)
+	}
+
 	// Without a hetzner block the mirror is off: its state says so, and
 	// its operations answer mirror-disabled.
 	if m, _ := e.c.GetMirrorStatusWithResponse(ctx); m.StatusCode() != 200 || m.JSON200.Enabled || len(m.JSON200.Zones) != 0 {

@@ -1,0 +1,197 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/test/client"
+)
+
+// signedZone starts bin/coredns with transfers open, gives example.org a
+// wildcard and an insecure delegation, signs it through the API, and
+// returns the environment and the zone's DS.
+func signedZone(t *testing.T) (*apiEnv, string) {
+	t.Helper()
+	e := startAPIWith(t, "    transfer {\n        to *\n    }\n", "", "api/example.org.zone")
+	ctx := context.Background()
+	for _, r := range []client.DNSRecord{
+		{Name: "*.dev", Type: "A", Value: "192.0.2.99"},
+		{Name: "insecure", Type: "NS", Value: "ns.elsewhere.example."},
+		{Name: "text", Type: "TXT", Value: "hello"},
+	} {
+		if resp, err := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, r); err != nil || resp.StatusCode() != 200 {
+			t.Fatalf("%+v: %v %s", r, err, resp.Body)
+		}
+	}
+	d, err := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true})
+	if err != nil || d.StatusCode() != 200 || len(d.JSON200.Ds) != 1 {
+		t.Fatalf("setZoneDnssec: %v %s", err, d.Body)
+	}
+	return e, d.JSON200.Ds[0]
+}
+
+// axfr writes the zone as AXFR gives it to a file and returns its path.
+func (e *apiEnv) axfr(origin string) string {
+	e.t.Helper()
+	env, err := (&dns.Transfer{}).In(new(dns.Msg).SetAxfr(origin), e.srv.addr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var b strings.Builder
+	for msg := range env {
+		if msg.Error != nil {
+			e.t.Fatal(msg.Error)
+		}
+		for _, rr := range msg.RR {
+			b.WriteString(rr.String() + "\n")
+		}
+	}
+	p := filepath.Join(e.t.TempDir(), "axfr.zone")
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	return p
+}
+
+// TestSignedZoneVerifies: ldns-verify-zone and BIND's dnssec-verify accept
+// the AXFR of a zone signed through the API, before and after 200 changes.
+func TestSignedZoneVerifies(t *testing.T) {
+	e, _ := signedZone(t)
+	verify := func(when string) {
+		t.Helper()
+		p := e.axfr("example.org.")
+		if out, err := exec.Command(needTool(t, "ldns-verify-zone"), p).CombinedOutput(); err != nil {
+			t.Fatalf("%s: ldns-verify-zone: %v\n%s", when, err, out)
+		}
+		if out, err := exec.Command(needTool(t, "dnssec-verify"), "-z", "-o", "example.org.", p).CombinedOutput(); err != nil {
+			t.Fatalf("%s: dnssec-verify: %v\n%s", when, err, out)
+		}
+	}
+	verify("signed")
+	ctx := context.Background()
+	for i := range 200 {
+		var r client.DNSRecord
+		switch i % 4 {
+		case 0, 1:
+			r = client.DNSRecord{Name: fmt.Sprintf("h%d.n%d", i, i%7), Type: "A", Value: fmt.Sprintf("192.0.2.%d", i%250)}
+		case 2:
+			r = client.DNSRecord{Name: fmt.Sprintf("t%d", i%9), Type: "TXT", Value: fmt.Sprintf("v%d", i)}
+		case 3:
+			resp, err := e.c.DeleteRRsetWithResponse(ctx, "example.org", fmt.Sprintf("h%d.n%d", i-3, (i-3)%7), "A", &client.DeleteRRsetParams{})
+			if err != nil || resp.StatusCode() != 204 {
+				t.Fatalf("delete: %v %s", err, resp.Body)
+			}
+			continue
+		}
+		if resp, err := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, r); err != nil || resp.StatusCode() != 200 {
+			t.Fatalf("%+v: %v %s", r, err, resp.Body)
+		}
+	}
+	verify("after 200 changes")
+}
+
+// unbound runs a validating unbound on a free loopback port that trusts ds
+// for example.org and asks the server at addr for it; extra goes in its
+// server section. It is ready once it answers for the zone's SOA; with
+// bogus set, once it answers at all.
+func unbound(t *testing.T, addr, ds, extra string, bogus ...bool) string {
+	t.Helper()
+	bin := needTool(t, "unbound")
+	dir := t.TempDir()
+	port := freePort(t)
+	host, dport, _ := strings.Cut(addr, ":")
+	conf := fmt.Sprintf(`server:
+    interface: 127.0.0.1
+    port: %d
+    do-daemonize: no
+    use-syslog: no
+    logfile: ""
+    chroot: ""
+    username: ""
+    directory: "%s"
+    pidfile: ""
+    do-not-query-localhost: no
+    access-control: 127.0.0.0/8 allow
+    module-config: "validator iterator"
+    trust-anchor: "example.org. DS %s"
+    val-log-level: 2
+    verbosity: 1
+    cache-max-ttl: 1
+    cache-max-negative-ttl: 1
+%s
+stub-zone:
+    name: "example.org."
+    stub-addr: %s@%s
+`, port, dir, ds, extra, host, dport)
+	p := filepath.Join(dir, "unbound.conf")
+	os.WriteFile(p, []byte(conf), 0o644)
+	cmd := exec.Command(bin, "-d", "-c", p)
+	raddr := fmt.Sprintf("127.0.0.1:%d", port)
+	if len(bogus) == 0 {
+		start(t, "unbound", raddr, "example.org.", cmd)
+		return raddr
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		m := new(dns.Msg).SetQuestion("example.org.", dns.TypeSOA)
+		if _, _, err := (&dns.Client{Timeout: 200 * time.Millisecond}).Exchange(m, raddr); err == nil {
+			return raddr
+		}
+	}
+	t.Fatalf("unbound did not answer on %s", raddr)
+	return ""
+}
+
+// resolve asks the resolver at addr with DO and returns the reply.
+func resolve(t *testing.T, addr, name string, qtype uint16) *dns.Msg {
+	t.Helper()
+	m := new(dns.Msg).SetQuestion(dns.Fqdn(name), qtype)
+	m.SetEdns0(4096, true)
+	r, _, err := (&dns.Client{Timeout: 5 * time.Second}).Exchange(m, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestAValidatingResolverTrustsTheSignedZone: unbound, with the zone's DS
+// from the API as trust anchor, answers secure (AD) for a positive answer,
+// a CNAME, NXDOMAIN, NODATA, a wildcard, a wildcard NODATA and an insecure
+// delegation's proof; and SERVFAIL once it judges the signatures expired,
+// which shows it validates.
+func TestAValidatingResolverTrustsTheSignedZone(t *testing.T) {
+	e, ds := signedZone(t)
+	r := unbound(t, e.srv.addr, ds, "")
+	for _, c := range []struct {
+		name  string
+		qtype uint16
+		rcode int
+	}{
+		{"www.example.org", dns.TypeA, dns.RcodeSuccess},
+		{"alias.example.org", dns.TypeA, dns.RcodeSuccess},
+		{"text.example.org", dns.TypeTXT, dns.RcodeSuccess},
+		{"nothere.example.org", dns.TypeA, dns.RcodeNameError},
+		{"www.example.org", dns.TypeMX, dns.RcodeSuccess},
+		{"x.dev.example.org", dns.TypeA, dns.RcodeSuccess},
+		{"x.dev.example.org", dns.TypeTXT, dns.RcodeSuccess},
+		{"insecure.example.org", dns.TypeDS, dns.RcodeSuccess},
+	} {
+		m := resolve(t, r, c.name, c.qtype)
+		if m.Rcode != c.rcode || !m.AuthenticatedData {
+			t.Errorf("%s %s: %s, AD %v\n%v", c.name, dns.TypeToString[c.qtype], dns.RcodeToString[m.Rcode], m.AuthenticatedData, m)
+		}
+	}
+	// The same resolver at a date past every signature: bogus, SERVFAIL.
+	late := unbound(t, e.srv.addr, ds, `    val-override-date: "20300101000000"`, true)
+	if m := resolve(t, late, "www.example.org", dns.TypeA); m.Rcode != dns.RcodeServerFailure {
+		t.Fatalf("a resolver that finds the signatures expired answered %s", dns.RcodeToString[m.Rcode])
+	}
+}
