@@ -189,6 +189,19 @@ func TestAValidatingResolverTrustsTheSignedZone(t *testing.T) {
 			t.Errorf("%s %s: %s, AD %v\n%v", c.name, dns.TypeToString[c.qtype], dns.RcodeToString[m.Rcode], m.AuthenticatedData, m)
 		}
 	}
+	// A Knot secondary transfers the signed zone; unbound validates its
+	// answers too.
+	knot := startKnotSecondary(t, freePort(t), e.srv.addr)
+	if soaSerial(t, knot.addr) != soaSerial(t, e.srv.addr) {
+		t.Fatal("Knot does not serve the primary's serial")
+	}
+	viaKnot := unbound(t, knot.addr, ds, "")
+	for _, q := range []string{"www.example.org", "nothere.example.org", "x.dev.example.org"} {
+		if m := resolve(t, viaKnot, q, dns.TypeA); !m.AuthenticatedData {
+			t.Errorf("%s through Knot: not secure\n%v", q, m)
+		}
+	}
+
 	// The same resolver at a date past every signature: bogus, SERVFAIL.
 	late := unbound(t, e.srv.addr, ds, `    val-override-date: "20300101000000"`, true)
 	if m := resolve(t, late, "www.example.org", dns.TypeA); m.Rcode != dns.RcodeServerFailure {
