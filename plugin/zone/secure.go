@@ -91,15 +91,24 @@ func (z *Zone) proveCovered(a *Answer, k []byte) {
 	a.Ns = appendTTL(a.Ns, covering(found.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negSOA.Hdr.Ttl)
 }
 
-// covering returns the RRSIGs of sigs that cover typ.
+// covering returns the RRSIGs of sigs that cover typ. An RRSIG RRset is in
+// canonical order, which sorts by the covered type first (it begins the
+// RDATA, RFC 4034 §3.1), so those are one run of it: a slice of the zone's
+// array, capped, not a copy.
 func covering(sigs []dns.RR, typ uint16) []dns.RR {
-	var out []dns.RR
-	for _, rr := range sigs {
-		if s, ok := rr.(*dns.RRSIG); ok && s.TypeCovered == typ {
-			out = append(out, rr)
-		}
+	covers := func(rr dns.RR) bool { s, ok := rr.(*dns.RRSIG); return ok && s.TypeCovered == typ }
+	i := 0
+	for i < len(sigs) && !covers(sigs[i]) {
+		i++
 	}
-	return out
+	j := i
+	for j < len(sigs) && covers(sigs[j]) {
+		j++
+	}
+	if i == j {
+		return nil
+	}
+	return sigs[i:j:j]
 }
 
 // appendTTL appends rrs to dst with a TTL of at most ttl: the records of a
