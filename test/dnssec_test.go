@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -206,5 +207,31 @@ func TestAValidatingResolverTrustsTheSignedZone(t *testing.T) {
 	late := unbound(t, e.srv.addr, ds, `    val-override-date: "20300101000000"`, true)
 	if m := resolve(t, late, "www.example.org", dns.TypeA); m.Rcode != dns.RcodeServerFailure {
 		t.Fatalf("a resolver that finds the signatures expired answered %s", dns.RcodeToString[m.Rcode])
+	}
+}
+
+// TestDnssecBadInputChangesNothing: an unknown algorithm is refused with a
+// problem, and signing a signed zone again changes nothing.
+func TestDnssecBadInputChangesNothing(t *testing.T) {
+	e, ds := signedZone(t)
+	serial := soaSerial(t, e.srv.addr)
+	for _, body := range []string{`{"enabled": true, "algorithm": "RSAMD5"}`, `{"enabled": "yes"}`, `{"algorithm": "ED25519"}`, `{"enabled": true, "colour": "red"}`} {
+		req, _ := http.NewRequest("PUT", e.base+"/zones/example.org/dnssec", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %s", body, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
+	d, err := e.c.SetZoneDnssecWithResponse(context.Background(), "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true})
+	if err != nil || d.StatusCode() != 200 || d.JSON200.Ds[0] != ds {
+		t.Fatalf("signing a signed zone again: %v %s", err, d.Body)
+	}
+	if got := soaSerial(t, e.srv.addr); got != serial {
+		t.Fatalf("bad input or a repeated request changed the zone: serial %d, was %d", got, serial)
 	}
 }
