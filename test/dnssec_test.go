@@ -227,6 +227,12 @@ func TestDnssecBadInputChangesNothing(t *testing.T) {
 			t.Errorf("%s: %d %s", body, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	}
+	// The signer's records are not written through the API.
+	r, err := e.c.UpsertRecordWithResponse(context.Background(), "example.org", &client.UpsertRecordParams{},
+		client.DNSRecord{Name: "www", Type: "NSEC", Value: "zzz.example.org. A RRSIG NSEC"})
+	if err != nil || r.StatusCode() != 422 || !strings.Contains(string(r.Body), "signed-records") {
+		t.Errorf("an NSEC written through the API into a signed zone: %d %s", r.StatusCode(), r.Body)
+	}
 	d, err := e.c.SetZoneDnssecWithResponse(context.Background(), "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true})
 	if err != nil || d.StatusCode() != 200 || d.JSON200.Ds[0] != ds {
 		t.Fatalf("signing a signed zone again: %v %s", err, d.Body)

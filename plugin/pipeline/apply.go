@@ -110,6 +110,11 @@ func (p *Pipeline) build(z *zone.Zone, c Change, maxRecords int) (b built, err e
 	if err := c.Edit(z, tx); err != nil {
 		return b, err
 	}
+	if !c.Resign && p.Signed(z.Origin()) {
+		if err := checkDerived(z, tx, tx.Touched()); err != nil {
+			return b, err
+		}
+	}
 	if err := bumpSerial(tx, z.Serial()); err != nil {
 		return b, err
 	}

@@ -32,6 +32,9 @@ type Change struct {
 	Edit     Edit
 	// DryRun builds the change and returns it without making it.
 	DryRun bool
+	// Resign marks the signer's own changes (package resign): only they
+	// may write the RRSIG, NSEC and DNSKEY records of a zone signed here.
+	Resign bool
 }
 
 // Result is what a change did: the zone before and after it, and the

@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -57,3 +59,49 @@ func (p *Pipeline) signZone(old, z *zone.Zone) (*zone.Zone, error) {
 
 // Signed reports whether the zone of origin is signed here.
 func (p *Pipeline) Signed(origin string) bool { return p.signerFor(origin) != nil }
+
+// ErrSignedRecords: a change writes records that the signer of a zone signed
+// here makes itself.
+var ErrSignedRecords = errors.New("the zone is signed here: its RRSIG, NSEC, NSEC3 and DNSKEY records are the signer's")
+
+// derived are the types of the records the signer makes.
+var derived = []uint16{dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY}
+
+// checkDerived refuses an edit of a zone signed here that wrote, at a name
+// it touched, records of a type the signer makes other than those there
+// were. Taking them away is allowed (a deleted name takes its signatures
+// with it; an unsigned file imported over the zone has none): the signer
+// makes what is needed again.
+func checkDerived(z *zone.Zone, tx *zone.Txn, touched [][]byte) error {
+	for _, k := range touched {
+		var was, now *zone.Node
+		was, _ = z.Get(k)
+		now, _ = tx.NodeAt(k)
+		for _, typ := range derived {
+			var a, b []dns.RR
+			if was != nil {
+				a = was.Type(typ)
+			}
+			if now != nil {
+				b = now.Type(typ)
+			}
+			if len(b) > 0 && !sameContent(a, b) {
+				return fmt.Errorf("%w (%s)", ErrSignedRecords, dns.TypeToString[typ])
+			}
+		}
+	}
+	return nil
+}
+
+// sameContent reports whether a and b hold the same records.
+func sameContent(a, b []dns.RR) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && a[i].String() != b[i].String() {
+			return false
+		}
+	}
+	return true
+}

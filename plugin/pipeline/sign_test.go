@@ -1,11 +1,13 @@
 package pipeline
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/dnssec"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // TestASignedZoneIsSignedByEachChange: with a signer, a change's records
@@ -49,5 +51,30 @@ func TestASignedZoneIsSignedByEachChange(t *testing.T) {
 	n2, _ := z2.Node("signed.example.org.")
 	if len(n2.Type(dns.TypeRRSIG)) != 2 || len(n2.Type(dns.TypeNSEC)) != 1 {
 		t.Fatalf("after a restart: %v", n2.Sets)
+	}
+}
+
+func TestAChangeMayNotWriteTheSignersRecords(t *testing.T) {
+	p := newTestPipeline(t)
+	k, _ := dnssec.Generate("example.org.", dns.ECDSAP256SHA256, dnssec.CSK, time.Now())
+	s := &dnssec.Signer{Keys: &dnssec.Keyring{Origin: "example.org.", Keys: []*dnssec.Key{k}}, Policy: dnssec.DefaultPolicy}
+	p.SetSigners(func(string) Signer { return s })
+	addA(t, p, "a.example.org.", "192.0.2.1") // signs the zone whole
+	for _, text := range []string{
+		"a.example.org. 300 IN NSEC z.example.org. A RRSIG NSEC",
+		"a.example.org. 300 IN RRSIG A 13 3 300 20300101000000 20200101000000 1 example.org. AAAA",
+		"example.org. 3600 IN DNSKEY 257 3 13 AAAA",
+	} {
+		if _, err := change(p, adding(t, text)); !errors.Is(err, ErrSignedRecords) {
+			t.Errorf("%s: %v", text, err)
+		}
+	}
+	// Deleting a name takes its signatures with it; the signer mends the rest.
+	if _, err := change(p, func(_ *zone.Zone, tx *zone.Txn) error { tx.DeleteName("a.example.org."); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	z, _ := p.Zone("example.org.")
+	if _, ok := z.Node("a.example.org."); ok {
+		t.Fatal("the deleted name is still there")
 	}
 }

@@ -48,6 +48,7 @@ var rules = []rule{
 	{pipeline.ErrClosed, http.StatusServiceUnavailable, "store-closing", "Store shutting down", "Retry against the server once it is back; nothing changed."},
 	{pipeline.ErrTooManyZones, http.StatusUnprocessableEntity, "too-many-zones", "Too many zones", "The store is at its max_zones limit: delete a zone first."},
 	{ErrTooManyChanges, http.StatusRequestEntityTooLarge, "too-many-changes", "Too many changes", "Split the change list into several PATCH requests (see max_changes)."},
+	{pipeline.ErrSignedRecords, http.StatusUnprocessableEntity, "signed-records", "Records of the signer", "The zone is signed here (setZoneDnssec): write its other records; the signatures, the NSEC chain and the DNSKEY RRset follow."},
 	{pipeline.ErrProtected, http.StatusConflict, "protected", "Protected", "The zone or RRset is protected: take the protection away first (the Hetzner API's change_protection)."},
 	{pipeline.ErrLastNS, http.StatusUnprocessableEntity, "ns-required", "Apex NS required", "A zone with NS records at its apex keeps at least one: add the new one before deleting the old."},
 	{store.ErrBadZoneName, http.StatusBadRequest, "bad-zone-name", "Bad zone name", "Use a domain name such as example.org, without slashes, escapes or control characters."},

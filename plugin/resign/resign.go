@@ -49,7 +49,7 @@ func Once(pipe *pipeline.Pipeline, keys *dnssec.Keys, now time.Time) {
 		// Each round signs Batch names; a zone needs at most this many.
 		for round := 0; round <= z.Names()/Batch+1 && len(s.Stale(z, now, 1)) > 0; round++ {
 			n := 0
-			_, err := pipe.Apply(pipeline.Change{Zone: z.Origin(), Meta: pipeline.Meta{Op: "resign", Actor: "dnssec"},
+			_, err := pipe.Apply(pipeline.Change{Zone: z.Origin(), Meta: pipeline.Meta{Op: "resign", Actor: "dnssec"}, Resign: true,
 				Edit: func(z *zone.Zone, tx *zone.Txn) error {
 					stale := s.Stale(z, now, Batch)
 					n = len(stale)
