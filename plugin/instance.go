@@ -95,7 +95,9 @@ func open(cfg config) (*instance, error) {
 	if cfg.git != nil {
 		// A history that cannot be opened does not stop DNS: the zones are
 		// served, and the log and getGitStatus say that there is no history.
-		if git, err = gitlog.Open(cfg.dir, *cfg.git, pipe.Zones().Zones(), replayed); err != nil {
+		gcfg := *cfg.git
+		gcfg.Signed = pipe.Signed
+		if git, err = gitlog.Open(cfg.dir, gcfg, pipe.Zones().Zones(), replayed); err != nil {
 			log.Errorf("git: %v; serving without a Git history", err)
 			git = nil
 		} else {

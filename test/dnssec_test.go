@@ -241,3 +241,51 @@ func TestDnssecBadInputChangesNothing(t *testing.T) {
 		t.Fatalf("bad input or a repeated request changed the zone: serial %d, was %d", got, serial)
 	}
 }
+
+// TestTheHistoryKeepsASignedZoneUnsigned: the Git history of a zone signed
+// here has its records and not its signatures, NSEC chain or DNSKEY, while
+// the store's file has them all; a restart adds no commit.
+func TestTheHistoryKeepsASignedZoneUnsigned(t *testing.T) {
+	dir := copyZones(t, "api/example.org.zone")
+	port := freePort(t)
+	s := startCoreDNS(t, fmt.Sprintf(apiCorefile, dir, port, "        git\n"), "example.org.")
+	e := &apiEnv{t: t, srv: s, base: fmt.Sprintf("http://127.0.0.1:%d/v1", port), dir: dir}
+	waitHealthy(t, e.base)
+	c, _ := client.NewClientWithResponses(e.base)
+	e.c = c
+	ctx := context.Background()
+	if d, err := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true}); err != nil || d.StatusCode() != 200 {
+		t.Fatalf("setZoneDnssec: %v", err)
+	}
+	if r, err := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Name: "new", Type: "A", Value: "192.0.2.7"}); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("upsert: %v", err)
+	}
+	e.waitCommitted()
+	e.waitCompacted("example.org")
+	committed := git(t, dir, "show", "HEAD:example.org.zone")
+	for _, typ := range []string{"RRSIG", "NSEC", "DNSKEY"} {
+		if strings.Contains(committed, "\t"+typ+"\t") {
+			t.Errorf("the history holds the zone's %s records:\n%s", typ, committed)
+		}
+	}
+	if !strings.Contains(committed, "new\t3600\tIN\tA\t192.0.2.7") {
+		t.Fatalf("the history lacks the change:\n%s", committed)
+	}
+	if file := e.storeFile("example.org"); !strings.Contains(file, "\tRRSIG\t") || !strings.Contains(file, "\tDNSKEY\t") {
+		t.Fatalf("the store's file is not signed:\n%s", file)
+	}
+	ops := git(t, dir, "log", "--format=%(trailers:key=Operation,valueonly)")
+	if !strings.Contains(ops, "setZoneDnssec") {
+		t.Fatalf("signing the zone is not a commit:\n%s", ops)
+	}
+	commits := git(t, dir, "rev-list", "--count", "HEAD")
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	e2 := restartAPI(t, e, "        git\n")
+	if got := git(t, dir, "rev-list", "--count", "HEAD"); got != commits {
+		t.Fatalf("a restart committed the signed zone: %s -> %s commits", commits, got)
+	}
+	if sigs := e2.digDO("new.example.org", dns.TypeA); len(sigs) == 0 {
+		t.Fatal("after a restart the zone is not signed")
+	}
+}

@@ -9,7 +9,6 @@
 package gitlog
 
 import (
-	"bytes"
 	"sync"
 	"time"
 
@@ -66,6 +65,7 @@ type Committer struct {
 
 	lastErr  error  // the last commit that failed, for the status
 	onCommit func() // called after commits were made (GitOps pushes them)
+	cfg      Config // Signed, read by the run goroutine
 
 	last map[string]lastFile // by origin, zones of patchFrom records or more; the run goroutine's
 }
@@ -230,22 +230,29 @@ func (c *Committer) commit(it item) error {
 		return err
 	}
 	data := it.data
+	signed := it.z != nil && c.cfg.Signed != nil && c.cfg.Signed(it.origin)
+	if signed {
+		data = nil // the history keeps the zone unsigned, not its file
+	}
 	if it.z != nil && data == nil {
 		if prev, ok := c.last[it.origin]; ok && it.touched != nil && prev.serial == it.from {
-			data, _ = store.Patch(prev.data, it.z, it.touched)
+			if signed {
+				data, _ = store.PatchUnsigned(prev.data, it.z, it.touched)
+			} else {
+				data, _ = store.Patch(prev.data, it.z, it.touched)
+			}
 		}
 		if data == nil {
-			var buf bytes.Buffer
-			if err := store.Format(&buf, it.z); err != nil {
+			var err error
+			if data, err = blob(c.cfg, it.z, nil); err != nil {
 				return err
 			}
-			data = buf.Bytes()
 		}
 	}
 	if _, err := c.repo.Commit(map[string][]byte{name: data}, it.message(), it.when); err != nil {
 		return err
 	}
-	if it.z != nil && it.data == nil && it.z.Len() >= patchFrom {
+	if it.z != nil && (it.data == nil || signed) && it.z.Len() >= patchFrom {
 		c.last[it.origin] = lastFile{serial: it.to, data: data}
 	} else {
 		delete(c.last, it.origin)

@@ -18,6 +18,26 @@ import (
 type Config struct {
 	Branch string
 	Author history.Author
+	// Signed reports whether a zone is signed here: its history keeps it
+	// unsigned (store.FormatUnsigned), its signatures being derived. Nil:
+	// no zone is.
+	Signed func(origin string) bool
+}
+
+// blob returns the bytes the history keeps of z, whose file holds file (nil:
+// not read): the file itself, or, for a zone signed here, z unsigned.
+func blob(cfg Config, z *zone.Zone, file []byte) ([]byte, error) {
+	if cfg.Signed == nil || !cfg.Signed(z.Origin()) {
+		if file != nil {
+			return file, nil
+		}
+		var buf bytes.Buffer
+		err := store.Format(&buf, z)
+		return buf.Bytes(), err
+	}
+	var buf bytes.Buffer
+	err := store.FormatUnsigned(&buf, z)
+	return buf.Bytes(), err
 }
 
 // Open opens the Git history of the store in dir, commits what differs
@@ -32,7 +52,7 @@ func Open(dir string, cfg Config, zones []*zone.Zone, replayed map[string]int) (
 	if err != nil {
 		return nil, err
 	}
-	files, notes, err := differences(repo, dir, zones, replayed)
+	files, notes, err := differences(repo, cfg, dir, zones, replayed)
 	if err != nil {
 		return nil, err
 	}
@@ -56,30 +76,29 @@ func Open(dir string, cfg Config, zones []*zone.Zone, replayed map[string]int) (
 		return nil, err
 	}
 	c := newCommitter(repo)
+	c.cfg = cfg
 	go c.run()
 	return c, nil
 }
 
 // differences returns the files that differ from HEAD, and a note on each.
-func differences(repo *history.Repo, dir string, zones []*zone.Zone, replayed map[string]int) (map[string][]byte, []string, error) {
+func differences(repo *history.Repo, cfg Config, dir string, zones []*zone.Zone, replayed map[string]int) (map[string][]byte, []string, error) {
 	files := map[string][]byte{}
 	var notes []string
 	held := map[string]bool{}
 	for _, z := range zones {
 		name, _ := store.FileName(z.Origin())
 		held[name] = true
-		var data []byte
-		if replayed[z.Origin()] > 0 {
-			var buf bytes.Buffer
-			if err := store.Format(&buf, z); err != nil {
-				return nil, nil, err
-			}
-			data = buf.Bytes()
-		} else {
+		var file []byte
+		if replayed[z.Origin()] == 0 {
 			var err error
-			if data, err = os.ReadFile(filepath.Join(dir, name)); err != nil {
+			if file, err = os.ReadFile(filepath.Join(dir, name)); err != nil {
 				return nil, nil, err
 			}
+		}
+		data, err := blob(cfg, z, file)
+		if err != nil {
+			return nil, nil, err
 		}
 		old, had := repo.Blob(name)
 		if had && old == history.BlobHash(data) {

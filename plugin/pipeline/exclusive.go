@@ -37,7 +37,8 @@ type File struct {
 // whose serial is not above the one served gets one above it, and a new
 // file: those are returned, by file name, to be committed. If one file
 // cannot be written, those written before it are put back and nothing is
-// published.
+// published. A zone signed here is signed again where it changed; what is
+// returned of it to be committed is unsigned (store.FormatUnsigned).
 func (x *Excl) Install(m Meta, files []File) (raised map[string][]byte, err error) {
 	p := x.p
 	set := p.zones.Load()
@@ -47,12 +48,12 @@ func (x *Excl) Install(m Meta, files []File) (raised map[string][]byte, err erro
 			continue
 		}
 		cur, ok := set.Get(f.Zone)
-		z, changed := f.New, false
+		z, changed, bumped := f.New, false, false
 		if ok && !SerialGreater(z.Serial(), cur.Serial()) {
 			if z, err = raise(z, cur.Serial()); err != nil {
 				return nil, err
 			}
-			changed = true
+			changed, bumped = true, true
 		}
 		if p.Signed(f.Zone) {
 			// A pulled zone is signed again where it changed, after its
@@ -70,7 +71,17 @@ func (x *Excl) Install(m Meta, files []File) (raised map[string][]byte, err erro
 			return nil, err
 		}
 		files[i].New, files[i].Data = z, buf.Bytes()
+		if !bumped {
+			continue // signed only: the history has the zone as pulled
+		}
 		raised[f.Name] = files[i].Data
+		if p.Signed(f.Zone) { // the history keeps a zone signed here unsigned
+			var ubuf bytes.Buffer
+			if err := store.FormatUnsigned(&ubuf, z); err != nil {
+				return nil, err
+			}
+			raised[f.Name] = ubuf.Bytes()
+		}
 	}
 	for i, f := range files {
 		if f.New == nil {

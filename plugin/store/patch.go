@@ -16,6 +16,15 @@ import (
 // of the apex (its SOA changed), are written again. For a large zone that
 // is a small part of what Format takes. ok is false when old does not begin as Format's output does.
 func Patch(old []byte, z *zone.Zone, touched [][]byte) (out []byte, ok bool) {
+	return patch(old, z, touched, false)
+}
+
+// PatchUnsigned is Patch of the files FormatUnsigned writes.
+func PatchUnsigned(old []byte, z *zone.Zone, touched [][]byte) ([]byte, bool) {
+	return patch(old, z, touched, true)
+}
+
+func patch(old []byte, z *zone.Zone, touched [][]byte, unsigned bool) (out []byte, ok bool) {
 	origin := z.Origin()
 	hlen, ok := headerLen(old, origin)
 	if !ok {
@@ -71,7 +80,7 @@ func Patch(old []byte, z *zone.Zone, touched [][]byte) (out []byte, ok bool) {
 		}
 	}
 	writeRR(w, z.SOA(), origin)
-	writeNode(w, z, z.Apex(), origin)
+	writeNode(w, z, z.Apex(), origin, unsigned)
 	pos := line
 	for _, key := range keys {
 		// The first line at or after key, then the first past its name.
@@ -94,7 +103,7 @@ func Patch(old []byte, z *zone.Zone, touched [][]byte) (out []byte, ok bool) {
 		}
 		w.Write(body[starts[pos]:starts[from]])
 		if n, ok := z.Get(key); ok {
-			writeNode(w, z, n, origin)
+			writeNode(w, z, n, origin, unsigned)
 		}
 		pos = to
 	}
@@ -104,10 +113,11 @@ func Patch(old []byte, z *zone.Zone, touched [][]byte) (out []byte, ok bool) {
 }
 
 // writeNode writes the RRs of n but the apex's SOA, which Format writes
-// first: Format and Patch write a node's lines alike.
-func writeNode(w *bufio.Writer, z *zone.Zone, n *zone.Node, origin string) {
+// first: Format and Patch write a node's lines alike. unsigned leaves out
+// the records a signer makes (Derived).
+func writeNode(w *bufio.Writer, z *zone.Zone, n *zone.Node, origin string, unsigned bool) {
 	for _, s := range n.Sets {
-		if s.Type == dns.TypeSOA && n == z.Apex() {
+		if s.Type == dns.TypeSOA && n == z.Apex() || unsigned && Derived(s.Type) {
 			continue
 		}
 		for _, rr := range s.RRs {

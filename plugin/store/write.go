@@ -17,12 +17,29 @@ import (
 // one RR a line in DNS canonical order with owners relative to the origin.
 // The same zone always gives the same bytes, so a change to a zone is a
 // change to the lines of the RRs that changed, and Git diffs stay minimal.
-func Format(w io.Writer, z *zone.Zone) error {
+func Format(w io.Writer, z *zone.Zone) error { return format(w, z, false) }
+
+// FormatUnsigned is Format without the records that a signer makes
+// (Derived): the zone as its Git history keeps a zone signed here, whose
+// signatures are derived from it.
+func FormatUnsigned(w io.Writer, z *zone.Zone) error { return format(w, z, true) }
+
+// Derived reports whether records of typ are made by the signer of a zone
+// signed here: RRSIG, NSEC, NSEC3, NSEC3PARAM and DNSKEY.
+func Derived(typ uint16) bool {
+	switch typ {
+	case dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY:
+		return true
+	}
+	return false
+}
+
+func format(w io.Writer, z *zone.Zone, unsigned bool) error {
 	bw := bufio.NewWriter(w)
 	writeHeader(bw, z)
 	writeRR(bw, z.SOA(), z.Origin())
 	z.Walk(func(n *zone.Node) bool {
-		writeNode(bw, z, n, z.Origin())
+		writeNode(bw, z, n, z.Origin(), unsigned)
 		return true
 	})
 	return bw.Flush()
