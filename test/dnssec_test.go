@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -288,4 +289,90 @@ func TestTheHistoryKeepsASignedZoneUnsigned(t *testing.T) {
 	if sigs := e2.digDO("new.example.org", dns.TypeA); len(sigs) == 0 {
 		t.Fatal("after a restart the zone is not signed")
 	}
+}
+
+// shape is a section as types per owner, an RRSIG by the type it covers:
+// what two servers that sign the same zone with their own keys must agree
+// on, signatures aside.
+func shape(rrs []dns.RR) string {
+	var out []string
+	for _, rr := range rrs {
+		h := rr.Header()
+		s := strings.ToLower(h.Name) + " " + dns.TypeToString[h.Rrtype]
+		if sig, ok := rr.(*dns.RRSIG); ok {
+			s += "(" + dns.TypeToString[sig.TypeCovered] + ")"
+		}
+		if h.Rrtype != dns.TypeOPT {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
+}
+
+// TestSignedAnswersAreShapedAsKnots: the same zone signed by Knot
+// (dnssec-signing, ECDSAP256SHA256, NSEC) and by zoneapi gives, for a
+// corpus of DO queries, the same rcode and the same records by owner and
+// type in the answer and authority sections, signatures aside.
+func TestSignedAnswersAreShapedAsKnots(t *testing.T) {
+	e, _ := signedZone(t)
+	// Knot signs the same records: the zone as its history keeps it.
+	dir := t.TempDir()
+	var b strings.Builder
+	for _, rr := range axfrRRs(t, e.srv.addr, "example.org.") {
+		if typ := rr.Header().Rrtype; typ != dns.TypeRRSIG && typ != dns.TypeNSEC && typ != dns.TypeDNSKEY {
+			b.WriteString(rr.String() + "\n")
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "example.org.zone"), []byte(b.String()), 0o644)
+	knot := runKnot(t, dir, freePort(t), "policy:\n  - id: ecdsa\n    algorithm: ecdsap256sha256\n    single-type-signing: on\n    nsec3: off\n",
+		"    zonefile-sync: -1\n    dnssec-signing: on\n    dnssec-policy: ecdsa\n", "  - domain: example.org\n    file: example.org.zone\n", "example.org.")
+	for _, q := range []struct {
+		name  string
+		qtype uint16
+	}{
+		{"www.example.org.", dns.TypeA}, {"alias.example.org.", dns.TypeA}, {"text.example.org.", dns.TypeTXT},
+		{"nothere.example.org.", dns.TypeA}, {"www.example.org.", dns.TypeMX}, {"x.dev.example.org.", dns.TypeA},
+		{"x.dev.example.org.", dns.TypeTXT}, {"a.insecure.example.org.", dns.TypeA}, {"insecure.example.org.", dns.TypeDS},
+		{"example.org.", dns.TypeSOA}, {"example.org.", dns.TypeNS}, {"dev.example.org.", dns.TypeA}, {"z.example.org.", dns.TypeAAAA},
+	} {
+		ours, theirs := askDO(t, e.srv.addr, q.name, q.qtype), askDO(t, knot.addr, q.name, q.qtype)
+		for _, sec := range []struct {
+			name      string
+			got, want []dns.RR
+		}{{"answer", ours.Answer, theirs.Answer}, {"authority", ours.Ns, theirs.Ns}} {
+			if ours.Rcode != theirs.Rcode || shape(sec.got) != shape(sec.want) {
+				t.Errorf("%s %s %s: %s [%s], Knot %s [%s]", q.name, dns.TypeToString[q.qtype], sec.name,
+					dns.RcodeToString[ours.Rcode], shape(sec.got), dns.RcodeToString[theirs.Rcode], shape(sec.want))
+			}
+		}
+	}
+}
+
+func askDO(t *testing.T, addr, name string, qtype uint16) *dns.Msg {
+	t.Helper()
+	m := new(dns.Msg).SetQuestion(name, qtype)
+	m.RecursionDesired = false
+	m.SetEdns0(4096, true)
+	r, _, err := (&dns.Client{Net: "tcp", Timeout: 2 * time.Second}).Exchange(m, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func axfrRRs(t *testing.T, addr, origin string) []dns.RR {
+	t.Helper()
+	env, err := (&dns.Transfer{}).In(new(dns.Msg).SetAxfr(origin), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []dns.RR
+	for msg := range env {
+		if msg.Error != nil {
+			t.Fatal(msg.Error)
+		}
+		out = append(out, msg.RR...)
+	}
+	return out[:len(out)-1] // the closing SOA
 }
