@@ -259,6 +259,12 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	if sigs := e.digDO("www.example.org", dns.TypeA); len(sigs) == 0 {
 		t.Errorf("no RRSIG with DO once signed")
 	}
+	zsk := client.DnssecKeyInputRoleZsk
+	if k, _ := e.c.AddZoneKeyWithResponse(ctx, "example.org", &client.AddZoneKeyParams{}, client.DnssecKeyInput{Role: &zsk}); k.StatusCode() != 201 || len(k.JSON201.Keys) != 2 {
+		t.Errorf("addZoneKey: %d %s", k.StatusCode(), k.Body)
+	} else if d, _ := e.c.DeleteZoneKeyWithResponse(ctx, "example.org", k.JSON201.Keys[1].Tag, &client.DeleteZoneKeyParams{}); d.StatusCode() != 200 || len(d.JSON200.Keys) != 1 {
+		t.Errorf("deleteZoneKey: %d %s", d.StatusCode(), d.Body)
+	}
 	if d, _ := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: false}); d.StatusCode() != 200 || d.JSON200.Enabled {
 		t.Errorf("setZoneDnssec off: %d %s", d.StatusCode(), d.Body)
 	}

@@ -376,3 +376,72 @@ func axfrRRs(t *testing.T, addr, origin string) []dns.RR {
 	}
 	return out[:len(out)-1] // the closing SOA
 }
+
+// TestZoneKeysThroughTheAPI: a ZSK made and published, made active
+// (signing the zone), an imported key, a malformed and a mismatched
+// import refused, the only key that signs the DNSKEY RRset kept; the
+// zone verifies throughout.
+func TestZoneKeysThroughTheAPI(t *testing.T) {
+	e, _ := signedZone(t)
+	ctx := context.Background()
+	keys := func() []client.DnssecKey {
+		d, _ := e.c.GetZoneDnssecWithResponse(ctx, "example.org")
+		return d.JSON200.Keys
+	}
+	csk := keys()[0]
+	zsk := client.DnssecKeyInputRoleZsk
+	r, err := e.c.AddZoneKeyWithResponse(ctx, "example.org", &client.AddZoneKeyParams{}, client.DnssecKeyInput{Role: &zsk})
+	if err != nil || r.StatusCode() != 201 || len(r.JSON201.Keys) != 2 || r.JSON201.Keys[1].State != client.DnssecKeyStatePublished {
+		t.Fatalf("addZoneKey: %v %s", err, r.Body)
+	}
+	serial := soaSerial(t, e.srv.addr)
+	bad := []client.DnssecKeyInput{
+		{Dnskey: ptrTo("257 3 13 AAAA"), Private: ptrTo("Private-key-format: v1.3\nAlgorithm: 13 (ECDSAP256SHA256)\nPrivateKey: AAAA\n")},
+		{Dnskey: ptrTo(csk.Dnskey), Private: ptrTo(generatedPrivate(t))}, // another key's private key
+		{Dnskey: ptrTo(csk.Dnskey)},
+	}
+	for _, in := range bad {
+		r, _ := e.c.AddZoneKeyWithResponse(ctx, "example.org", &client.AddZoneKeyParams{}, in)
+		if r.StatusCode() != 422 && r.StatusCode() != 400 || !strings.Contains(string(r.Body), "bad-key") {
+			t.Errorf("a bad import: %d %s", r.StatusCode(), r.Body)
+		}
+	}
+	if d, _ := e.c.DeleteZoneKeyWithResponse(ctx, "example.org", csk.Tag, &client.DeleteZoneKeyParams{}); d.StatusCode() != 422 || !strings.Contains(string(d.Body), "last-signing-key") {
+		t.Errorf("deleting the only active key: %d %s", d.StatusCode(), d.Body)
+	}
+	if got := soaSerial(t, e.srv.addr); got != serial || len(keys()) != 2 {
+		t.Fatalf("refused key changes changed the zone: serial %d, was %d; %d keys", got, serial, len(keys()))
+	}
+	// The published ZSK goes; an imported key, active, signs the zone.
+	if d, _ := e.c.DeleteZoneKeyWithResponse(ctx, "example.org", keys()[1].Tag, &client.DeleteZoneKeyParams{}); d.StatusCode() != 200 || len(d.JSON200.Keys) != 1 {
+		t.Fatalf("deleting the published key: %d %s", d.StatusCode(), d.Body)
+	}
+	dnskey, private := generatedKey(t)
+	active := client.DnssecKeyInputStateActive
+	if r, _ := e.c.AddZoneKeyWithResponse(ctx, "example.org", &client.AddZoneKeyParams{}, client.DnssecKeyInput{Dnskey: &dnskey, Private: &private, Role: &zsk, State: &active}); r.StatusCode() != 201 {
+		t.Fatalf("importing a key: %d %s", r.StatusCode(), r.Body)
+	}
+	p := e.axfr("example.org.")
+	if out, err := exec.Command(needTool(t, "ldns-verify-zone"), p).CombinedOutput(); err != nil {
+		t.Fatalf("after the key changes: %v\n%s", err, out)
+	}
+	if out, _ := os.ReadFile(p); strings.Count(string(out), "\tRRSIG\tA ") < 3 {
+		t.Fatalf("the imported active key does not sign the zone:\n%s", out)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// generatedKey makes a key of example.org with miekg/dns, as another tool
+// would, and returns its DNSKEY RDATA and its private key.
+func generatedKey(t *testing.T) (string, string) {
+	t.Helper()
+	k := &dns.DNSKEY{Hdr: dns.RR_Header{Name: "example.org.", Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600}, Flags: 256, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
+	priv, err := k.Generate(256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(k.String(), k.Hdr.String()), k.PrivateKeyString(priv)
+}
+
+func generatedPrivate(t *testing.T) string { _, p := generatedKey(t); return p }

@@ -66,19 +66,19 @@ func (e DnssecAlgorithm) Valid() bool {
 
 // Defines values for DnssecKeyRole.
 const (
-	Csk DnssecKeyRole = "csk"
-	Ksk DnssecKeyRole = "ksk"
-	Zsk DnssecKeyRole = "zsk"
+	DnssecKeyRoleCsk DnssecKeyRole = "csk"
+	DnssecKeyRoleKsk DnssecKeyRole = "ksk"
+	DnssecKeyRoleZsk DnssecKeyRole = "zsk"
 )
 
 // Valid indicates whether the value is a known member of the DnssecKeyRole enum.
 func (e DnssecKeyRole) Valid() bool {
 	switch e {
-	case Csk:
+	case DnssecKeyRoleCsk:
 		return true
-	case Ksk:
+	case DnssecKeyRoleKsk:
 		return true
-	case Zsk:
+	case DnssecKeyRoleZsk:
 		return true
 	default:
 		return false
@@ -87,19 +87,58 @@ func (e DnssecKeyRole) Valid() bool {
 
 // Defines values for DnssecKeyState.
 const (
-	Active    DnssecKeyState = "active"
-	Published DnssecKeyState = "published"
-	Retired   DnssecKeyState = "retired"
+	DnssecKeyStateActive    DnssecKeyState = "active"
+	DnssecKeyStatePublished DnssecKeyState = "published"
+	DnssecKeyStateRetired   DnssecKeyState = "retired"
 )
 
 // Valid indicates whether the value is a known member of the DnssecKeyState enum.
 func (e DnssecKeyState) Valid() bool {
 	switch e {
-	case Active:
+	case DnssecKeyStateActive:
 		return true
-	case Published:
+	case DnssecKeyStatePublished:
 		return true
-	case Retired:
+	case DnssecKeyStateRetired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DnssecKeyInputRole.
+const (
+	DnssecKeyInputRoleCsk DnssecKeyInputRole = "csk"
+	DnssecKeyInputRoleKsk DnssecKeyInputRole = "ksk"
+	DnssecKeyInputRoleZsk DnssecKeyInputRole = "zsk"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyInputRole enum.
+func (e DnssecKeyInputRole) Valid() bool {
+	switch e {
+	case DnssecKeyInputRoleCsk:
+		return true
+	case DnssecKeyInputRoleKsk:
+		return true
+	case DnssecKeyInputRoleZsk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DnssecKeyInputState.
+const (
+	DnssecKeyInputStateActive    DnssecKeyInputState = "active"
+	DnssecKeyInputStatePublished DnssecKeyInputState = "published"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyInputState enum.
+func (e DnssecKeyInputState) Valid() bool {
+	switch e {
+	case DnssecKeyInputStateActive:
+		return true
+	case DnssecKeyInputStatePublished:
 		return true
 	default:
 		return false
@@ -222,6 +261,25 @@ type DnssecKeyRole string
 
 // DnssecKeyState defines model for DnssecKey.State.
 type DnssecKeyState string
+
+// DnssecKeyInput defines model for DnssecKeyInput.
+type DnssecKeyInput struct {
+	Algorithm *DnssecAlgorithm `json:"algorithm,omitempty"`
+
+	// Dnskey An existing key's DNSKEY RDATA (`257 3 13 ...`), to import it.
+	Dnskey *string `json:"dnskey,omitempty"`
+
+	// Private Its private key in BIND's Private-key-format.
+	Private *string              `json:"private,omitempty"`
+	Role    *DnssecKeyInputRole  `json:"role,omitempty"`
+	State   *DnssecKeyInputState `json:"state,omitempty"`
+}
+
+// DnssecKeyInputRole defines model for DnssecKeyInput.Role.
+type DnssecKeyInputRole string
+
+// DnssecKeyInputState defines model for DnssecKeyInput.State.
+type DnssecKeyInputState string
 
 // DnssecSettings defines model for DnssecSettings.
 type DnssecSettings struct {
@@ -642,6 +700,18 @@ type SetZoneDnssecParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// AddZoneKeyParams defines parameters for AddZoneKey.
+type AddZoneKeyParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// DeleteZoneKeyParams defines parameters for DeleteZoneKey.
+type DeleteZoneKeyParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
 // DeleteRecordParams defines parameters for DeleteRecord.
 type DeleteRecordParams struct {
 	RecordId RecordId `form:"recordId" json:"recordId"`
@@ -758,6 +828,9 @@ type PatchZoneJSONRequestBody = ZonePatch
 // SetZoneDnssecJSONRequestBody defines body for SetZoneDnssec for application/json ContentType.
 type SetZoneDnssecJSONRequestBody = DnssecSettings
 
+// AddZoneKeyJSONRequestBody defines body for AddZoneKey for application/json ContentType.
+type AddZoneKeyJSONRequestBody = DnssecKeyInput
+
 // UpsertRecordJSONRequestBody defines body for UpsertRecord for application/json ContentType.
 type UpsertRecordJSONRequestBody = DNSRecord
 
@@ -814,6 +887,12 @@ type ServerInterface interface {
 	// SetZoneDnssec Sign the zone, or stop signing it
 	// (PUT /zones/{zoneName}/dnssec)
 	SetZoneDnssec(ctx echo.Context, zoneName ZoneName, params SetZoneDnssecParams) error
+	// AddZoneKey Make or import a key of a signed zone
+	// (POST /zones/{zoneName}/dnssec/keys)
+	AddZoneKey(ctx echo.Context, zoneName ZoneName, params AddZoneKeyParams) error
+	// DeleteZoneKey Take a key out of a signed zone
+	// (DELETE /zones/{zoneName}/dnssec/keys/{keyTag})
+	DeleteZoneKey(ctx echo.Context, zoneName ZoneName, keyTag int, params DeleteZoneKeyParams) error
 	// GetPropagation Which serial each secondary serves
 	// (GET /zones/{zoneName}/propagation)
 	GetPropagation(ctx echo.Context, zoneName ZoneName) error
@@ -1243,6 +1322,86 @@ func (w *ServerInterfaceWrapper) SetZoneDnssec(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SetZoneDnssec(ctx, zoneName, params)
+	return err
+}
+
+// AddZoneKey converts echo context to params.
+func (w *ServerInterfaceWrapper) AddZoneKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddZoneKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddZoneKey(ctx, zoneName, params)
+	return err
+}
+
+// DeleteZoneKey converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteZoneKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// ------------- Path parameter "keyTag" -------------
+	var keyTag int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "keyTag", ctx.Param("keyTag"), &keyTag, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter keyTag: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteZoneKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteZoneKey(ctx, zoneName, keyTag, params)
 	return err
 }
 
@@ -2024,6 +2183,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/zones/:zoneName/reload", wrapper.ReloadZone, options.OperationMiddlewares["reloadZone"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/dnssec", wrapper.GetZoneDnssec, options.OperationMiddlewares["getZoneDnssec"]...)
 	router.PUT(options.BaseURL+"/zones/:zoneName/dnssec", wrapper.SetZoneDnssec, options.OperationMiddlewares["setZoneDnssec"]...)
+	router.POST(options.BaseURL+"/zones/:zoneName/dnssec/keys", wrapper.AddZoneKey, options.OperationMiddlewares["addZoneKey"]...)
+	router.DELETE(options.BaseURL+"/zones/:zoneName/dnssec/keys/:keyTag", wrapper.DeleteZoneKey, options.OperationMiddlewares["deleteZoneKey"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/propagation", wrapper.GetPropagation, options.OperationMiddlewares["getPropagation"]...)
 	router.POST(options.BaseURL+"/reload", wrapper.ReloadAllZones, options.OperationMiddlewares["reloadAllZones"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/revisions", wrapper.ListZoneRevisions, options.OperationMiddlewares["listZoneRevisions"]...)
@@ -3439,6 +3600,262 @@ func (response SetZoneDnssec507ApplicationProblemPlusJSONResponse) VisitSetZoneD
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(507)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddZoneKeyRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+	Params   AddZoneKeyParams
+	Body     *AddZoneKeyJSONRequestBody
+}
+
+type AddZoneKeyResponseObject interface {
+	VisitAddZoneKeyResponse(w http.ResponseWriter) error
+}
+
+type AddZoneKey201JSONResponse ZoneDnssec
+
+func (response AddZoneKey201JSONResponse) VisitAddZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddZoneKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddZoneKey400ApplicationProblemPlusJSONResponse) VisitAddZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddZoneKey401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddZoneKey401ApplicationProblemPlusJSONResponse) VisitAddZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddZoneKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddZoneKey403ApplicationProblemPlusJSONResponse) VisitAddZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddZoneKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddZoneKey404ApplicationProblemPlusJSONResponse) VisitAddZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddZoneKey409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response AddZoneKey409ApplicationProblemPlusJSONResponse) VisitAddZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddZoneKey422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddZoneKey422ApplicationProblemPlusJSONResponse) VisitAddZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddZoneKey503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response AddZoneKey503ApplicationProblemPlusJSONResponse) VisitAddZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteZoneKeyRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+	KeyTag   int      `json:"keyTag"`
+	Params   DeleteZoneKeyParams
+}
+
+type DeleteZoneKeyResponseObject interface {
+	VisitDeleteZoneKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteZoneKey200JSONResponse ZoneDnssec
+
+func (response DeleteZoneKey200JSONResponse) VisitDeleteZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteZoneKey401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteZoneKey401ApplicationProblemPlusJSONResponse) VisitDeleteZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteZoneKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteZoneKey403ApplicationProblemPlusJSONResponse) VisitDeleteZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteZoneKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteZoneKey404ApplicationProblemPlusJSONResponse) VisitDeleteZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteZoneKey409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteZoneKey409ApplicationProblemPlusJSONResponse) VisitDeleteZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteZoneKey422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteZoneKey422ApplicationProblemPlusJSONResponse) VisitDeleteZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteZoneKey503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteZoneKey503ApplicationProblemPlusJSONResponse) VisitDeleteZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5810,6 +6227,12 @@ type StrictServerInterface interface {
 	// SetZoneDnssec Sign the zone, or stop signing it
 	// (PUT /zones/{zoneName}/dnssec)
 	SetZoneDnssec(ctx context.Context, request SetZoneDnssecRequestObject) (SetZoneDnssecResponseObject, error)
+	// AddZoneKey Make or import a key of a signed zone
+	// (POST /zones/{zoneName}/dnssec/keys)
+	AddZoneKey(ctx context.Context, request AddZoneKeyRequestObject) (AddZoneKeyResponseObject, error)
+	// DeleteZoneKey Take a key out of a signed zone
+	// (DELETE /zones/{zoneName}/dnssec/keys/{keyTag})
+	DeleteZoneKey(ctx context.Context, request DeleteZoneKeyRequestObject) (DeleteZoneKeyResponseObject, error)
 	// GetPropagation Which serial each secondary serves
 	// (GET /zones/{zoneName}/propagation)
 	GetPropagation(ctx context.Context, request GetPropagationRequestObject) (GetPropagationResponseObject, error)
@@ -6326,6 +6749,82 @@ func (sh *strictHandler) SetZoneDnssec(ctx echo.Context, zoneName ZoneName, para
 		return err
 	} else if validResponse, ok := response.(SetZoneDnssecResponseObject); ok {
 		return validResponse.VisitSetZoneDnssecResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddZoneKey operation middleware
+func (sh *strictHandler) AddZoneKey(ctx echo.Context, zoneName ZoneName, params AddZoneKeyParams) error {
+	var request AddZoneKeyRequestObject
+
+	request.ZoneName = zoneName
+	request.Params = params
+
+	var body AddZoneKeyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddZoneKey(ctx.Request().Context(), request.(AddZoneKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddZoneKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddZoneKeyResponseObject); ok {
+		return validResponse.VisitAddZoneKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteZoneKey operation middleware
+func (sh *strictHandler) DeleteZoneKey(ctx echo.Context, zoneName ZoneName, keyTag int, params DeleteZoneKeyParams) error {
+	var request DeleteZoneKeyRequestObject
+
+	request.ZoneName = zoneName
+	request.KeyTag = keyTag
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteZoneKey(ctx.Request().Context(), request.(DeleteZoneKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteZoneKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteZoneKeyResponseObject); ok {
+		return validResponse.VisitDeleteZoneKeyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

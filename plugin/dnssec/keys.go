@@ -242,3 +242,68 @@ func (r *Keyring) DS() []*dns.DS {
 	}
 	return out
 }
+
+// Import reads a key of the zone of origin from its DNSKEY RDATA and its
+// private key in BIND's format; the private key must be the DNSKEY's.
+func Import(origin, dnskey, private string, role Role, state State, now time.Time) (*Key, error) {
+	k, err := parseKey(keyEntry{DNSKEY: strings.ToLower(dns.Fqdn(origin)) + " 3600 IN DNSKEY " + dnskey, Private: private, Role: role, State: state})
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := bits[k.DNSKEY.Algorithm]; !ok {
+		return nil, ErrAlgorithm
+	}
+	if k.DNSKEY.Flags&dns.ZONE == 0 || k.DNSKEY.Protocol != 3 {
+		return nil, fmt.Errorf("%w: not a zone key (flags %d, protocol %d)", ErrBadKey, k.DNSKEY.Flags, k.DNSKEY.Protocol)
+	}
+	k.Created, k.Published = now, now
+	if state == Active {
+		k.Activated = now
+	}
+	return k, nil
+}
+
+// Errors of a keyring's changes.
+var (
+	ErrLastKey   = errors.New("the zone keeps an active key that signs its DNSKEY RRset and one that signs the rest")
+	ErrNoSuchKey = errors.New("no key of that tag")
+	ErrKeyExists = errors.New("the zone has that key already")
+)
+
+// With returns a copy of the keyring with k added.
+func (r *Keyring) With(k *Key) (*Keyring, error) {
+	for _, o := range r.Keys {
+		if o.Tag() == k.Tag() && o.DNSKEY.Algorithm == k.DNSKEY.Algorithm {
+			return nil, fmt.Errorf("%w: %d", ErrKeyExists, k.Tag())
+		}
+	}
+	return &Keyring{Origin: r.Origin, Keys: append(slicesClone(r.Keys), k)}, nil
+}
+
+// Without returns a copy of the keyring without the key of tag, refusing
+// to leave it without an active key for the DNSKEY RRset or for the rest.
+func (r *Keyring) Without(tag uint16) (*Keyring, error) {
+	out := &Keyring{Origin: r.Origin}
+	found := false
+	for _, k := range r.Keys {
+		if k.Tag() == tag && !found {
+			found = true
+			continue
+		}
+		out.Keys = append(out.Keys, k)
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: %d", ErrNoSuchKey, tag)
+	}
+	keys, data := false, false
+	for _, k := range out.Keys {
+		keys = keys || k.State == Active && k.signsKeys()
+		data = data || k.State == Active && k.signsData()
+	}
+	if !keys || !data {
+		return nil, ErrLastKey
+	}
+	return out, nil
+}
+
+func slicesClone(keys []*Key) []*Key { return append([]*Key(nil), keys...) }

@@ -98,8 +98,11 @@ func (s *Signer) Sign(old *zone.Zone, tx *zone.Txn, touched [][]byte, now time.T
 		return fmt.Errorf("the DNSKEY RRset: %w", err)
 	}
 	names := touched
-	if old == nil || touched == nil || len(old.Apex().Type(dns.TypeDNSKEY)) == 0 {
-		names = allNames(tx) // signed from scratch, as a zone not signed before
+	if old == nil || touched == nil || len(old.Apex().Type(dns.TypeDNSKEY)) == 0 || !sameSet(old.Apex().Type(dns.TypeDNSKEY), s.Keys.DNSKEYs(ttl)) {
+		// Signed from scratch: a zone not signed before, or whose keys
+		// changed (an RRset whose signatures are fresh and made by every
+		// active key keeps them, so a key only published costs a walk).
+		names = allNames(tx)
 	} else {
 		names = append(names, tx.Key()) // the DNSKEY RRset may have changed
 	}
@@ -147,7 +150,7 @@ func (s *Signer) signName(old *zone.Zone, tx *zone.Txn, k []byte, now time.Time)
 			if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
 				continue // a delegation's NS and glue are the child's (RFC 4035 §2.2)
 			}
-			mine := covering(have, set.Type)
+			mine := s.current(covering(have, set.Type), set.Type)
 			if oldNode != nil && sameRRs(oldNode.Type(set.Type), set.RRs) && s.fresh(mine, set.Type, now) {
 				sigs = append(sigs, mine...)
 				continue
@@ -166,6 +169,23 @@ func (s *Signer) signName(old *zone.Zone, tx *zone.Txn, k []byte, now time.Time)
 		return fmt.Errorf("the signatures of %s: %w", name, err)
 	}
 	return nil
+}
+
+// current returns the signatures of sigs made by a key that signs RRsets
+// of typ now: those of a key taken away or retired go.
+func (s *Signer) current(sigs []dns.RR, typ uint16) []dns.RR {
+	keys := s.signing(typ)
+	var out []dns.RR
+	for _, rr := range sigs {
+		sig := rr.(*dns.RRSIG)
+		for _, k := range keys {
+			if sig.KeyTag == k.Tag() && sig.Algorithm == k.DNSKEY.Algorithm {
+				out = append(out, rr)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // covering returns the RRSIGs of sigs that cover typ.
@@ -230,4 +250,21 @@ func (s *Signer) Resign(tx *zone.Txn, keys [][]byte, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// sameSet reports whether a and b hold the same RRs, in any order.
+func sameSet(a, b []dns.RR) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, rr := range a {
+		seen[rr.String()]++
+	}
+	for _, rr := range b {
+		if seen[rr.String()]--; seen[rr.String()] < 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package dnssec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -319,4 +320,65 @@ func TestSignaturesAreMadeAgainBeforeTheyExpire(t *testing.T) {
 	if stale := s.Stale(z, later, 0); len(stale) != 0 {
 		t.Fatalf("after signing again, %d names are stale", len(stale))
 	}
+}
+
+// TestKeysComeAndGo: a key published signs nothing, one made active signs
+// everything, and one taken away takes its signatures with it.
+func TestKeysComeAndGo(t *testing.T) {
+	s := newSigner(t, dns.ECDSAP256SHA256, CSK)
+	z := signAll(t, s, load(t, testZone))
+	// A change of keys looks at the whole zone (pipeline.Change.ResignAll).
+	change := func(r *Keyring) {
+		t.Helper()
+		s.Keys = r
+		tx := z.Txn()
+		soa := dns.Copy(tx.SOA()).(*dns.SOA)
+		soa.Serial++
+		tx.ReplaceRRset("example.org.", dns.TypeSOA, []dns.RR{soa})
+		if err := s.Sign(z, tx, nil, now); err != nil {
+			t.Fatal(err)
+		}
+		z, _ = tx.Commit()
+		check(t, s, z)
+	}
+	zsk, _ := Generate("example.org.", dns.ECDSAP256SHA256, ZSK, now)
+	zsk.State = Published
+	r, err := s.Keys.With(zsk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(r)
+	if len(z.Apex().Type(dns.TypeDNSKEY)) != 2 {
+		t.Fatal("the published key is not in the DNSKEY RRset")
+	}
+	www, _ := z.Node("www.example.org.")
+	for _, rr := range www.Type(dns.TypeRRSIG) {
+		if rr.(*dns.RRSIG).KeyTag == zsk.Tag() {
+			t.Fatal("a published key signed")
+		}
+	}
+	zsk.State = Active
+	change(&Keyring{Origin: r.Origin, Keys: r.Keys})
+	mail, _ := z.Node("mail.example.org.")
+	if !slices.ContainsFunc(mail.Type(dns.TypeRRSIG), func(rr dns.RR) bool { return rr.(*dns.RRSIG).KeyTag == zsk.Tag() }) {
+		t.Fatal("the key made active did not sign the zone")
+	}
+	old := s.Keys.Keys[0]
+	if _, err := s.Keys.Without(zsk.Tag()); err != nil {
+		t.Fatalf("taking away one of two data keys: %v", err)
+	}
+	r, err = s.Keys.Without(old.Tag())
+	if !errors.Is(err, ErrLastKey) {
+		t.Fatalf("taking away the only key that signs the DNSKEY RRset: %v", err)
+	}
+	r, _ = s.Keys.Without(zsk.Tag())
+	change(r)
+	z.Walk(func(n *zone.Node) bool {
+		for _, rr := range n.Type(dns.TypeRRSIG) {
+			if rr.(*dns.RRSIG).KeyTag == zsk.Tag() {
+				t.Fatalf("%s keeps a signature of the key taken away", n.Name)
+			}
+		}
+		return true
+	})
 }

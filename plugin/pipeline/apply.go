@@ -118,7 +118,11 @@ func (p *Pipeline) build(z *zone.Zone, c Change, maxRecords int) (b built, err e
 	if err := bumpSerial(tx, z.Serial()); err != nil {
 		return b, err
 	}
-	if err := p.signTxn(z, tx, tx.Touched()); err != nil {
+	touched := tx.Touched()
+	if c.ResignAll {
+		touched = nil
+	}
+	if err := p.signTxn(z, tx, touched); err != nil {
 		return b, err
 	}
 	b.notes, b.touched = tx.NotesTouched(), tx.Touched()

@@ -32,9 +32,11 @@ type Change struct {
 	Edit     Edit
 	// DryRun builds the change and returns it without making it.
 	DryRun bool
-	// Resign marks the signer's own changes (package resign): only they
-	// may write the RRSIG, NSEC and DNSKEY records of a zone signed here.
-	Resign bool
+	// Resign marks the signer's own changes (package resign, a change of
+	// keys): only they may write the RRSIG, NSEC and DNSKEY records of a
+	// zone signed here. With ResignAll the whole zone is looked at, not the
+	// names the change touched (a key made active signs every RRset).
+	Resign, ResignAll bool
 }
 
 // Result is what a change did: the zone before and after it, and the

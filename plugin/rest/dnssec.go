@@ -2,7 +2,9 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/auth"
 	"github.com/zoneapi/zoneapi/plugin/dnssec"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/problem"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -157,3 +160,119 @@ func algorithmName(alg uint8) api.DnssecAlgorithm {
 
 // rdataOf is rr's RDATA in presentation format.
 func rdataOf(rr dns.RR) string { return strings.TrimPrefix(rr.String(), rr.Header().String()) }
+
+// AddZoneKey implements api.StrictServerInterface.
+func (a *API) AddZoneKey(ctx context.Context, req api.AddZoneKeyRequestObject) (api.AddZoneKeyResponseObject, error) {
+	origin, s, err := a.signedZone(ctx, req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	in := req.Body
+	role, state := dnssec.CSK, dnssec.Published
+	if in.Role != nil {
+		role = dnssec.Role(*in.Role)
+	}
+	if in.State != nil {
+		state = dnssec.State(*in.State)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	var k *dnssec.Key
+	switch {
+	case in.Dnskey != nil || in.Private != nil:
+		if in.Dnskey == nil || in.Private == nil {
+			return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "bad-key", Title: "Bad key", Detail: "an imported key needs both dnskey and private",
+				Pointer: "/dnskey", Hint: "Give the DNSKEY's RDATA and its private key in BIND's Private-key-format."}
+		}
+		if k, err = dnssec.Import(origin, *in.Dnskey, *in.Private, role, state, now); err != nil {
+			return nil, badKey(err)
+		}
+	default:
+		alg := s.Keys.Keys[0].DNSKEY.Algorithm
+		if in.Algorithm != nil {
+			alg = algorithms[*in.Algorithm]
+		}
+		if k, err = dnssec.Generate(origin, alg, role, now); err != nil {
+			return nil, badKey(err)
+		}
+		k.State = state
+		if state != dnssec.Active {
+			k.Activated = time.Time{}
+		}
+	}
+	ring, err := s.Keys.With(k)
+	if err != nil {
+		return nil, badKey(err)
+	}
+	if err := a.keyChange(ctx, origin, s.Keys, ring, fmt.Sprintf("key %d added, %s", k.Tag(), k.State)); err != nil {
+		return nil, err
+	}
+	return api.AddZoneKey201JSONResponse(a.dnssecOf(origin)), nil
+}
+
+// DeleteZoneKey implements api.StrictServerInterface.
+func (a *API) DeleteZoneKey(ctx context.Context, req api.DeleteZoneKeyRequestObject) (api.DeleteZoneKeyResponseObject, error) {
+	origin, s, err := a.signedZone(ctx, req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	ring, err := s.Keys.Without(uint16(req.KeyTag))
+	if err != nil {
+		return nil, badKey(err)
+	}
+	if err := a.keyChange(ctx, origin, s.Keys, ring, fmt.Sprintf("key %d deleted", req.KeyTag)); err != nil {
+		return nil, err
+	}
+	return api.DeleteZoneKey200JSONResponse(a.dnssecOf(origin)), nil
+}
+
+// signedZone returns the zone of a request that changes its keys, which
+// must be signed here.
+func (a *API) signedZone(ctx context.Context, name string) (string, *dnssec.Signer, error) {
+	z, err := a.readable(ctx, name)
+	if err != nil {
+		return "", nil, err
+	}
+	origin := z.Origin()
+	if err := auth.From(ctx).MayWriteZone("sign", origin); err != nil {
+		return "", nil, err
+	}
+	var s *dnssec.Signer
+	if a.Keys != nil {
+		s = a.Keys.Signer(origin)
+	}
+	if s == nil {
+		return "", nil, &problem.Problem{Status: http.StatusUnprocessableEntity, Code: "not-signed", Title: "Zone not signed",
+			Detail: origin + " is not signed here", Hint: "Sign it first with setZoneDnssec {\"enabled\": true}."}
+	}
+	return origin, s, nil
+}
+
+// keyChange makes ring the zone's keys and applies the change that puts
+// them in the zone (its DNSKEY RRset, and signatures of a key made
+// active); if that change fails, the old keys are put back.
+func (a *API) keyChange(ctx context.Context, origin string, old, ring *dnssec.Keyring, detail string) error {
+	if err := a.Keys.Set(ring); err != nil {
+		return fmt.Errorf("%w: %w", pipeline.ErrPersist, err)
+	}
+	_, err := a.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: meta(ctx, "dnssecKeys", detail), Resign: true, ResignAll: true,
+		Edit: func(*zone.Zone, *zone.Txn) error { return nil }})
+	if err != nil {
+		a.Keys.Set(old)
+	}
+	return err
+}
+
+// badKey is the problem of a key that cannot be used.
+func badKey(err error) error {
+	hint := "Give a DNSKEY of a zone key and the private key that is its, in BIND's Private-key-format."
+	code, title := "bad-key", "Bad key"
+	switch {
+	case errors.Is(err, dnssec.ErrLastKey):
+		code, title, hint = "last-signing-key", "Last signing key", "Add and activate another key first, or stop signing with setZoneDnssec {\"enabled\": false}."
+	case errors.Is(err, dnssec.ErrNoSuchKey):
+		return &problem.Problem{Status: http.StatusNotFound, Code: "key-not-found", Title: "Key not found", Detail: err.Error(), Hint: "List the keys with getZoneDnssec."}
+	case errors.Is(err, dnssec.ErrAlgorithm):
+		code, title, hint = "bad-algorithm", "Algorithm not made here", "Use ECDSAP256SHA256, ECDSAP384SHA384, ED25519 or RSASHA256."
+	}
+	return &problem.Problem{Status: http.StatusUnprocessableEntity, Code: code, Title: title, Detail: err.Error(), Hint: hint}
+}

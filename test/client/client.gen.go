@@ -69,19 +69,19 @@ func (e DnssecAlgorithm) Valid() bool {
 
 // Defines values for DnssecKeyRole.
 const (
-	Csk DnssecKeyRole = "csk"
-	Ksk DnssecKeyRole = "ksk"
-	Zsk DnssecKeyRole = "zsk"
+	DnssecKeyRoleCsk DnssecKeyRole = "csk"
+	DnssecKeyRoleKsk DnssecKeyRole = "ksk"
+	DnssecKeyRoleZsk DnssecKeyRole = "zsk"
 )
 
 // Valid indicates whether the value is a known member of the DnssecKeyRole enum.
 func (e DnssecKeyRole) Valid() bool {
 	switch e {
-	case Csk:
+	case DnssecKeyRoleCsk:
 		return true
-	case Ksk:
+	case DnssecKeyRoleKsk:
 		return true
-	case Zsk:
+	case DnssecKeyRoleZsk:
 		return true
 	default:
 		return false
@@ -90,19 +90,58 @@ func (e DnssecKeyRole) Valid() bool {
 
 // Defines values for DnssecKeyState.
 const (
-	Active    DnssecKeyState = "active"
-	Published DnssecKeyState = "published"
-	Retired   DnssecKeyState = "retired"
+	DnssecKeyStateActive    DnssecKeyState = "active"
+	DnssecKeyStatePublished DnssecKeyState = "published"
+	DnssecKeyStateRetired   DnssecKeyState = "retired"
 )
 
 // Valid indicates whether the value is a known member of the DnssecKeyState enum.
 func (e DnssecKeyState) Valid() bool {
 	switch e {
-	case Active:
+	case DnssecKeyStateActive:
 		return true
-	case Published:
+	case DnssecKeyStatePublished:
 		return true
-	case Retired:
+	case DnssecKeyStateRetired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DnssecKeyInputRole.
+const (
+	DnssecKeyInputRoleCsk DnssecKeyInputRole = "csk"
+	DnssecKeyInputRoleKsk DnssecKeyInputRole = "ksk"
+	DnssecKeyInputRoleZsk DnssecKeyInputRole = "zsk"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyInputRole enum.
+func (e DnssecKeyInputRole) Valid() bool {
+	switch e {
+	case DnssecKeyInputRoleCsk:
+		return true
+	case DnssecKeyInputRoleKsk:
+		return true
+	case DnssecKeyInputRoleZsk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DnssecKeyInputState.
+const (
+	DnssecKeyInputStateActive    DnssecKeyInputState = "active"
+	DnssecKeyInputStatePublished DnssecKeyInputState = "published"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyInputState enum.
+func (e DnssecKeyInputState) Valid() bool {
+	switch e {
+	case DnssecKeyInputStateActive:
+		return true
+	case DnssecKeyInputStatePublished:
 		return true
 	default:
 		return false
@@ -234,6 +273,25 @@ type DnssecKeyRole string
 
 // DnssecKeyState defines model for DnssecKey.State.
 type DnssecKeyState string
+
+// DnssecKeyInput defines model for DnssecKeyInput.
+type DnssecKeyInput struct {
+	Algorithm *DnssecAlgorithm `json:"algorithm,omitempty"`
+
+	// Dnskey An existing key's DNSKEY RDATA (`257 3 13 ...`), to import it.
+	Dnskey *string `json:"dnskey,omitempty"`
+
+	// Private Its private key in BIND's Private-key-format.
+	Private *string              `json:"private,omitempty"`
+	Role    *DnssecKeyInputRole  `json:"role,omitempty"`
+	State   *DnssecKeyInputState `json:"state,omitempty"`
+}
+
+// DnssecKeyInputRole defines model for DnssecKeyInput.Role.
+type DnssecKeyInputRole string
+
+// DnssecKeyInputState defines model for DnssecKeyInput.State.
+type DnssecKeyInputState string
 
 // DnssecSettings defines model for DnssecSettings.
 type DnssecSettings struct {
@@ -662,6 +720,18 @@ type SetZoneDnssecParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// AddZoneKeyParams defines parameters for AddZoneKey.
+type AddZoneKeyParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// DeleteZoneKeyParams defines parameters for DeleteZoneKey.
+type DeleteZoneKeyParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
 // DeleteRecordParams defines parameters for DeleteRecord.
 type DeleteRecordParams struct {
 	RecordId RecordId `form:"recordId" json:"recordId"`
@@ -783,6 +853,9 @@ type PatchZoneJSONRequestBody = ZonePatch
 
 // SetZoneDnssecJSONRequestBody defines body for SetZoneDnssec for application/json ContentType.
 type SetZoneDnssecJSONRequestBody = DnssecSettings
+
+// AddZoneKeyJSONRequestBody defines body for AddZoneKey for application/json ContentType.
+type AddZoneKeyJSONRequestBody = DnssecKeyInput
 
 // UpsertRecordJSONRequestBody defines body for UpsertRecord for application/json ContentType.
 type UpsertRecordJSONRequestBody = DNSRecord
@@ -1101,6 +1174,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
 	SetZoneDnssec(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, body SetZoneDnssecJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddZoneKeyWithBody Make or import a key of a signed zone
+	//
+	// Without `dnskey`, a new key of `algorithm` (the zone's) and `role`
+	// (csk unless given); with `dnskey` and `private` (BIND's
+	// Private-key-format), that key, which must be the private key of the
+	// DNSKEY. The key is `published` (in the DNSKEY RRset, signing nothing:
+	// the first step of a pre-publish rollover) unless `state` is `active`,
+	// which signs the whole zone with it too. One change of the zone.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /zones/{zoneName}/dnssec/keys (the `AddZoneKey` operationId).
+	AddZoneKeyWithBody(ctx context.Context, zoneName ZoneName, params *AddZoneKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddZoneKey Make or import a key of a signed zone
+	//
+	// Without `dnskey`, a new key of `algorithm` (the zone's) and `role`
+	// (csk unless given); with `dnskey` and `private` (BIND's
+	// Private-key-format), that key, which must be the private key of the
+	// DNSKEY. The key is `published` (in the DNSKEY RRset, signing nothing:
+	// the first step of a pre-publish rollover) unless `state` is `active`,
+	// which signs the whole zone with it too. One change of the zone.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /zones/{zoneName}/dnssec/keys (the `AddZoneKey` operationId).
+	AddZoneKey(ctx context.Context, zoneName ZoneName, params *AddZoneKeyParams, body AddZoneKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteZoneKey Take a key out of a signed zone
+	//
+	// Its DNSKEY and its signatures go, in one change. A zone keeps a key
+	// that signs its DNSKEY RRset and one that signs the rest: deleting the
+	// last of either is refused (422 `last-signing-key`); stop signing with
+	// setZoneDnssec instead.
+	//
+	// Corresponds with DELETE /zones/{zoneName}/dnssec/keys/{keyTag} (the `DeleteZoneKey` operationId).
+	DeleteZoneKey(ctx context.Context, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPropagation Which serial each secondary serves
 	//
@@ -1722,6 +1833,74 @@ func (c *Client) SetZoneDnssecWithBody(ctx context.Context, zoneName ZoneName, p
 // Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
 func (c *Client) SetZoneDnssec(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, body SetZoneDnssecJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetZoneDnssecRequest(c.Server, zoneName, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddZoneKeyWithBody Make or import a key of a signed zone
+//
+// Without `dnskey`, a new key of `algorithm` (the zone's) and `role`
+// (csk unless given); with `dnskey` and `private` (BIND's
+// Private-key-format), that key, which must be the private key of the
+// DNSKEY. The key is `published` (in the DNSKEY RRset, signing nothing:
+// the first step of a pre-publish rollover) unless `state` is `active`,
+// which signs the whole zone with it too. One change of the zone.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /zones/{zoneName}/dnssec/keys (the `AddZoneKey` operationId).
+func (c *Client) AddZoneKeyWithBody(ctx context.Context, zoneName ZoneName, params *AddZoneKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddZoneKeyRequestWithBody(c.Server, zoneName, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddZoneKey Make or import a key of a signed zone
+//
+// Without `dnskey`, a new key of `algorithm` (the zone's) and `role`
+// (csk unless given); with `dnskey` and `private` (BIND's
+// Private-key-format), that key, which must be the private key of the
+// DNSKEY. The key is `published` (in the DNSKEY RRset, signing nothing:
+// the first step of a pre-publish rollover) unless `state` is `active`,
+// which signs the whole zone with it too. One change of the zone.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /zones/{zoneName}/dnssec/keys (the `AddZoneKey` operationId).
+func (c *Client) AddZoneKey(ctx context.Context, zoneName ZoneName, params *AddZoneKeyParams, body AddZoneKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddZoneKeyRequest(c.Server, zoneName, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteZoneKey Take a key out of a signed zone
+//
+// Its DNSKEY and its signatures go, in one change. A zone keeps a key
+// that signs its DNSKEY RRset and one that signs the rest: deleting the
+// last of either is refused (422 `last-signing-key`); stop signing with
+// setZoneDnssec instead.
+//
+// Corresponds with DELETE /zones/{zoneName}/dnssec/keys/{keyTag} (the `DeleteZoneKey` operationId).
+func (c *Client) DeleteZoneKey(ctx context.Context, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteZoneKeyRequest(c.Server, zoneName, keyTag, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2822,6 +3001,124 @@ func NewSetZoneDnssecRequestWithBody(server string, zoneName ZoneName, params *S
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewAddZoneKeyRequest calls the generic AddZoneKey builder with application/json body
+func NewAddZoneKeyRequest(server string, zoneName ZoneName, params *AddZoneKeyParams, body AddZoneKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddZoneKeyRequestWithBody(server, zoneName, params, "application/json", bodyReader)
+}
+
+// NewAddZoneKeyRequestWithBody constructs an http.Request for the AddZoneKey method, with any body, and a specified content type
+func NewAddZoneKeyRequestWithBody(server string, zoneName ZoneName, params *AddZoneKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/dnssec/keys", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteZoneKeyRequest constructs an http.Request for the DeleteZoneKey method
+func NewDeleteZoneKeyRequest(server string, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "keyTag", keyTag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/dnssec/keys/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -4149,6 +4446,46 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /zones/{zoneName}/dnssec (the `SetZoneDnssec` operationId).
 	SetZoneDnssecWithResponse(ctx context.Context, zoneName ZoneName, params *SetZoneDnssecParams, body SetZoneDnssecJSONRequestBody, reqEditors ...RequestEditorFn) (*SetZoneDnssecResponse, error)
+
+	// AddZoneKeyWithBodyWithResponse Make or import a key of a signed zone
+	//
+	// Without `dnskey`, a new key of `algorithm` (the zone's) and `role`
+	// (csk unless given); with `dnskey` and `private` (BIND's
+	// Private-key-format), that key, which must be the private key of the
+	// DNSKEY. The key is `published` (in the DNSKEY RRset, signing nothing:
+	// the first step of a pre-publish rollover) unless `state` is `active`,
+	// which signs the whole zone with it too. One change of the zone.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /zones/{zoneName}/dnssec/keys (the `AddZoneKey` operationId).
+	AddZoneKeyWithBodyWithResponse(ctx context.Context, zoneName ZoneName, params *AddZoneKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddZoneKeyResponse, error)
+
+	// AddZoneKeyWithResponse Make or import a key of a signed zone
+	//
+	// Without `dnskey`, a new key of `algorithm` (the zone's) and `role`
+	// (csk unless given); with `dnskey` and `private` (BIND's
+	// Private-key-format), that key, which must be the private key of the
+	// DNSKEY. The key is `published` (in the DNSKEY RRset, signing nothing:
+	// the first step of a pre-publish rollover) unless `state` is `active`,
+	// which signs the whole zone with it too. One change of the zone.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /zones/{zoneName}/dnssec/keys (the `AddZoneKey` operationId).
+	AddZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, params *AddZoneKeyParams, body AddZoneKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddZoneKeyResponse, error)
+
+	// DeleteZoneKeyWithResponse Take a key out of a signed zone
+	//
+	// Its DNSKEY and its signatures go, in one change. A zone keeps a key
+	// that signs its DNSKEY RRset and one that signs the rest: deleting the
+	// last of either is refused (422 `last-signing-key`); stop signing with
+	// setZoneDnssec instead.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /zones/{zoneName}/dnssec/keys/{keyTag} (the `DeleteZoneKey` operationId).
+	DeleteZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*DeleteZoneKeyResponse, error)
 
 	// GetPropagationWithResponse Which serial each secondary serves
 	//
@@ -5590,6 +5927,179 @@ func (r SetZoneDnssecResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SetZoneDnssecResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddZoneKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ZoneDnssec
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddZoneKeyResponse) GetJSON201() *ZoneDnssec {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddZoneKeyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddZoneKeyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddZoneKeyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddZoneKeyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddZoneKeyResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddZoneKeyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AddZoneKeyResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddZoneKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddZoneKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddZoneKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddZoneKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteZoneKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ZoneDnssec
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteZoneKeyResponse) GetJSON200() *ZoneDnssec {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteZoneKeyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteZoneKeyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteZoneKeyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteZoneKeyResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteZoneKeyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteZoneKeyResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteZoneKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteZoneKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteZoneKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteZoneKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7501,6 +8011,64 @@ func (c *ClientWithResponses) SetZoneDnssecWithResponse(ctx context.Context, zon
 	return ParseSetZoneDnssecResponse(rsp)
 }
 
+// AddZoneKeyWithBodyWithResponse Make or import a key of a signed zone
+//
+// Without `dnskey`, a new key of `algorithm` (the zone's) and `role`
+// (csk unless given); with `dnskey` and `private` (BIND's
+// Private-key-format), that key, which must be the private key of the
+// DNSKEY. The key is `published` (in the DNSKEY RRset, signing nothing:
+// the first step of a pre-publish rollover) unless `state` is `active`,
+// which signs the whole zone with it too. One change of the zone.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /zones/{zoneName}/dnssec/keys (the `AddZoneKey` operationId).
+func (c *ClientWithResponses) AddZoneKeyWithBodyWithResponse(ctx context.Context, zoneName ZoneName, params *AddZoneKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddZoneKeyResponse, error) {
+	rsp, err := c.AddZoneKeyWithBody(ctx, zoneName, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddZoneKeyResponse(rsp)
+}
+
+// AddZoneKeyWithResponse Make or import a key of a signed zone
+//
+// Without `dnskey`, a new key of `algorithm` (the zone's) and `role`
+// (csk unless given); with `dnskey` and `private` (BIND's
+// Private-key-format), that key, which must be the private key of the
+// DNSKEY. The key is `published` (in the DNSKEY RRset, signing nothing:
+// the first step of a pre-publish rollover) unless `state` is `active`,
+// which signs the whole zone with it too. One change of the zone.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /zones/{zoneName}/dnssec/keys (the `AddZoneKey` operationId).
+func (c *ClientWithResponses) AddZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, params *AddZoneKeyParams, body AddZoneKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddZoneKeyResponse, error) {
+	rsp, err := c.AddZoneKey(ctx, zoneName, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddZoneKeyResponse(rsp)
+}
+
+// DeleteZoneKeyWithResponse Take a key out of a signed zone
+//
+// Its DNSKEY and its signatures go, in one change. A zone keeps a key
+// that signs its DNSKEY RRset and one that signs the rest: deleting the
+// last of either is refused (422 `last-signing-key`); stop signing with
+// setZoneDnssec instead.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /zones/{zoneName}/dnssec/keys/{keyTag} (the `DeleteZoneKey` operationId).
+func (c *ClientWithResponses) DeleteZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*DeleteZoneKeyResponse, error) {
+	rsp, err := c.DeleteZoneKey(ctx, zoneName, keyTag, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteZoneKeyResponse(rsp)
+}
+
 // GetPropagationWithResponse Which serial each secondary serves
 //
 // For each secondary listed with `secondaries` in the Corefile: the serial it
@@ -8826,6 +9394,149 @@ func ParseSetZoneDnssecResponse(rsp *http.Response) (*SetZoneDnssecResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddZoneKeyResponse parses an HTTP response from a AddZoneKeyWithResponse call
+func ParseAddZoneKeyResponse(rsp *http.Response) (*AddZoneKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddZoneKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ZoneDnssec
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteZoneKeyResponse parses an HTTP response from a DeleteZoneKeyWithResponse call
+func ParseDeleteZoneKeyResponse(rsp *http.Response) (*DeleteZoneKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteZoneKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ZoneDnssec
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
