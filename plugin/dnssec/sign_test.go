@@ -367,7 +367,7 @@ func TestKeysComeAndGo(t *testing.T) {
 	if _, err := s.Keys.Without(zsk.Tag()); err != nil {
 		t.Fatalf("taking away one of two data keys: %v", err)
 	}
-	r, err = s.Keys.Without(old.Tag())
+	_, err = s.Keys.Without(old.Tag())
 	if !errors.Is(err, ErrLastKey) {
 		t.Fatalf("taking away the only key that signs the DNSKEY RRset: %v", err)
 	}
