@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -110,12 +113,7 @@ func (s *Signer) Sign(old *zone.Zone, tx *zone.Txn, touched [][]byte, now time.T
 	if err != nil {
 		return err
 	}
-	for _, k := range names {
-		if err := s.signName(old, tx, k, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.signNames(old, tx, names, now)
 }
 
 func allNames(tx *zone.Txn) [][]byte {
@@ -127,46 +125,128 @@ func allNames(tx *zone.Txn) [][]byte {
 	return out
 }
 
-// signName signs the RRsets at the name with key k, or takes its
-// signatures away where it holds no authoritative data.
-func (s *Signer) signName(old *zone.Zone, tx *zone.Txn, k []byte, now time.Time) error {
+// plan is what signing one name takes: the signatures it keeps, and the
+// RRsets to sign (their signatures are made into made, at the same index).
+type plan struct {
+	name       string
+	have, keep []dns.RR
+	todo       [][]dns.RR
+	made       [][]dns.RR
+}
+
+// planName plans the signatures of the RRsets at the name with key k, or
+// their going where it holds no authoritative data. An RRset as old had it
+// keeps signatures that are fresh.
+func (s *Signer) planName(old *zone.Zone, tx *zone.Txn, k []byte, now time.Time) *plan {
 	n, ok := tx.NodeAt(k)
-	if !ok {
+	if !ok || n.Empty() {
 		return nil
 	}
-	if n.Empty() {
-		return nil
-	}
-	name := n.Name
 	var oldNode *zone.Node
 	if old != nil {
 		oldNode, _ = old.Get(k)
 	}
-	have := n.Type(dns.TypeRRSIG)
-	var sigs []dns.RR
-	if !tx.Occluded(k) {
-		cut := !bytes.Equal(k, tx.Key()) && n.Type(dns.TypeNS) != nil
-		for _, set := range n.Sets {
-			if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
-				continue // a delegation's NS and glue are the child's (RFC 4035 §2.2)
-			}
-			mine := s.current(covering(have, set.Type), set.Type)
-			if oldNode != nil && sameRRs(oldNode.Type(set.Type), set.RRs) && s.fresh(mine, set.Type, now) {
-				sigs = append(sigs, mine...)
-				continue
-			}
-			made, err := s.sign(tx.Origin(), set.RRs, now)
-			if err != nil {
-				return err
-			}
-			sigs = append(sigs, made...)
+	p := &plan{name: n.Name, have: n.Type(dns.TypeRRSIG)}
+	if tx.Occluded(k) {
+		return p
+	}
+	cut := !bytes.Equal(k, tx.Key()) && n.Type(dns.TypeNS) != nil
+	for _, set := range n.Sets {
+		if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
+			continue // a delegation's NS and glue are the child's (RFC 4035 §2.2)
+		}
+		mine := s.current(covering(p.have, set.Type), set.Type)
+		if oldNode != nil && sameRRs(oldNode.Type(set.Type), set.RRs) && s.fresh(mine, set.Type, now) {
+			p.keep = append(p.keep, mine...)
+			continue
+		}
+		p.todo = append(p.todo, set.RRs)
+	}
+	return p
+}
+
+// parallelFrom is how many RRsets to sign make it worth signing them on
+// every core: a zone signed whole, not a change.
+const parallelFrom = 256
+
+// signPlans makes the signatures the plans need, on every core when they
+// are many (a signer is safe for concurrent use; ECDSA is most of it).
+func (s *Signer) signPlans(origin string, plans []*plan, now time.Time) error {
+	type job struct{ p, i int }
+	var jobs []job
+	for pi, p := range plans {
+		p.made = make([][]dns.RR, len(p.todo))
+		for i := range p.todo {
+			jobs = append(jobs, job{pi, i})
 		}
 	}
-	if sameRRs(have, sigs) {
+	workers := 1
+	if len(jobs) >= parallelFrom {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var (
+		wg    sync.WaitGroup
+		next  atomic.Int64
+		errMu sync.Mutex
+		first error
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				j := int(next.Add(1) - 1)
+				if j >= len(jobs) {
+					return
+				}
+				p := plans[jobs[j].p]
+				made, err := s.sign(origin, p.todo[jobs[j].i], now)
+				if err != nil {
+					errMu.Lock()
+					if first == nil {
+						first = err
+					}
+					errMu.Unlock()
+					return
+				}
+				p.made[jobs[j].i] = made
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// apply puts the plan's signatures at its name.
+func (p *plan) apply(tx *zone.Txn) error {
+	sigs := p.keep
+	for _, m := range p.made {
+		sigs = append(sigs, m...)
+	}
+	if sameRRs(p.have, sigs) {
 		return nil
 	}
-	if err := tx.ReplaceRRset(name, dns.TypeRRSIG, sigs); err != nil {
-		return fmt.Errorf("the signatures of %s: %w", name, err)
+	if err := tx.ReplaceRRset(p.name, dns.TypeRRSIG, sigs); err != nil {
+		return fmt.Errorf("the signatures of %s: %w", p.name, err)
+	}
+	return nil
+}
+
+// signNames signs the names of keys as planName says.
+func (s *Signer) signNames(old *zone.Zone, tx *zone.Txn, keys [][]byte, now time.Time) error {
+	var plans []*plan
+	for _, k := range keys {
+		if p := s.planName(old, tx, k, now); p != nil {
+			plans = append(plans, p)
+		}
+	}
+	if err := s.signPlans(tx.Origin(), plans, now); err != nil {
+		return err
+	}
+	for _, p := range plans {
+		if err := p.apply(tx); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -244,12 +324,7 @@ func (s *Signer) Stale(z *zone.Zone, now time.Time, limit int) [][]byte {
 
 // Resign signs the RRsets at the names of keys anew.
 func (s *Signer) Resign(tx *zone.Txn, keys [][]byte, now time.Time) error {
-	for _, k := range keys {
-		if err := s.signName(nil, tx, k, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.signNames(nil, tx, keys, now)
 }
 
 // sameSet reports whether a and b hold the same RRs, in any order.
