@@ -21,6 +21,9 @@ import (
 // the plugin answers or declines; it never panics.
 func FuzzServeDNS(f *testing.F) {
 	za := newTestHandler(f, map[string]string{"example.org.": testzone.ExampleOrg})
+	// The zone is signed, so that a query with DO takes the path of
+	// signatures and proofs.
+	signAll(f, za)
 	for _, q := range []struct {
 		name  string
 		qtype uint16

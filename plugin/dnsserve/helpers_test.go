@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/dnssec"
 	"github.com/zoneapi/zoneapi/plugin/ixfr"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // newTestHandler serves the zones, given as origin to master-file text,
@@ -57,5 +60,25 @@ func runCases(t *testing.T, h *Handler, cases []test.Case) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// signAll signs every zone of h with a CSK of its own, as setZoneDnssec
+// does: the signer set, then one change that signs each zone whole.
+func signAll(tb testing.TB, h *Handler) {
+	tb.Helper()
+	signers := map[string]pipeline.Signer{}
+	for _, z := range h.Pipeline.Zones().Zones() {
+		k, err := dnssec.Generate(z.Origin(), dns.ECDSAP256SHA256, dnssec.CSK, time.Now())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		signers[z.Origin()] = &dnssec.Signer{Keys: &dnssec.Keyring{Origin: z.Origin(), Keys: []*dnssec.Key{k}}, Policy: dnssec.DefaultPolicy}
+	}
+	h.Pipeline.SetSigners(func(origin string) pipeline.Signer { return signers[origin] })
+	for origin := range signers {
+		if _, err := h.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: pipeline.Meta{Op: "test"}, Edit: func(*zone.Zone, *zone.Txn) error { return nil }}); err != nil {
+			tb.Fatal(err)
+		}
 	}
 }
