@@ -14,6 +14,18 @@ import (
 // message included; the packing and writing that the server does are not.
 func BenchmarkServeDNS(b *testing.B) {
 	za := newTestHandler(b, map[string]string{"example.org.": testzone.ExampleOrg})
+	benchServe(b, za, false)
+}
+
+// BenchmarkServeDNSSigned is BenchmarkServeDNS of the zone signed, asked
+// with DO: what signatures and proofs add to a query.
+func BenchmarkServeDNSSigned(b *testing.B) {
+	za := newTestHandler(b, map[string]string{"example.org.": testzone.ExampleOrg})
+	signAll(b, za)
+	benchServe(b, za, true)
+}
+
+func benchServe(b *testing.B, za *Handler, do bool) {
 	for _, c := range []struct {
 		name  string
 		qname string
@@ -23,7 +35,7 @@ func BenchmarkServeDNS(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			m := new(dns.Msg).SetQuestion(c.qname, dns.TypeA)
-			m.SetEdns0(1232, false)
+			m.SetEdns0(1232, do)
 			w := &discard{}
 			ctx := context.Background()
 			b.ReportAllocs()
