@@ -18,7 +18,9 @@ func (t *Txn) Commit() (*Zone, error) {
 	}
 	t.owned = nil
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
-	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), soa: t.soa, negSOA: negativeSOA(t.soa), count: t.count, notes: t.notes}, nil
+	neg := negativeSOA(t.soa)
+	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), soa: t.soa, negSOA: neg,
+		negSig: appendTTL(nil, covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.notes}, nil
 }
 
 // negativeSOA returns the SOA as it goes in a negative answer: with the

@@ -167,7 +167,7 @@ func (z *Zone) negative(a *Answer, r Result) {
 	a.Result = r
 	a.Ns = append(a.Ns, z.negSOA)
 	if a.do {
-		a.Ns = appendTTL(a.Ns, covering(z.Apex().Type(dns.TypeRRSIG), dns.TypeSOA), z.negSOA.Hdr.Ttl)
+		a.Ns = appendRRs(a.Ns, z.negSig)
 	}
 }
 

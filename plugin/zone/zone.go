@@ -20,6 +20,7 @@ type Zone struct {
 	cuts   *iradix.Tree[*Node]
 	soa    *dns.SOA
 	negSOA *dns.SOA          // soa with the negative-caching TTL
+	negSig []dns.RR          // the SOA's RRSIGs with that TTL, for negative answers with DO
 	count  int               // number of RRs
 	notes  map[string]string // notes.go; never written once published
 
