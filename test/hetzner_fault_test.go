@@ -112,8 +112,10 @@ func TestHetznerMirrorKeepsServingThroughUpstreamFaults(t *testing.T) {
 	// Each fault: A changes, the round fails, B serves what it had.
 	www := &hcloud.ZoneRRSet{Zone: az, Name: "www", Type: hcloud.ZoneRRSetTypeA}
 	for i, mode := range []string{"garbage", "error", "timeout", "half", "invalid", "empty"} {
-		must(a.hc.Zone.SetRRSetRecords(ctx, www, hcloud.ZoneRRSetSetRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: fmt.Sprintf("192.0.2.%d", 10+i)}}}))
+		// The mirror's own rounds go on meanwhile: the fault is in place
+		// before A changes, and A is put back before the fault goes.
 		up.mode.Store(mode)
+		must(a.hc.Zone.SetRRSetRecords(ctx, www, hcloud.ZoneRRSetSetRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: fmt.Sprintf("192.0.2.%d", 10+i)}}}))
 		errorsBefore := metric(t, metrics, `coredns_zoneapi_mirror_rounds_total{result="error"}`)
 		r, err := b.c.SyncMirrorWithResponse(ctx, nil)
 		if err != nil || r.StatusCode() != http.StatusBadGateway || !strings.Contains(string(r.Body), "upstream-failed") {
@@ -134,8 +136,8 @@ func TestHetznerMirrorKeepsServingThroughUpstreamFaults(t *testing.T) {
 			t.Fatalf("%s: the error metric did not count the round", mode)
 		}
 		// Put A back as B has it, for the next fault.
-		up.mode.Store("")
 		must(a.hc.Zone.SetRRSetRecords(ctx, www, hcloud.ZoneRRSetSetRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: "192.0.2.1"}}}))
+		up.mode.Store("")
 	}
 
 	// Healthy again: the change at A arrives, with backoff not in the way.
