@@ -2,7 +2,6 @@ package zoneapi
 
 import (
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -88,11 +87,9 @@ func parseMirror(c *caddy.Controller) (*mirror.Config, error) {
 	if root := dnsserver.GetConfig(c).Root; !filepath.IsAbs(tokenFile) && root != "" {
 		tokenFile = filepath.Join(root, tokenFile)
 	}
-	b, err := os.ReadFile(tokenFile)
-	if err != nil {
+	if m.Token, err = readSecretFile(tokenFile); err != nil {
 		return nil, c.Errf("hetzner: token_file %s: %v", tokenFile, err)
 	}
-	m.Token = strings.TrimSpace(string(b))
 	if m.Token == "" || strings.ContainsAny(m.Token, " \t\r\n") {
 		return nil, c.Errf("hetzner: token_file %s must hold the token alone, on one line", tokenFile)
 	}

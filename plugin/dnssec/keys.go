@@ -12,9 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -117,13 +115,7 @@ type keyEntry struct {
 	Retired   time.Time `json:"retired,omitzero"`
 }
 
-func keyPath(dir, origin string) (string, error) {
-	name, err := store.FileName(origin)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, Dir, strings.TrimSuffix(name, store.Ext)+".json"), nil
-}
+func keyPath(dir, origin string) (string, error) { return store.SidecarPath(dir, Dir, origin) }
 
 // Load reads the keys of origin from the store in dir; nil without any.
 func Load(dir, origin string) (*Keyring, error) {
@@ -191,29 +183,13 @@ func matches(pub *dns.DNSKEY, signer crypto.Signer) bool {
 
 // Save writes the keyring atomically, readable by the server's user only.
 func (r *Keyring) Save(dir string) error {
-	p, err := keyPath(dir, r.Origin)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return fmt.Errorf("keys of %s: %w", r.Origin, err)
-	}
 	var f keyFile
 	for _, k := range r.Keys {
 		f.Keys = append(f.Keys, keyEntry{DNSKEY: k.DNSKEY.String(), Private: k.DNSKEY.PrivateKeyString(k.Signer), Role: k.Role, State: k.State,
 			Created: k.Created, Published: k.Published, Activated: k.Activated, Retired: k.Retired})
 	}
 	data, _ := json.MarshalIndent(f, "", "  ")
-	err = store.WriteAtomic(filepath.Dir(p), filepath.Base(p), func(w io.Writer) error {
-		if f, ok := w.(*os.File); ok {
-			if err := f.Chmod(0o600); err != nil {
-				return err
-			}
-		}
-		_, err := w.Write(data)
-		return err
-	})
-	if err != nil {
+	if err := store.WriteSidecar(dir, Dir, r.Origin, data); err != nil {
 		return fmt.Errorf("keys of %s: %w", r.Origin, err)
 	}
 	return nil

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/zoneapi/zoneapi/plugin/store"
@@ -23,22 +21,11 @@ type Keys struct {
 // OpenKeys reads every zone's keys from the store in dir.
 func OpenKeys(dir string) (*Keys, error) {
 	k := &Keys{dir: dir, policy: DefaultPolicy, rings: map[string]*Signer{}}
-	entries, err := os.ReadDir(filepath.Join(dir, Dir))
-	if errors.Is(err, os.ErrNotExist) {
-		return k, nil
-	}
+	origins, err := store.Sidecars(dir, Dir)
 	if err != nil {
 		return nil, fmt.Errorf("dnssec keys: %w", err)
 	}
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok {
-			continue
-		}
-		origin, err := store.Origin(name + store.Ext)
-		if err != nil {
-			continue
-		}
+	for _, origin := range origins {
 		r, err := Load(dir, origin)
 		if err != nil {
 			return nil, err

@@ -134,6 +134,21 @@ type plan struct {
 	made       [][]dns.RR
 }
 
+// signed calls fn for each RRset at the name with key k, holding n, that the
+// zone signs: every authoritative RRset but the RRSIGs themselves; at a
+// delegation, the DS and the NSEC only (its NS RRset and glue are the
+// child's, RFC 4035 §2.2). The caller has made sure the name is not
+// occluded.
+func signed(apex, k []byte, n *zone.Node, fn func(zone.RRset)) {
+	cut := !bytes.Equal(k, apex) && n.Type(dns.TypeNS) != nil
+	for _, set := range n.Sets {
+		if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
+			continue
+		}
+		fn(set)
+	}
+}
+
 // planName plans the signatures of the RRsets at the name with key k, or
 // their going where it holds no authoritative data. An RRset as old had it
 // keeps signatures that are fresh.
@@ -150,18 +165,14 @@ func (s *Signer) planName(old *zone.Zone, tx *zone.Txn, k []byte, now time.Time)
 	if tx.Occluded(k) {
 		return p
 	}
-	cut := !bytes.Equal(k, tx.Key()) && n.Type(dns.TypeNS) != nil
-	for _, set := range n.Sets {
-		if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
-			continue // a delegation's NS and glue are the child's (RFC 4035 §2.2)
-		}
-		mine := s.current(covering(p.have, set.Type), set.Type)
-		if oldNode != nil && sameRRs(oldNode.Type(set.Type), set.RRs) && s.fresh(mine, set.Type, now) {
+	signed(tx.Key(), k, n, func(set zone.RRset) {
+		mine := s.current(n.Signatures(set.Type), set.Type)
+		if oldNode != nil && zone.Identical(oldNode.Type(set.Type), set.RRs) && s.fresh(mine, set.Type, now) {
 			p.keep = append(p.keep, mine...)
-			continue
+			return
 		}
 		p.todo = append(p.todo, set.RRs)
-	}
+	})
 	return p
 }
 
@@ -223,7 +234,7 @@ func (p *plan) apply(tx *zone.Txn) error {
 	for _, m := range p.made {
 		sigs = append(sigs, m...)
 	}
-	if sameRRs(p.have, sigs) {
+	if zone.Identical(p.have, sigs) {
 		return nil
 	}
 	if err := tx.ReplaceRRset(p.name, dns.TypeRRSIG, sigs); err != nil {
@@ -268,54 +279,25 @@ func (s *Signer) current(sigs []dns.RR, typ uint16) []dns.RR {
 	return out
 }
 
-// covering returns the RRSIGs of sigs that cover typ.
-func covering(sigs []dns.RR, typ uint16) []dns.RR {
-	var out []dns.RR
-	for _, rr := range sigs {
-		if rr.(*dns.RRSIG).TypeCovered == typ {
-			out = append(out, rr)
-		}
-	}
-	return out
-}
-
-// sameRRs reports whether a and b hold the same RRs, TTLs included.
-func sameRRs(a, b []dns.RR) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] && (a[i].String() != b[i].String()) {
-			return false
-		}
-	}
-	return true
-}
-
 // Stale returns the keys of the names of z, in canonical order, whose
 // signatures expire within the policy's Refresh, or whose authoritative
 // RRsets lack a signature of a signing key; at most limit of them (0: all).
 func (s *Signer) Stale(z *zone.Zone, now time.Time, limit int) [][]byte {
 	var out [][]byte
-	tx := z.Txn()
 	z.Walk(func(n *zone.Node) bool {
 		if n.Empty() {
 			return true
 		}
 		k, err := zone.Key(n.Name)
-		if err != nil || tx.Occluded(k) {
+		if err != nil || z.Occluded(k) {
 			return true
 		}
-		sigs := n.Type(dns.TypeRRSIG)
-		cut := !bytes.Equal(k, z.Key()) && n.Type(dns.TypeNS) != nil
-		for _, set := range n.Sets {
-			if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
-				continue
-			}
-			if !s.fresh(covering(sigs, set.Type), set.Type, now) {
-				out = append(out, k)
-				break
-			}
+		stale := false
+		signed(z.Key(), k, n, func(set zone.RRset) {
+			stale = stale || !s.fresh(n.Signatures(set.Type), set.Type, now)
+		})
+		if stale {
+			out = append(out, k)
 		}
 		return limit == 0 || len(out) < limit
 	})

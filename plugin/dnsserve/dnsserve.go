@@ -73,7 +73,8 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	}
 
 	var a zone.Answer
-	if opt := r.IsEdns0(); opt != nil && opt.Do() {
+	opt := r.IsEdns0()
+	if opt != nil && opt.Do() {
 		a = z.LookupDNSSEC(q.Name, qk, q.Qtype)
 	} else {
 		a = z.Lookup(q.Name, qk, q.Qtype)
@@ -83,7 +84,7 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	m.Authoritative = a.Authoritative()
 	m.Rcode = a.Rcode()
 	m.Answer, m.Ns, m.Extra = a.Answer, a.Ns, a.Extra
-	fit(m, r, w, a.Result == zone.Delegation)
+	fit(m, opt, w, a.Result == zone.Delegation)
 	w.WriteMsg(m)
 	return dns.RcodeSuccess, nil
 }

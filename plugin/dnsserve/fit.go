@@ -10,18 +10,19 @@ import (
 // fragmentation (DNS Flag Day 2020; NSD and Knot use the same default).
 const maxUDPSize = 1232
 
-// fit makes m fit in one UDP reply to r (RFC 1035 §4.2.1, RFC 6891 §6.2.5).
+// fit makes m fit in one UDP reply to a query whose OPT is opt (nil
+// without EDNS) (RFC 1035 §4.2.1, RFC 6891 §6.2.5).
 // Additional data that does not fit is left out without setting TC (RFC 2181
 // §9), except the glue of a referral, which the client needs to go on
 // (RFC 9471 §3); when the answer or authority does not fit, the reply is TC
 // with empty sections, and the client retries over TCP. Over TCP everything
 // is sent.
-func fit(m, r *dns.Msg, w dns.ResponseWriter, glueRequired bool) {
+func fit(m *dns.Msg, opt *dns.OPT, w dns.ResponseWriter, glueRequired bool) {
 	if _, tcp := w.RemoteAddr().(*net.TCPAddr); tcp {
 		return
 	}
 	size := dns.MinMsgSize
-	if opt := r.IsEdns0(); opt != nil {
+	if opt != nil {
 		size = max(int(opt.UDPSize()), dns.MinMsgSize)
 		size = min(size, maxUDPSize)
 		// Room for the OPT the server adds to the reply: at most the query's.

@@ -10,6 +10,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/auth"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/problem"
 	"github.com/zoneapi/zoneapi/plugin/record"
 	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
@@ -111,7 +112,7 @@ func toAPIError(c echo.Context, err error) *apiError {
 		return invalid("zonefile", "%v", fle)
 	case errors.As(err, &he):
 		return httpError(he)
-	case isZoneRule(err):
+	case isBadInput(err):
 		return newError(http.StatusBadRequest, "invalid_input", "%v", err)
 	}
 	return newError(http.StatusInternalServerError, "server_error", "internal error")
@@ -132,16 +133,13 @@ func httpError(he *echo.HTTPError) *apiError {
 	return newError(http.StatusInternalServerError, "server_error", "internal error")
 }
 
-// isZoneRule reports whether err is a rule of a zone that the change broke.
-func isZoneRule(err error) bool {
-	for _, s := range []error{zone.ErrCNAMEConflict, zone.ErrCNAMEAtApex, zone.ErrDNAMEConflict, zone.ErrOutOfZone,
-		zone.ErrSOANotAtApex, zone.ErrMultipleSOA, zone.ErrNoSOA, zone.ErrBadTTL, zone.ErrBadType, zone.ErrBadRdata,
-		zone.ErrTooManyRRs, zone.ErrBadName, pipeline.ErrLastNS, store.ErrBadZoneName} {
-		if errors.Is(err, s) {
-			return true
-		}
-	}
-	return false
+// isBadInput reports whether err is a rule that the change broke (a CNAME
+// beside other data, a TTL out of range, ...): /v1's mapping (package
+// problem) says so, with a status of 400 or 422, and Hetzner's API calls
+// all of them invalid_input.
+func isBadInput(err error) bool {
+	s := problem.For(err).Status
+	return s == http.StatusBadRequest || s == http.StatusUnprocessableEntity
 }
 
 // decode reads the request's JSON body into v: bad JSON is json_error, a
@@ -157,6 +155,14 @@ func decode(c echo.Context, v any) error {
 			return invalid(te.Field, "must be %s, not %s", te.Type, te.Value)
 		}
 		return newError(http.StatusBadRequest, "json_error", "invalid JSON: %v", err)
+	}
+	return nil
+}
+
+// checkTTL refuses a TTL given (nil: none) out of the range of a zone's.
+func checkTTL(ttl *int) error {
+	if ttl != nil && (*ttl < 0 || *ttl > zone.MaxTTL) {
+		return invalid("ttl", "must be from 0 to %d", zone.MaxTTL)
 	}
 	return nil
 }

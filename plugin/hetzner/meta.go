@@ -10,6 +10,7 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -103,38 +104,37 @@ func setRRsetMeta(tx *zone.Txn, owner string, typ uint16, m rrsetMeta) error {
 	return tx.SetNote(rrsetKey(owner, typ), string(b))
 }
 
-// pruneNotes deletes the notes of RRsets that are gone and the comments of
-// records that are, whichever API removed them: an RRset made again later
-// starts without the old labels.
-func pruneNotes(tx *zone.Txn) error {
-	for _, k := range tx.NoteKeys() {
-		rest, ok := strings.CutPrefix(k, noteRRset)
+// pruneNotes deletes the notes of the RRsets a change to z took away, and
+// the comments of the records it took away, at the names it touched: an
+// RRset made again later starts without the old labels. It looks at those
+// names only, so a change costs the same whatever notes the zone keeps.
+func pruneNotes(z *zone.Zone, tx *zone.Txn) error {
+	for _, k := range tx.Touched() {
+		was, ok := z.Get(k)
 		if !ok {
 			continue
 		}
-		i := strings.LastIndexByte(rest, '/')
-		if i < 0 {
-			continue
-		}
-		owner, typ := rest[:i], dns.StringToType[rest[i+1:]]
-		rrs := tx.RRset(owner, typ)
-		if len(rrs) == 0 {
-			tx.DeleteNote(k)
-			continue
-		}
-		m := rrsetMetaOf(tx, owner, typ)
-		if len(m.Comments) == 0 {
-			continue
-		}
-		have := map[string]bool{}
-		for _, rr := range rrs {
-			have[rdataOf(rr)] = true
-		}
-		before := len(m.Comments)
-		maps.DeleteFunc(m.Comments, func(v, _ string) bool { return !have[v] })
-		if len(m.Comments) != before {
-			if err := setRRsetMeta(tx, owner, typ, m); err != nil {
-				return err
+		for _, set := range was.Sets {
+			owner := set.RRs[0].Header().Name
+			m := rrsetMetaOf(tx, owner, set.Type)
+			rrs := tx.RRset(owner, set.Type)
+			if len(rrs) == 0 {
+				tx.DeleteNote(rrsetKey(owner, set.Type))
+				continue
+			}
+			if len(m.Comments) == 0 {
+				continue
+			}
+			have := map[string]bool{}
+			for _, rr := range rrs {
+				have[store.RDATA(rr)] = true
+			}
+			before := len(m.Comments)
+			maps.DeleteFunc(m.Comments, func(v, _ string) bool { return !have[v] })
+			if len(m.Comments) != before {
+				if err := setRRsetMeta(tx, owner, set.Type, m); err != nil {
+					return err
+				}
 			}
 		}
 	}

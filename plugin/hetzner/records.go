@@ -69,7 +69,7 @@ func parseRecords(origin string, n rrsetName, ttl int, recs []schema.ZoneRRSetRe
 		}
 		rrs = append(rrs, rr)
 		if r.Comment != "" {
-			comments[rdataOf(rr)] = r.Comment
+			comments[store.RDATA(rr)] = r.Comment
 		}
 	}
 	return rrs, comments, nil
@@ -81,11 +81,6 @@ func unwrapField(err error) error {
 	}
 	return err
 }
-
-// rdataOf is an RR's value as Hetzner shows it: RDATA in presentation
-// format, names absolute. Two values that are the same record (a TXT
-// given in one string or in several) are compared as the RRs they parse to.
-func rdataOf(rr dns.RR) string { return store.RDATA(rr) }
 
 // contains reports whether rrs holds rr, compared as records.
 func contains(rrs []dns.RR, rr dns.RR) bool {
@@ -113,7 +108,7 @@ func rrsetJSON(z noter, zoneID int64, n rrsetName, rrs []dns.RR) schema.ZoneRRSe
 		out.Protection.Change = true
 	}
 	for _, rr := range rrs {
-		v := rdataOf(rr)
+		v := store.RDATA(rr)
 		out.Records = append(out.Records, schema.ZoneRRSetRecord{Value: v, Comment: m.Comments[v]})
 	}
 	return out

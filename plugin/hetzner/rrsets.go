@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -128,8 +129,8 @@ func (a *API) createRRset(c echo.Context) error {
 			return err
 		}
 	}
-	if req.TTL != nil && (*req.TTL < 0 || *req.TTL > zone.MaxTTL) {
-		return invalid("ttl", "must be from 0 to %d", zone.MaxTTL)
+	if err := checkTTL(req.TTL); err != nil {
+		return err
 	}
 	if err := token(c).MayWrite(z.Origin(), n.owner, n.typ); err != nil {
 		return err
@@ -319,9 +320,9 @@ func (a *API) rrsetAction(c echo.Context) error {
 					m.Comments = map[string]string{}
 				}
 				if r.Comment == "" {
-					delete(m.Comments, rdataOf(rrs[0]))
+					delete(m.Comments, store.RDATA(rrs[0]))
 				} else {
-					m.Comments[rdataOf(rrs[0])] = r.Comment
+					m.Comments[store.RDATA(rrs[0])] = r.Comment
 				}
 			}
 			return nil, nil
@@ -331,8 +332,8 @@ func (a *API) rrsetAction(c echo.Context) error {
 		if err := decode(c, &req); err != nil {
 			return err
 		}
-		if req.TTL != nil && (*req.TTL < 0 || *req.TTL > zone.MaxTTL) {
-			return invalid("ttl", "must be from 0 to %d", zone.MaxTTL)
+		if err := checkTTL(req.TTL); err != nil {
+			return err
 		}
 		nz, err = a.editRRset(c, z, n, "change_rrset_ttl", func(cur []dns.RR, m *rrsetMeta) ([]dns.RR, error) {
 			m.Inherit = req.TTL == nil
@@ -380,8 +381,8 @@ func commandOf(action string) string {
 // record it has already is not added twice, so a retried request changes
 // nothing more. A TTL given becomes the RRset's.
 func (a *API) addRecords(c echo.Context, z *zone.Zone, n rrsetName, req schema.ZoneRRSetAddRecordsRequest) (*zone.Zone, error) {
-	if req.TTL != nil && (*req.TTL < 0 || *req.TTL > zone.MaxTTL) {
-		return nil, invalid("ttl", "must be from 0 to %d", zone.MaxTTL)
+	if err := checkTTL(req.TTL); err != nil {
+		return nil, err
 	}
 	return a.upsert(c, z, n, "add_rrset_records", func(cur []dns.RR, m *rrsetMeta, ttl int) ([]dns.RR, error) {
 		if req.TTL != nil {

@@ -2,6 +2,7 @@ package hetzner
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
 	"github.com/zoneapi/zoneapi/plugin/record"
+	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -57,7 +59,7 @@ func Content(origin string, r schema.ZoneRRSet) (string, error) {
 	}
 	canon := make([]schema.ZoneRRSetRecord, len(rrs))
 	for i, rr := range rrs {
-		canon[i] = schema.ZoneRRSetRecord{Value: rdataOf(rr), Comment: r.Records[i].Comment}
+		canon[i] = schema.ZoneRRSetRecord{Value: store.RDATA(rr), Comment: r.Records[i].Comment}
 	}
 	r.Records = canon
 	return contentOf(r), nil
@@ -170,11 +172,7 @@ func PutZone(tx *zone.Txn, z schema.Zone) error {
 // differ from the upstream zone's.
 func ZoneDiffers(local *zone.Zone, up schema.Zone) bool {
 	l := zoneJSON(local)
-	eqLabels := len(l.Labels) == len(up.Labels)
-	for k, v := range l.Labels {
-		eqLabels = eqLabels && up.Labels[k] == v
-	}
-	return l.ID != up.ID || l.TTL != up.TTL || !eqLabels || l.Protection.Delete != up.Protection.Delete || !l.Created.Equal(up.Created)
+	return l.ID != up.ID || l.TTL != up.TTL || !maps.Equal(l.Labels, up.Labels) || l.Protection.Delete != up.Protection.Delete || !l.Created.Equal(up.Created)
 }
 
 // NewZone builds a zone as an upstream shows it: the zone, and its RRsets

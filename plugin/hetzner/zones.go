@@ -142,10 +142,10 @@ func (a *API) createZone(c echo.Context) error {
 		return err
 	}
 	m := zoneMeta{ID: idOf(origin), Created: started.UTC().Truncate(time.Second), TTL: DefaultTTL}
+	if err := checkTTL(req.TTL); err != nil {
+		return err
+	}
 	if req.TTL != nil {
-		if *req.TTL < 0 || *req.TTL > zone.MaxTTL {
-			return invalid("ttl", "must be from 0 to %d", zone.MaxTTL)
-		}
 		m.TTL = *req.TTL
 	}
 	if req.Labels != nil {
@@ -320,7 +320,7 @@ func (a *API) change(c echo.Context, z *zone.Zone, command, detail string, edit 
 		if err := edit(z, tx); err != nil {
 			return err
 		}
-		return pruneNotes(tx)
+		return pruneNotes(z, tx)
 	}})
 	if err != nil {
 		return nil, err
@@ -386,8 +386,8 @@ func (a *API) zoneAction(c echo.Context) error {
 		if err := decode(c, &req); err != nil {
 			return err
 		}
-		if req.TTL < 0 || req.TTL > zone.MaxTTL {
-			return invalid("ttl", "must be from 0 to %d", zone.MaxTTL)
+		if err := checkTTL(&req.TTL); err != nil {
+			return err
 		}
 		if err := tok.MayWriteZone("change_ttl", z.Origin()); err != nil {
 			return err

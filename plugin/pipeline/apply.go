@@ -110,7 +110,8 @@ func (p *Pipeline) build(z *zone.Zone, c Change, maxRecords int) (b built, err e
 	if err := c.Edit(z, tx); err != nil {
 		return b, err
 	}
-	if !c.Resign && p.Signed(z.Origin()) {
+	signer := p.signerFor(z.Origin())
+	if signer != nil && !c.Resign {
 		if err := checkDerived(z, tx, tx.Touched()); err != nil {
 			return b, err
 		}
@@ -118,12 +119,14 @@ func (p *Pipeline) build(z *zone.Zone, c Change, maxRecords int) (b built, err e
 	if err := bumpSerial(tx, z.Serial()); err != nil {
 		return b, err
 	}
-	touched := tx.Touched()
-	if c.ResignAll {
-		touched = nil
-	}
-	if err := p.signTxn(z, tx, touched); err != nil {
-		return b, err
+	if signer != nil {
+		touched := tx.Touched()
+		if c.ResignAll {
+			touched = nil
+		}
+		if err := sign(signer, z, tx, touched); err != nil {
+			return b, err
+		}
 	}
 	b.notes, b.touched = tx.NotesTouched(), tx.Touched()
 	if b.zone, err = tx.Commit(); err != nil {

@@ -58,19 +58,8 @@ func (p *Pipeline) reload(m Meta, origin, path string) (ReloadResult, error) {
 	p.stamp(origin)
 	set := p.zones.Load()
 	cur, exists := set.Get(origin)
-	if p.Signed(origin) {
-		// The file's records are signed again where they changed; the
-		// file is then as the store writes it.
-		if fresh, err = p.signZone(cur, fresh); err != nil {
-			return ReloadResult{}, err
-		}
-		if err := store.WriteFile(p.dir, fresh); err != nil {
-			return ReloadResult{}, persistError(err)
-		}
-		data = nil
-		p.stamp(origin)
-	}
 	res := ReloadResult{Zone: origin, Serial: fresh.Serial(), Records: fresh.Len()}
+	rewrite := false // the file is to be written as the store writes it
 	if exists && !SerialGreater(fresh.Serial(), cur.Serial()) {
 		if sameRecords(cur, fresh) {
 			res.Serial = cur.Serial()
@@ -80,12 +69,22 @@ func (p *Pipeline) reload(m Meta, origin, path string) (ReloadResult, error) {
 		if fresh, err = raise(fresh, cur.Serial()); err != nil {
 			return res, err
 		}
+		rewrite = true
+		res.SerialBumped, res.FileSerial, res.Serial = true, fileSerial, fresh.Serial()
+	}
+	if p.Signed(origin) {
+		// Signed again where it changed, once its serial is final.
+		if fresh, err = p.signZone(cur, fresh); err != nil {
+			return res, err
+		}
+		rewrite = true
+	}
+	if rewrite {
 		if err := store.WriteFile(p.dir, fresh); err != nil {
 			return res, persistError(err)
 		}
-		data = nil // the file is now as the store writes it
+		data = nil
 		p.stamp(origin)
-		res.SerialBumped, res.FileSerial, res.Serial = true, fileSerial, fresh.Serial()
 	}
 	delta := fresh.Len()
 	if exists {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -30,12 +31,8 @@ func (p *Pipeline) signerFor(origin string) Signer {
 	return (*f)(origin)
 }
 
-// signTxn signs the zone tx builds, if it is signed here.
-func (p *Pipeline) signTxn(old *zone.Zone, tx *zone.Txn, touched [][]byte) error {
-	s := p.signerFor(tx.Origin())
-	if s == nil {
-		return nil
-	}
+// sign has s sign the zone tx builds where it changed from old.
+func sign(s Signer, old *zone.Zone, tx *zone.Txn, touched [][]byte) error {
 	if err := s.Sign(old, tx, touched, Now()); err != nil {
 		return fmt.Errorf("%w: signing %s: %v", ErrInternal, tx.Origin(), err)
 	}
@@ -47,11 +44,12 @@ func (p *Pipeline) signTxn(old *zone.Zone, tx *zone.Txn, touched [][]byte) error
 // zone it replaces (nil for a new one), had alike keeps signatures that
 // are still fresh.
 func (p *Pipeline) signZone(old, z *zone.Zone) (*zone.Zone, error) {
-	if p.signerFor(z.Origin()) == nil {
+	s := p.signerFor(z.Origin())
+	if s == nil {
 		return z, nil
 	}
 	tx := z.Txn()
-	if err := p.signTxn(old, tx, nil); err != nil {
+	if err := sign(s, old, tx, nil); err != nil {
 		return nil, err
 	}
 	return tx.Commit()
@@ -64,9 +62,6 @@ func (p *Pipeline) Signed(origin string) bool { return p.signerFor(origin) != ni
 // here makes itself.
 var ErrSignedRecords = errors.New("the zone is signed here: its RRSIG, NSEC, NSEC3 and DNSKEY records are the signer's")
 
-// derived are the types of the records the signer makes.
-var derived = []uint16{dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY}
-
 // checkDerived refuses an edit of a zone signed here that wrote, at a name
 // it touched, records of a type the signer makes other than those there
 // were. Taking them away is allowed (a deleted name takes its signatures
@@ -74,34 +69,23 @@ var derived = []uint16{dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3
 // makes what is needed again.
 func checkDerived(z *zone.Zone, tx *zone.Txn, touched [][]byte) error {
 	for _, k := range touched {
-		var was, now *zone.Node
-		was, _ = z.Get(k)
-		now, _ = tx.NodeAt(k)
-		for _, typ := range derived {
-			var a, b []dns.RR
+		now, ok := tx.NodeAt(k)
+		if !ok {
+			continue
+		}
+		was, _ := z.Get(k)
+		for _, set := range now.Sets {
+			if !store.Derived(set.Type) {
+				continue
+			}
+			var before []dns.RR
 			if was != nil {
-				a = was.Type(typ)
+				before = was.Type(set.Type)
 			}
-			if now != nil {
-				b = now.Type(typ)
-			}
-			if len(b) > 0 && !sameContent(a, b) {
-				return fmt.Errorf("%w (%s)", ErrSignedRecords, dns.TypeToString[typ])
+			if !zone.Identical(before, set.RRs) {
+				return fmt.Errorf("%w (%s)", ErrSignedRecords, dns.TypeToString[set.Type])
 			}
 		}
 	}
 	return nil
-}
-
-// sameContent reports whether a and b hold the same records.
-func sameContent(a, b []dns.RR) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] && a[i].String() != b[i].String() {
-			return false
-		}
-	}
-	return true
 }

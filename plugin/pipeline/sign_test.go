@@ -2,11 +2,15 @@ package pipeline
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/dnssec"
+	"github.com/zoneapi/zoneapi/plugin/internal/testzone"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -76,5 +80,37 @@ func TestAChangeMayNotWriteTheSignersRecords(t *testing.T) {
 	z, _ := p.Zone("example.org.")
 	if _, ok := z.Node("a.example.org."); ok {
 		t.Fatal("the deleted name is still there")
+	}
+}
+
+// TestAReloadedSignedZoneIsSignedAfterItsSerialIsRaised: a file of a signed
+// zone, edited with an old serial, is served with the serial raised and a
+// signature of that SOA, not of the file's.
+func TestAReloadedSignedZoneIsSignedAfterItsSerialIsRaised(t *testing.T) {
+	p := newTestPipeline(t)
+	k, _ := dnssec.Generate("example.org.", dns.ECDSAP256SHA256, dnssec.CSK, time.Now())
+	p.SetSigners(func(string) Signer {
+		return &dnssec.Signer{Keys: &dnssec.Keyring{Origin: "example.org.", Keys: []*dnssec.Key{k}}, Policy: dnssec.DefaultPolicy}
+	})
+	addA(t, p, "a.example.org.", "192.0.2.1") // signs the zone whole
+	before, _ := p.Zone("example.org.")
+	file := strings.Replace(testzone.ExampleOrg, "www ", "edited 300 IN A 192.0.2.9\nwww ", 1)
+	if err := os.WriteFile(filepath.Join(p.dir, "example.org.zone"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Reload(Meta{Op: "test"}, "example.org.")
+	if err != nil || !res.SerialBumped {
+		t.Fatalf("reload: %+v %v", res, err)
+	}
+	z, _ := p.Zone("example.org.")
+	if !SerialGreater(z.Serial(), before.Serial()) {
+		t.Fatalf("serial %d after %d", z.Serial(), before.Serial())
+	}
+	sigs := z.Apex().Signatures(dns.TypeSOA)
+	if len(sigs) != 1 || sigs[0].(*dns.RRSIG).Verify(k.DNSKEY, []dns.RR{z.SOA()}) != nil {
+		t.Fatalf("the served SOA's signature does not verify: %v", sigs)
+	}
+	if n, _ := z.Node("edited.example.org."); len(n.Signatures(dns.TypeA)) != 1 {
+		t.Fatal("the edited record is not signed")
 	}
 }

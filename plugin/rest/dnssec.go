@@ -14,12 +14,9 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/dnssec"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
 	"github.com/zoneapi/zoneapi/plugin/problem"
+	"github.com/zoneapi/zoneapi/plugin/store"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
-
-// The derived records of a signed zone, which setZoneDnssec takes away when
-// signing stops.
-var signedTypes = []uint16{dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY}
 
 var algorithms = map[api.DnssecAlgorithm]uint8{
 	api.ECDSAP256SHA256: dns.ECDSAP256SHA256, api.ECDSAP384SHA384: dns.ECDSAP384SHA384, api.ED25519: dns.ED25519, api.RSASHA256: dns.RSASHA256,
@@ -85,9 +82,9 @@ func (a *API) SetZoneDnssec(ctx context.Context, req api.SetZoneDnssecRequestObj
 		_, err := a.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: meta(ctx, "setZoneDnssec", "unsigned"),
 			Edit: func(z *zone.Zone, tx *zone.Txn) error {
 				z.Walk(func(n *zone.Node) bool {
-					for _, typ := range signedTypes {
-						if n.Type(typ) != nil {
-							tx.DeleteRRset(n.Name, typ)
+					for _, set := range n.Sets {
+						if store.Derived(set.Type) {
+							tx.DeleteRRset(n.Name, set.Type)
 						}
 					}
 					return true
@@ -125,7 +122,7 @@ func (a *API) dnssecOf(origin string) api.ZoneDnssec {
 		alg := algorithmName(k.DNSKEY.Algorithm)
 		out.Algorithm = &alg
 		key := api.DnssecKey{Tag: int(k.Tag()), Role: api.DnssecKeyRole(k.Role), Algorithm: alg, State: api.DnssecKeyState(k.State),
-			Created: k.Created, Dnskey: rdataOf(k.DNSKEY)}
+			Created: k.Created, Dnskey: store.RDATA(k.DNSKEY)}
 		for _, t := range []struct {
 			at  time.Time
 			dst **time.Time
@@ -137,12 +134,12 @@ func (a *API) dnssecOf(origin string) api.ZoneDnssec {
 		out.Keys = append(out.Keys, key)
 	}
 	for _, ds := range s.Keys.DS() {
-		out.Ds = append(out.Ds, rdataOf(ds))
-		cds = append(cds, rdataOf(ds.ToCDS()))
+		out.Ds = append(out.Ds, store.RDATA(ds))
+		cds = append(cds, store.RDATA(ds.ToCDS()))
 	}
 	for _, k := range s.Keys.Keys {
 		if k.Role != dnssec.ZSK {
-			cdnskey = append(cdnskey, rdataOf(k.DNSKEY.ToCDNSKEY()))
+			cdnskey = append(cdnskey, store.RDATA(k.DNSKEY.ToCDNSKEY()))
 		}
 	}
 	out.Cds, out.Cdnskey = &cds, &cdnskey
@@ -157,9 +154,6 @@ func algorithmName(alg uint8) api.DnssecAlgorithm {
 	}
 	return api.DnssecAlgorithm(dns.AlgorithmToString[alg])
 }
-
-// rdataOf is rr's RDATA in presentation format.
-func rdataOf(rr dns.RR) string { return strings.TrimPrefix(rr.String(), rr.Header().String()) }
 
 // AddZoneKey implements api.StrictServerInterface.
 func (a *API) AddZoneKey(ctx context.Context, req api.AddZoneKeyRequestObject) (api.AddZoneKeyResponseObject, error) {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Notes are a zone's annotations: small named strings that travel with the
@@ -20,17 +21,53 @@ import (
 // ErrBadNote is returned for a note whose key or value cannot be written.
 var ErrBadNote = errors.New("a note's key is one word of printable ASCII and its value one line")
 
+// noteSet is a zone's notes. The zones that a change of records alone
+// makes from one another share it, and with it the sorted keys, made once
+// (a zone's file writes its notes in order on every commit).
+type noteSet struct {
+	m    map[string]string
+	once sync.Once
+	keys []string
+}
+
 // Note returns the value of the note key, if the zone has it.
 func (z *Zone) Note(key string) (string, bool) {
-	v, ok := z.notes[key]
+	if z.notes == nil {
+		return "", false
+	}
+	v, ok := z.notes.m[key]
 	return v, ok
 }
 
 // Notes returns the number of the zone's notes.
-func (z *Zone) Notes() int { return len(z.notes) }
+func (z *Zone) Notes() int {
+	if z.notes == nil {
+		return 0
+	}
+	return len(z.notes.m)
+}
 
-// NoteKeys returns the keys of the zone's notes in sorted order.
-func (z *Zone) NoteKeys() []string { return slices.Sorted(maps.Keys(z.notes)) }
+// NoteKeys returns the keys of the zone's notes in sorted order. The caller
+// must not modify them.
+func (z *Zone) NoteKeys() []string {
+	if z.notes == nil {
+		return nil
+	}
+	z.notes.once.Do(func() { z.notes.keys = slices.Sorted(maps.Keys(z.notes.m)) })
+	return z.notes.keys
+}
+
+// committedNotes is the note set of the zone the Txn commits: the one it
+// started from, unless it changed a note.
+func (t *Txn) committedNotes() *noteSet {
+	if !t.notesOwned {
+		return t.base
+	}
+	if len(t.notes) == 0 {
+		return nil
+	}
+	return &noteSet{m: t.notes}
+}
 
 // Note returns the value of the note key in the zone being built.
 func (t *Txn) Note(key string) (string, bool) {
@@ -98,4 +135,12 @@ func validNoteKey(key string) bool {
 		}
 	}
 	return true
+}
+
+// mapOf is the set's map; nil for no set.
+func (s *noteSet) mapOf() map[string]string {
+	if s == nil {
+		return nil
+	}
+	return s.m
 }

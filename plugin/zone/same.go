@@ -33,3 +33,18 @@ var hexCased = map[uint16]bool{
 	dns.TypeSMIMEA: true, dns.TypeZONEMD: true, dns.TypeNSEC3: true, dns.TypeNSEC3PARAM: true,
 	dns.TypeHIP: true, dns.TypeEID: true, dns.TypeNIMLOC: true,
 }
+
+// Identical reports whether a and b hold the same RRs in the same order,
+// TTLs included: two versions of an RRset of which one may be the other's
+// copy.
+func Identical(a, b []dns.RR) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && a[i].String() != b[i].String() {
+			return false
+		}
+	}
+	return true
+}

@@ -29,8 +29,10 @@ type Txn struct {
 	// published Zone yet, so the Txn may change them in place.
 	owned map[*Node]struct{}
 
-	// notes is the zone's map until the first SetNote or DeleteNote copies
-	// it (notesOwned); notesTouched holds the keys changed (notes.go).
+	// notes is the map of base, the zone's notes, until the first SetNote
+	// or DeleteNote copies it (notesOwned); notesTouched holds the keys
+	// changed (notes.go).
+	base         *noteSet
 	notes        map[string]string
 	notesOwned   bool
 	notesTouched map[string]struct{}
@@ -51,7 +53,7 @@ func (z *Zone) Txn() *Txn {
 	z.seedMu.Lock()
 	tree := z.seed.Copy()
 	z.seedMu.Unlock()
-	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), soa: z.soa, count: z.count, notes: z.notes,
+	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), soa: z.soa, count: z.count, base: z.notes, notes: z.notes.mapOf(),
 		owned: map[*Node]struct{}{}, touched: map[string]struct{}{}}
 }
 

@@ -19,10 +19,10 @@ type Zone struct {
 	// and then needs one descent of tree, not a walk of every ancestor.
 	cuts   *iradix.Tree[*Node]
 	soa    *dns.SOA
-	negSOA *dns.SOA          // soa with the negative-caching TTL
-	negSig []dns.RR          // the SOA's RRSIGs with that TTL, for negative answers with DO
-	count  int               // number of RRs
-	notes  map[string]string // notes.go; never written once published
+	negSOA *dns.SOA // soa with the negative-caching TTL
+	negSig []dns.RR // the SOA's RRSIGs with that TTL, for negative answers with DO
+	count  int      // number of RRs
+	notes  *noteSet // notes.go; never written once published
 
 	// seed is a twin of tree that only Txn touches: copying a B-tree marks
 	// the original, and tree, once published, is never written to.

@@ -4,12 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/zoneapi/zoneapi/plugin/store"
 )
@@ -38,33 +34,16 @@ func (b *base) set(id, content string) {
 	b.RRsets[id] = content
 }
 
-func basePath(dir, origin string) (string, error) {
-	name, err := store.FileName(origin)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, Dir, strings.TrimSuffix(name, store.Ext)+".json"), nil
-}
+func basePath(dir, origin string) (string, error) { return store.SidecarPath(dir, Dir, origin) }
 
 // loadBases reads every base of the store, by origin.
 func loadBases(dir string) (map[string]*base, error) {
-	entries, err := os.ReadDir(filepath.Join(dir, Dir))
-	if errors.Is(err, os.ErrNotExist) {
-		return map[string]*base{}, nil
-	}
+	origins, err := store.Sidecars(dir, Dir)
 	if err != nil {
 		return nil, fmt.Errorf("mirror state: %w", err)
 	}
 	out := map[string]*base{}
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok {
-			continue
-		}
-		origin, err := store.Origin(name + store.Ext)
-		if err != nil {
-			continue
-		}
+	for _, origin := range origins {
 		b, err := loadBase(dir, origin)
 		if err != nil {
 			return nil, err
@@ -95,15 +74,8 @@ func loadBase(dir, origin string) (*base, error) {
 
 // saveBase writes the zone's base atomically.
 func saveBase(dir, origin string, b *base) error {
-	p, err := basePath(dir, origin)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("mirror state: %w", err)
-	}
 	data, _ := json.MarshalIndent(b, "", "  ")
-	if err := store.WriteAtomic(filepath.Dir(p), filepath.Base(p), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := store.WriteSidecar(dir, Dir, origin, data); err != nil {
 		return fmt.Errorf("mirror state: %w", err)
 	}
 	return nil
@@ -153,5 +125,3 @@ func removeBase(dir, origin string) {
 		os.Remove(p)
 	}
 }
-
-func sortStrings(s []string) { slices.Sort(s) }

@@ -333,7 +333,7 @@ func (m *Mirror) pushOne(ctx context.Context, uz *hcloud.Zone, locSets, upSets m
 			}
 			actions = append(actions, a)
 		}
-		if !sameLabels(l.Labels, u.Labels) {
+		if !maps.Equal(l.Labels, u.Labels) {
 			if _, _, err := m.client.Zone.UpdateRRSet(ctx, ref, hcloud.ZoneRRSetUpdateOpts{Labels: nonNil(l.Labels)}); err != nil {
 				return err
 			}
@@ -351,18 +351,6 @@ func records(r schema.ZoneRRSet) []hcloud.ZoneRRSetRecord {
 }
 
 func sameTTL(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-
-func sameLabels(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
 
 func nonNil(m map[string]string) map[string]string {
 	if m == nil {
@@ -397,7 +385,7 @@ func union(ms ...map[string]string) []string {
 			}
 		}
 	}
-	sortStrings(out)
+	slices.Sort(out)
 	return out
 }
 
