@@ -147,13 +147,31 @@ func TestHetznerMirrorKeepsServingThroughUpstreamFaults(t *testing.T) {
 		return slices.Equal(got, []string{"192.0.2.99"})
 	})
 
+	// The upstream takes a protection away and changes the RRset before the
+	// mirror's next round: both reach B (the protection first).
+	must(a.hc.Zone.ChangeRRSetProtection(ctx, www, hcloud.ZoneRRSetChangeProtectionOpts{Change: hcloud.Ptr(true)}))
+	eventually(t, 20*time.Second, "B to take the protection", func() bool {
+		r := must(b.hc.Zone.GetRRSetByID(ctx, must(b.hc.Zone.GetByName(ctx, "f1.example")), "www/A"))
+		return r != nil && r.Protection.Change
+	})
+	up.mode.Store("error") // no round gets through meanwhile
+	must(a.hc.Zone.ChangeRRSetProtection(ctx, www, hcloud.ZoneRRSetChangeProtectionOpts{Change: hcloud.Ptr(false)}))
+	must(a.hc.Zone.SetRRSetRecords(ctx, www, hcloud.ZoneRRSetSetRecordsOpts{Records: []hcloud.ZoneRRSetRecord{{Value: "192.0.2.98"}}}))
+	up.mode.Store("")
+	if r, err := b.c.SyncMirrorWithResponse(ctx, nil); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("syncMirror after the upstream unprotected and changed an RRset: %v %s", err, r.Body)
+	}
+	if got, _, _ := b.digTTL("www.f1.example", dns.TypeA); !slices.Equal(got, []string{"192.0.2.98"}) {
+		t.Fatalf("B serves %v, not the upstream's change to an RRset it unprotected", got)
+	}
+
 	// A zone gone upstream for real is reported, and still served.
 	must(a.hc.Zone.Delete(ctx, az))
 	eventually(t, 20*time.Second, "the zone to be reported gone upstream", func() bool {
 		z := mirrorZone(b.mirrorStatus(), "f1.example")
 		return z != nil && z.GoneUpstream
 	})
-	if got, _, _ := b.digTTL("www.f1.example", dns.TypeA); !slices.Equal(got, []string{"192.0.2.99"}) {
+	if got, _, _ := b.digTTL("www.f1.example", dns.TypeA); !slices.Equal(got, []string{"192.0.2.98"}) {
 		t.Fatalf("a zone gone upstream is no longer served: %v", got)
 	}
 }

@@ -60,7 +60,6 @@ type Mirror struct {
 	now    func() time.Time
 
 	round   sync.Mutex // one round at a time
-	wake    chan struct{}
 	mu      sync.Mutex // guards what follows
 	status  Status
 	resolve map[string]map[string]Side      // zone -> rrset id -> the side to keep, for the next round
@@ -90,7 +89,7 @@ func New(cfg Config, pipe *pipeline.Pipeline) *Mirror {
 		hcloud.WithHTTPClient(&http.Client{Timeout: requestTimeout}),
 		hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: hcloud.ExponentialBackoffWithOpts(hcloud.ExponentialBackoffOpts{Base: 200 * time.Millisecond, Multiplier: 2, Cap: 2 * time.Second}), MaxRetries: 2}),
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(100 * time.Millisecond)}))
-	m := &Mirror{cfg: cfg, client: client, pipe: pipe, dir: pipe.Dir(), now: time.Now, wake: make(chan struct{}, 1),
+	m := &Mirror{cfg: cfg, client: client, pipe: pipe, dir: pipe.Dir(), now: time.Now,
 		resolve: map[string]map[string]Side{}, parsed: map[string]map[string][2]string{}, aheads: map[string]aheadOf{}, local: map[string]localOf{}}
 	m.status.Endpoint = cfg.Endpoint
 	m.status.Zones = map[string]*ZoneStatus{}
@@ -122,7 +121,6 @@ func (m *Mirror) Run(stop <-chan struct{}) {
 		select {
 		case <-stop:
 			return
-		case <-m.wake:
 		case <-time.After(wait):
 		}
 	}

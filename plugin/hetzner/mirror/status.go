@@ -153,14 +153,6 @@ func (m *Mirror) setZone(origin string, f func(*ZoneStatus)) {
 	f(zs)
 }
 
-// Wake asks for a round now.
-func (m *Mirror) Wake() {
-	select {
-	case m.wake <- struct{}{}:
-	default:
-	}
-}
-
 func (m *Mirror) publishGauges() {
 	st := m.Status()
 	conflicts, ahead := 0, 0

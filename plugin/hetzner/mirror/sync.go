@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/hetzner"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/record"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -190,6 +191,9 @@ func (m *Mirror) syncZone(ctx context.Context, uz *hcloud.Zone, b *base) error {
 		switch {
 		case u == l:
 			next.set(id, u)
+			if u != "" && upSets[id].Protection != locSets[id].Protection {
+				p.pulls = append(p.pulls, id) // protection follows the upstream
+			}
 		case res[id] == KeepUpstream, res[id] != KeepLocal && l == was:
 			p.pulls = append(p.pulls, id)
 		case res[id] == KeepLocal, u == was:
@@ -267,7 +271,11 @@ func (m *Mirror) pull(local *zone.Zone, upZone schema.Zone, upSets map[string]sc
 		if _, err = m.pipe.Apply(pipeline.Change{Zone: local.Origin(), Meta: m.meta("protection"), Edit: func(_ *zone.Zone, tx *zone.Txn) error {
 			for _, id := range ids {
 				name, typ, _ := strings.Cut(id, "/")
-				tx.DeleteNote(pipeline.NoteProtectChange(ownerOf(name, local.Origin()), dns.StringToType[typ]))
+				owner, err := record.Owner(name, local.Origin())
+				if err != nil {
+					return err
+				}
+				tx.DeleteNote(pipeline.NoteProtectChange(owner, dns.StringToType[typ]))
 			}
 			return nil
 		}}); err == nil {
@@ -364,13 +372,6 @@ func ptrOf(sets map[string]schema.ZoneRRSet, id string) *schema.ZoneRRSet {
 		return &r
 	}
 	return nil
-}
-
-func ownerOf(name, origin string) string {
-	if name == "@" {
-		return origin
-	}
-	return name + "." + origin
 }
 
 // union returns the keys of the maps, sorted.
