@@ -445,3 +445,44 @@ func generatedKey(t *testing.T) (string, string) {
 }
 
 func generatedPrivate(t *testing.T) string { _, p := generatedKey(t); return p }
+
+// TestAPulledSignedZoneIsSigned: a zone signed here, changed by an operator
+// through Git (GitOps): the history it pushes holds no signature, the
+// pulled change is served signed, and the zone verifies.
+func TestAPulledSignedZoneIsSigned(t *testing.T) {
+	url, work := operatorRepo(t)
+	block := fmt.Sprintf("        git {\n            remote %s\n            pull 200ms\n            push\n        }\n", url)
+	e := startAPIWith(t, "    transfer {\n        to *\n    }\n", block)
+	ctx := context.Background()
+	eventually(t, 10*time.Second, "the zone from Git is served", func() bool { return len(e.dig("example.org.", dns.TypeSOA)) == 1 })
+	if d, err := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true}); err != nil || d.StatusCode() != 200 {
+		t.Fatalf("setZoneDnssec: %v", err)
+	}
+	e.waitCommitted()
+	var text string
+	eventually(t, 10*time.Second, "the signing commit reaches the remote", func() bool {
+		git(t, work, "pull", "-q", "--rebase", "origin", "main")
+		b, _ := os.ReadFile(filepath.Join(work, "example.org.zone"))
+		text = string(b)
+		return strings.Contains(git(t, work, "log", "--format=%(trailers:key=Operation,valueonly)"), "setZoneDnssec")
+	})
+	if strings.Contains(text, "\tRRSIG\t") || strings.Contains(text, "\tNSEC\t") || strings.Contains(text, "\tDNSKEY\t") {
+		t.Fatalf("the history pushed holds the signer's records:\n%s", text)
+	}
+	serial := strings.Fields(e.dig("example.org.", dns.TypeSOA)[0])[2]
+	edited := strings.Replace(text, serial, fmt.Sprint(mustAtoi(t, serial)+1), 1) + "pulled  IN A    192.0.2.60\n"
+	operatorCommit(t, work, "example.org.zone", edited, "add pulled")
+	eventually(t, 10*time.Second, "the pulled record is served signed", func() bool { return len(e.digDO("pulled.example.org", dns.TypeA)) == 1 })
+	if out, err := exec.Command(needTool(t, "ldns-verify-zone"), e.axfr("example.org.")).CombinedOutput(); err != nil {
+		t.Fatalf("after the pull: %v\n%s", err, out)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -55,7 +55,8 @@ func (x *Excl) Install(m Meta, files []File) (raised map[string][]byte, err erro
 			}
 			changed, bumped = true, true
 		}
-		if p.Signed(f.Zone) {
+		signed := p.Signed(f.Zone)
+		if signed {
 			// A pulled zone is signed again where it changed, after its
 			// serial is raised.
 			if z, err = p.signZone(cur, z); err != nil {
@@ -75,7 +76,7 @@ func (x *Excl) Install(m Meta, files []File) (raised map[string][]byte, err erro
 			continue // signed only: the history has the zone as pulled
 		}
 		raised[f.Name] = files[i].Data
-		if p.Signed(f.Zone) { // the history keeps a zone signed here unsigned
+		if signed { // the history keeps a zone signed here unsigned
 			var ubuf bytes.Buffer
 			if err := store.FormatUnsigned(&ubuf, z); err != nil {
 				return nil, err
