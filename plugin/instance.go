@@ -80,6 +80,7 @@ func open(cfg config) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	keys.Timing = cfg.dnssec.timing
 	pipe.SetSigners(func(origin string) pipeline.Signer {
 		if s := keys.Signer(origin); s != nil {
 			return s
@@ -109,7 +110,7 @@ func open(cfg config) (*instance, error) {
 
 	pipe.Start()
 	go st.notifier.Run(st.stop)
-	go resign.Run(pipe, keys, st.stop)
+	go resign.Run(pipe, keys, cfg.dnssec.parent, st.stop)
 	var ops *gitops.GitOps
 	if git != nil && cfg.gitops != nil {
 		if ops, err = gitops.Start(*cfg.gitops, git, pipe, st.stop); err != nil {

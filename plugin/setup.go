@@ -15,12 +15,14 @@ import (
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/acme"
 	"github.com/zoneapi/zoneapi/plugin/auth"
+	"github.com/zoneapi/zoneapi/plugin/dnssec"
 	"github.com/zoneapi/zoneapi/plugin/dnsserve"
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
 	"github.com/zoneapi/zoneapi/plugin/hetzner"
 	"github.com/zoneapi/zoneapi/plugin/hetzner/mirror"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
+	"github.com/zoneapi/zoneapi/plugin/resign"
 )
 
 func init() { plugin.Register(pluginName, setup) }
@@ -78,6 +80,7 @@ type config struct {
 	acme        acme.Settings
 	hetzner     hetzner.Settings
 	mirror      *mirror.Config // nil: no hetzner block
+	dnssec      dnssecConfig
 	git         *gitlog.Config // nil: no Git history
 	gitops      *gitops.Config // nil: no remote
 }
@@ -91,7 +94,8 @@ const (
 func defaultConfig() config {
 	return config{dir: defaultDir, listen: defaultListen, maxBody: httpapi.DefaultMaxBody,
 		acme:    acme.Settings{TTL: acme.DefaultTTL, Lease: acme.DefaultLease, WaitMax: acme.DefaultWaitMax},
-		hetzner: hetzner.Settings{RateLimit: hetzner.DefaultRateLimit}}
+		hetzner: hetzner.Settings{RateLimit: hetzner.DefaultRateLimit},
+		dnssec:  dnssecConfig{timing: dnssec.DefaultTiming, parent: resign.Parent{Every: resign.DefaultParentEvery}}}
 }
 
 func parse(c *caddy.Controller) (config, error) {
@@ -173,6 +177,8 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 		}
 	case "hetzner":
 		cfg.mirror, err = parseMirror(c)
+	case "dnssec":
+		cfg.dnssec, err = parseDNSSEC(c)
 	case "hetzner_rate_limit":
 		var arg string
 		if arg, err = oneArg(c); err == nil {

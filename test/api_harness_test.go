@@ -54,10 +54,16 @@ func startAPI(t *testing.T, extra string, files ...string) *apiEnv {
 // prometheus).
 func startAPIWith(t *testing.T, server, extra string, files ...string) *apiEnv {
 	t.Helper()
-	dir := copyZones(t, files...)
+	return startAPIOn(t, copyZones(t, files...), "example.org.", server, extra)
+}
+
+// startAPIOn is startAPIWith on the store in dir, ready once it serves
+// the zone ready.
+func startAPIOn(t *testing.T, dir, ready, server, extra string) *apiEnv {
+	t.Helper()
 	port := freePort(t)
 	corefile := strings.Replace(fmt.Sprintf(apiCorefile, dir, port, extra), "    bind 127.0.0.1\n", "    bind 127.0.0.1\n"+server, 1)
-	s := startCoreDNS(t, corefile, "example.org.")
+	s := startCoreDNS(t, corefile, ready)
 	e := &apiEnv{t: t, srv: s, base: fmt.Sprintf("http://127.0.0.1:%d/v1", port), dir: dir}
 	e.doer = newValidatingDoer(t, e.base)
 	deadline := time.Now().Add(10 * time.Second)

@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -100,13 +101,22 @@ func TestSignedZoneVerifies(t *testing.T) {
 // unbound runs a validating unbound on a free loopback port that trusts ds
 // for example.org and asks the server at addr for it; extra goes in its
 // server section. It is ready once it answers for the zone's SOA; with
-// bogus set, once it answers at all.
+// bogus set, once it answers at all. It keeps nothing cached longer than a
+// second.
 func unbound(t *testing.T, addr, ds, extra string, bogus ...bool) string {
+	t.Helper()
+	extra = "    cache-max-ttl: 1\n    cache-max-negative-ttl: 1\n" + extra
+	return unboundFor(t, "example.org. DS "+ds, map[string]string{"example.org.": addr}, extra, len(bogus) > 0)
+}
+
+// unboundFor runs a validating unbound with the trust anchor anchor that
+// asks the server stubs gives for each zone (the first of them, in name
+// order, answers when it is ready).
+func unboundFor(t *testing.T, anchor string, stubs map[string]string, extra string, bogus bool) string {
 	t.Helper()
 	bin := needTool(t, "unbound")
 	dir := t.TempDir()
 	port := freePort(t)
-	host, dport, _ := strings.Cut(addr, ":")
 	conf := fmt.Sprintf(`server:
     interface: 127.0.0.1
     port: %d
@@ -120,22 +130,22 @@ func unbound(t *testing.T, addr, ds, extra string, bogus ...bool) string {
     do-not-query-localhost: no
     access-control: 127.0.0.0/8 allow
     module-config: "validator iterator"
-    trust-anchor: "example.org. DS %s"
+    trust-anchor: "%s"
     val-log-level: 2
     verbosity: 1
-    cache-max-ttl: 1
-    cache-max-negative-ttl: 1
 %s
-stub-zone:
-    name: "example.org."
-    stub-addr: %s@%s
-`, port, dir, ds, extra, host, dport)
+`, port, dir, anchor, extra)
+	zones := slices.Sorted(maps.Keys(stubs))
+	for _, z := range zones {
+		host, dport, _ := strings.Cut(stubs[z], ":")
+		conf += fmt.Sprintf("stub-zone:\n    name: %q\n    stub-addr: %s@%s\n", z, host, dport)
+	}
 	p := filepath.Join(dir, "unbound.conf")
 	os.WriteFile(p, []byte(conf), 0o644)
 	cmd := exec.Command(bin, "-d", "-c", p)
 	raddr := fmt.Sprintf("127.0.0.1:%d", port)
-	if len(bogus) == 0 {
-		start(t, "unbound", raddr, "example.org.", cmd)
+	if !bogus {
+		start(t, "unbound", raddr, zones[0], cmd)
 		return raddr
 	}
 	if err := cmd.Start(); err != nil {
@@ -143,7 +153,7 @@ stub-zone:
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		m := new(dns.Msg).SetQuestion("example.org.", dns.TypeSOA)
+		m := new(dns.Msg).SetQuestion(zones[0], dns.TypeSOA)
 		if _, _, err := (&dns.Client{Timeout: 200 * time.Millisecond}).Exchange(m, raddr); err == nil {
 			return raddr
 		}

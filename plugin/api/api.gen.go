@@ -64,6 +64,36 @@ func (e DnssecAlgorithm) Valid() bool {
 	}
 }
 
+// Defines values for DnssecKeyNext.
+const (
+	DnssecKeyNextActivate DnssecKeyNext = "activate"
+	DnssecKeyNextReady    DnssecKeyNext = "ready"
+	DnssecKeyNextRemove   DnssecKeyNext = "remove"
+	DnssecKeyNextRetire   DnssecKeyNext = "retire"
+	DnssecKeyNextRoll     DnssecKeyNext = "roll"
+	DnssecKeyNextSubmit   DnssecKeyNext = "submit"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyNext enum.
+func (e DnssecKeyNext) Valid() bool {
+	switch e {
+	case DnssecKeyNextActivate:
+		return true
+	case DnssecKeyNextReady:
+		return true
+	case DnssecKeyNextRemove:
+		return true
+	case DnssecKeyNextRetire:
+		return true
+	case DnssecKeyNextRoll:
+		return true
+	case DnssecKeyNextSubmit:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DnssecKeyRole.
 const (
 	DnssecKeyRoleCsk DnssecKeyRole = "csk"
@@ -89,6 +119,7 @@ func (e DnssecKeyRole) Valid() bool {
 const (
 	DnssecKeyStateActive    DnssecKeyState = "active"
 	DnssecKeyStatePublished DnssecKeyState = "published"
+	DnssecKeyStateReady     DnssecKeyState = "ready"
 	DnssecKeyStateRetired   DnssecKeyState = "retired"
 )
 
@@ -98,6 +129,8 @@ func (e DnssecKeyState) Valid() bool {
 	case DnssecKeyStateActive:
 		return true
 	case DnssecKeyStatePublished:
+		return true
+	case DnssecKeyStateReady:
 		return true
 	case DnssecKeyStateRetired:
 		return true
@@ -243,23 +276,53 @@ type DnssecAlgorithm string
 
 // DnssecKey defines model for DnssecKey.
 type DnssecKey struct {
+	// Activated When it began to sign (for a KSK or CSK of a rollover, when it was ready).
 	Activated *time.Time      `json:"activated,omitempty"`
 	Algorithm DnssecAlgorithm `json:"algorithm"`
 	Created   time.Time       `json:"created"`
 
 	// Dnskey The DNSKEY's RDATA in presentation format.
-	Dnskey    string         `json:"dnskey"`
-	Published *time.Time     `json:"published,omitempty"`
-	Retired   *time.Time     `json:"retired,omitempty"`
-	Role      DnssecKeyRole  `json:"role"`
-	State     DnssecKeyState `json:"state"`
-	Tag       int            `json:"tag"`
+	Dnskey string `json:"dnskey"`
+
+	// Next What the key does next: `ready`, `activate`, `remove` and `roll`
+	// (a ZSK's successor published) happen by themselves at
+	// `next_at`; `submit` waits for its DS at the parent; `retire`
+	// comes when its successor is active. Absent: nothing is under way.
+	Next *DnssecKeyNext `json:"next,omitempty"`
+
+	// NextAt When `next` happens; absent when that waits for the parent or a successor.
+	NextAt    *time.Time    `json:"next_at,omitempty"`
+	Published *time.Time    `json:"published,omitempty"`
+	Retired   *time.Time    `json:"retired,omitempty"`
+	Role      DnssecKeyRole `json:"role"`
+
+	// Rolled Made by a rollover, which takes it through its states.
+	Rolled *bool `json:"rolled,omitempty"`
+
+	// State `published`: in the DNSKEY RRset, signing nothing; `ready`: a
+	// KSK or CSK of a rollover that signs and waits for its DS at the
+	// parent; `active`: signing; `retired`: published, signing
+	// nothing, about to go.
+	State DnssecKeyState `json:"state"`
+
+	// Submitted When its DS was seen at the parent, or said to be.
+	Submitted *time.Time `json:"submitted,omitempty"`
+	Tag       int        `json:"tag"`
 }
+
+// DnssecKeyNext What the key does next: `ready`, `activate`, `remove` and `roll`
+// (a ZSK's successor published) happen by themselves at
+// `next_at`; `submit` waits for its DS at the parent; `retire`
+// comes when its successor is active. Absent: nothing is under way.
+type DnssecKeyNext string
 
 // DnssecKeyRole defines model for DnssecKey.Role.
 type DnssecKeyRole string
 
-// DnssecKeyState defines model for DnssecKey.State.
+// DnssecKeyState `published`: in the DNSKEY RRset, signing nothing; `ready`: a
+// KSK or CSK of a rollover that signs and waits for its DS at the
+// parent; `active`: signing; `retired`: published, signing
+// nothing, about to go.
 type DnssecKeyState string
 
 // DnssecKeyInput defines model for DnssecKeyInput.
@@ -592,6 +655,9 @@ type IdempotencyKey = string
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
+// KeyTag defines model for KeyTag.
+type KeyTag = int
+
 // ZoneName defines model for ZoneName.
 type ZoneName = string
 
@@ -708,6 +774,18 @@ type AddZoneKeyParams struct {
 
 // DeleteZoneKeyParams defines parameters for DeleteZoneKey.
 type DeleteZoneKeyParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// RollZoneKeyParams defines parameters for RollZoneKey.
+type RollZoneKeyParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// SubmitZoneKeyParams defines parameters for SubmitZoneKey.
+type SubmitZoneKeyParams struct {
 	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
@@ -892,7 +970,13 @@ type ServerInterface interface {
 	AddZoneKey(ctx echo.Context, zoneName ZoneName, params AddZoneKeyParams) error
 	// DeleteZoneKey Take a key out of a signed zone
 	// (DELETE /zones/{zoneName}/dnssec/keys/{keyTag})
-	DeleteZoneKey(ctx echo.Context, zoneName ZoneName, keyTag int, params DeleteZoneKeyParams) error
+	DeleteZoneKey(ctx echo.Context, zoneName ZoneName, keyTag KeyTag, params DeleteZoneKeyParams) error
+	// RollZoneKey Start the rollover of an active key
+	// (POST /zones/{zoneName}/dnssec/keys/{keyTag}/rollover)
+	RollZoneKey(ctx echo.Context, zoneName ZoneName, keyTag KeyTag, params RollZoneKeyParams) error
+	// SubmitZoneKey Say that the DS of a ready key is at the parent
+	// (POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted)
+	SubmitZoneKey(ctx echo.Context, zoneName ZoneName, keyTag KeyTag, params SubmitZoneKeyParams) error
 	// GetPropagation Which serial each secondary serves
 	// (GET /zones/{zoneName}/propagation)
 	GetPropagation(ctx echo.Context, zoneName ZoneName) error
@@ -1373,7 +1457,7 @@ func (w *ServerInterfaceWrapper) DeleteZoneKey(ctx echo.Context) error {
 	}
 
 	// ------------- Path parameter "keyTag" -------------
-	var keyTag int
+	var keyTag KeyTag
 
 	err = runtime.BindStyledParameterWithOptions("simple", "keyTag", ctx.Param("keyTag"), &keyTag, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
 	if err != nil {
@@ -1402,6 +1486,94 @@ func (w *ServerInterfaceWrapper) DeleteZoneKey(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.DeleteZoneKey(ctx, zoneName, keyTag, params)
+	return err
+}
+
+// RollZoneKey converts echo context to params.
+func (w *ServerInterfaceWrapper) RollZoneKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// ------------- Path parameter "keyTag" -------------
+	var keyTag KeyTag
+
+	err = runtime.BindStyledParameterWithOptions("simple", "keyTag", ctx.Param("keyTag"), &keyTag, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter keyTag: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RollZoneKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RollZoneKey(ctx, zoneName, keyTag, params)
+	return err
+}
+
+// SubmitZoneKey converts echo context to params.
+func (w *ServerInterfaceWrapper) SubmitZoneKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// ------------- Path parameter "keyTag" -------------
+	var keyTag KeyTag
+
+	err = runtime.BindStyledParameterWithOptions("simple", "keyTag", ctx.Param("keyTag"), &keyTag, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter keyTag: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SubmitZoneKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SubmitZoneKey(ctx, zoneName, keyTag, params)
 	return err
 }
 
@@ -2185,6 +2357,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PUT(options.BaseURL+"/zones/:zoneName/dnssec", wrapper.SetZoneDnssec, options.OperationMiddlewares["setZoneDnssec"]...)
 	router.POST(options.BaseURL+"/zones/:zoneName/dnssec/keys", wrapper.AddZoneKey, options.OperationMiddlewares["addZoneKey"]...)
 	router.DELETE(options.BaseURL+"/zones/:zoneName/dnssec/keys/:keyTag", wrapper.DeleteZoneKey, options.OperationMiddlewares["deleteZoneKey"]...)
+	router.POST(options.BaseURL+"/zones/:zoneName/dnssec/keys/:keyTag/rollover", wrapper.RollZoneKey, options.OperationMiddlewares["rollZoneKey"]...)
+	router.POST(options.BaseURL+"/zones/:zoneName/dnssec/keys/:keyTag/submitted", wrapper.SubmitZoneKey, options.OperationMiddlewares["submitZoneKey"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/propagation", wrapper.GetPropagation, options.OperationMiddlewares["getPropagation"]...)
 	router.POST(options.BaseURL+"/reload", wrapper.ReloadAllZones, options.OperationMiddlewares["reloadAllZones"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/revisions", wrapper.ListZoneRevisions, options.OperationMiddlewares["listZoneRevisions"]...)
@@ -3742,7 +3916,7 @@ func (response AddZoneKey503ApplicationProblemPlusJSONResponse) VisitAddZoneKeyR
 
 type DeleteZoneKeyRequestObject struct {
 	ZoneName ZoneName `json:"zoneName"`
-	KeyTag   int      `json:"keyTag"`
+	KeyTag   KeyTag   `json:"keyTag"`
 	Params   DeleteZoneKeyParams
 }
 
@@ -3849,6 +4023,246 @@ type DeleteZoneKey503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DeleteZoneKey503ApplicationProblemPlusJSONResponse) VisitDeleteZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollZoneKeyRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+	KeyTag   KeyTag   `json:"keyTag"`
+	Params   RollZoneKeyParams
+}
+
+type RollZoneKeyResponseObject interface {
+	VisitRollZoneKeyResponse(w http.ResponseWriter) error
+}
+
+type RollZoneKey200JSONResponse ZoneDnssec
+
+func (response RollZoneKey200JSONResponse) VisitRollZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollZoneKey401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RollZoneKey401ApplicationProblemPlusJSONResponse) VisitRollZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollZoneKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RollZoneKey403ApplicationProblemPlusJSONResponse) VisitRollZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollZoneKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RollZoneKey404ApplicationProblemPlusJSONResponse) VisitRollZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollZoneKey409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RollZoneKey409ApplicationProblemPlusJSONResponse) VisitRollZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollZoneKey422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response RollZoneKey422ApplicationProblemPlusJSONResponse) VisitRollZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollZoneKey503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RollZoneKey503ApplicationProblemPlusJSONResponse) VisitRollZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitZoneKeyRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+	KeyTag   KeyTag   `json:"keyTag"`
+	Params   SubmitZoneKeyParams
+}
+
+type SubmitZoneKeyResponseObject interface {
+	VisitSubmitZoneKeyResponse(w http.ResponseWriter) error
+}
+
+type SubmitZoneKey200JSONResponse ZoneDnssec
+
+func (response SubmitZoneKey200JSONResponse) VisitSubmitZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitZoneKey401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitZoneKey401ApplicationProblemPlusJSONResponse) VisitSubmitZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitZoneKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitZoneKey403ApplicationProblemPlusJSONResponse) VisitSubmitZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitZoneKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitZoneKey404ApplicationProblemPlusJSONResponse) VisitSubmitZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitZoneKey409ApplicationProblemPlusJSONResponse struct {
+	ProtectedApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitZoneKey409ApplicationProblemPlusJSONResponse) VisitSubmitZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitZoneKey422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitZoneKey422ApplicationProblemPlusJSONResponse) VisitSubmitZoneKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitZoneKey503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitZoneKey503ApplicationProblemPlusJSONResponse) VisitSubmitZoneKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6233,6 +6647,12 @@ type StrictServerInterface interface {
 	// DeleteZoneKey Take a key out of a signed zone
 	// (DELETE /zones/{zoneName}/dnssec/keys/{keyTag})
 	DeleteZoneKey(ctx context.Context, request DeleteZoneKeyRequestObject) (DeleteZoneKeyResponseObject, error)
+	// RollZoneKey Start the rollover of an active key
+	// (POST /zones/{zoneName}/dnssec/keys/{keyTag}/rollover)
+	RollZoneKey(ctx context.Context, request RollZoneKeyRequestObject) (RollZoneKeyResponseObject, error)
+	// SubmitZoneKey Say that the DS of a ready key is at the parent
+	// (POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted)
+	SubmitZoneKey(ctx context.Context, request SubmitZoneKeyRequestObject) (SubmitZoneKeyResponseObject, error)
 	// GetPropagation Which serial each secondary serves
 	// (GET /zones/{zoneName}/propagation)
 	GetPropagation(ctx context.Context, request GetPropagationRequestObject) (GetPropagationResponseObject, error)
@@ -6805,7 +7225,7 @@ func (sh *strictHandler) AddZoneKey(ctx echo.Context, zoneName ZoneName, params 
 }
 
 // DeleteZoneKey operation middleware
-func (sh *strictHandler) DeleteZoneKey(ctx echo.Context, zoneName ZoneName, keyTag int, params DeleteZoneKeyParams) error {
+func (sh *strictHandler) DeleteZoneKey(ctx echo.Context, zoneName ZoneName, keyTag KeyTag, params DeleteZoneKeyParams) error {
 	var request DeleteZoneKeyRequestObject
 
 	request.ZoneName = zoneName
@@ -6825,6 +7245,60 @@ func (sh *strictHandler) DeleteZoneKey(ctx echo.Context, zoneName ZoneName, keyT
 		return err
 	} else if validResponse, ok := response.(DeleteZoneKeyResponseObject); ok {
 		return validResponse.VisitDeleteZoneKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RollZoneKey operation middleware
+func (sh *strictHandler) RollZoneKey(ctx echo.Context, zoneName ZoneName, keyTag KeyTag, params RollZoneKeyParams) error {
+	var request RollZoneKeyRequestObject
+
+	request.ZoneName = zoneName
+	request.KeyTag = keyTag
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RollZoneKey(ctx.Request().Context(), request.(RollZoneKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RollZoneKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RollZoneKeyResponseObject); ok {
+		return validResponse.VisitRollZoneKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SubmitZoneKey operation middleware
+func (sh *strictHandler) SubmitZoneKey(ctx echo.Context, zoneName ZoneName, keyTag KeyTag, params SubmitZoneKeyParams) error {
+	var request SubmitZoneKeyRequestObject
+
+	request.ZoneName = zoneName
+	request.KeyTag = keyTag
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SubmitZoneKey(ctx.Request().Context(), request.(SubmitZoneKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SubmitZoneKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SubmitZoneKeyResponseObject); ok {
+		return validResponse.VisitSubmitZoneKeyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

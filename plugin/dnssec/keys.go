@@ -31,23 +31,31 @@ const (
 )
 
 // State is where a key is in its life (RFC 7583): published in the DNSKEY
-// RRset only, active (signing), or retired (published, no longer signing).
+// RRset only; ready (a KSK or CSK that signs, waiting for its DS to be
+// seen at the parent, its CDS and CDNSKEY published); active (signing);
+// or retired (published, no longer signing, about to go).
 type State string
 
 const (
 	Published State = "published"
+	Ready     State = "ready"
 	Active    State = "active"
 	Retired   State = "retired"
 )
 
-// Key is one key of a zone.
+// Key is one key of a zone. A key made by a rollover (Rolled) goes through
+// its states by itself (rollover.go); one added through the API stays in
+// the state it was given.
 type Key struct {
 	DNSKEY *dns.DNSKEY
 	Signer crypto.Signer
 	Role   Role
 	State  State
+	Rolled bool
 
-	Created, Published, Activated, Retired time.Time
+	Created, Published, Activated, Submitted, Retired, Removal time.Time
+	// ParentTTL is the TTL of the DS seen at the parent, if it was.
+	ParentTTL time.Duration
 }
 
 // Tag returns the key's tag.
@@ -109,10 +117,14 @@ type keyEntry struct {
 	Private   string    `json:"private"`
 	Role      Role      `json:"role"`
 	State     State     `json:"state"`
+	Rolled    bool      `json:"rolled,omitzero"`
 	Created   time.Time `json:"created"`
 	Published time.Time `json:"published,omitzero"`
 	Activated time.Time `json:"activated,omitzero"`
+	Submitted time.Time `json:"submitted,omitzero"`
 	Retired   time.Time `json:"retired,omitzero"`
+	Removal   time.Time `json:"removal,omitzero"`
+	ParentTTL int64     `json:"parent_ttl,omitzero"`
 }
 
 func keyPath(dir, origin string) (string, error) { return store.SidecarPath(dir, Dir, origin) }
@@ -166,7 +178,8 @@ func parseKey(e keyEntry) (*Key, error) {
 	if !ok || !matches(pub, signer) {
 		return nil, fmt.Errorf("%w: the private key is not the DNSKEY's", ErrBadKey)
 	}
-	return &Key{DNSKEY: pub, Signer: signer, Role: e.Role, State: e.State, Created: e.Created, Published: e.Published, Activated: e.Activated, Retired: e.Retired}, nil
+	return &Key{DNSKEY: pub, Signer: signer, Role: e.Role, State: e.State, Rolled: e.Rolled, Created: e.Created, Published: e.Published,
+		Activated: e.Activated, Submitted: e.Submitted, Retired: e.Retired, Removal: e.Removal, ParentTTL: time.Duration(e.ParentTTL) * time.Second}, nil
 }
 
 // matches reports whether signer's public key is the DNSKEY's: a test
@@ -186,7 +199,8 @@ func (r *Keyring) Save(dir string) error {
 	var f keyFile
 	for _, k := range r.Keys {
 		f.Keys = append(f.Keys, keyEntry{DNSKEY: k.DNSKEY.String(), Private: k.DNSKEY.PrivateKeyString(k.Signer), Role: k.Role, State: k.State,
-			Created: k.Created, Published: k.Published, Activated: k.Activated, Retired: k.Retired})
+			Rolled: k.Rolled, Created: k.Created, Published: k.Published, Activated: k.Activated, Submitted: k.Submitted, Retired: k.Retired,
+			Removal: k.Removal, ParentTTL: int64(k.ParentTTL / time.Second)})
 	}
 	data, _ := json.MarshalIndent(f, "", "  ")
 	if err := store.WriteSidecar(dir, Dir, r.Origin, data); err != nil {
@@ -207,16 +221,45 @@ func (r *Keyring) DNSKEYs(ttl uint32) []dns.RR {
 	return out
 }
 
-// DS returns the DS records (SHA-256) of the keys that sign the DNSKEY
-// RRset, for the parent.
-func (r *Keyring) DS() []*dns.DS {
-	var out []*dns.DS
+// Parent returns the keys whose DS the parent should hold: those ready,
+// while a rollover waits for their DS; else the active keys that sign the
+// DNSKEY RRset.
+func (r *Keyring) Parent() []*Key {
+	var ready, active []*Key
 	for _, k := range r.Keys {
-		if k.signsKeys() && k.State != Retired {
-			out = append(out, k.DNSKEY.ToDS(dns.SHA256))
+		switch {
+		case !k.signsKeys():
+		case k.State == Ready:
+			ready = append(ready, k)
+		case k.State == Active:
+			active = append(active, k)
 		}
 	}
+	if len(ready) > 0 {
+		return ready
+	}
+	return active
+}
+
+// DS returns the DS records (SHA-256) for the parent (Parent).
+func (r *Keyring) DS() []*dns.DS {
+	var out []*dns.DS
+	for _, k := range r.Parent() {
+		out = append(out, k.DNSKEY.ToDS(dns.SHA256))
+	}
 	return out
+}
+
+// Rolling reports whether a key waits for its DS at the parent: the zone
+// then publishes CDS and CDNSKEY records of it (RFC 7344), for a parent
+// that reads them.
+func (r *Keyring) Rolling() bool {
+	for _, k := range r.Keys {
+		if k.State == Ready {
+			return true
+		}
+	}
+	return false
 }
 
 // Import reads a key of the zone of origin from its DNSKEY RDATA and its
@@ -271,15 +314,22 @@ func (r *Keyring) Without(tag uint16) (*Keyring, error) {
 	if !found {
 		return nil, fmt.Errorf("%w: %d", ErrNoSuchKey, tag)
 	}
-	keys, data := false, false
-	for _, k := range out.Keys {
-		keys = keys || k.State == Active && k.signsKeys()
-		data = data || k.State == Active && k.signsData()
-	}
-	if !keys || !data {
+	if !out.complete() {
 		return nil, ErrLastKey
 	}
 	return out, nil
+}
+
+// complete reports whether the keyring has a key that signs the DNSKEY
+// RRset and one that signs the rest.
+func (r *Keyring) complete() bool {
+	keys, data := false, false
+	for _, k := range r.Keys {
+		signing := k.State == Active || k.State == Ready
+		keys = keys || signing && k.signsKeys()
+		data = data || signing && k.signsData()
+	}
+	return keys && data
 }
 
 func slicesClone(keys []*Key) []*Key { return append([]*Key(nil), keys...) }

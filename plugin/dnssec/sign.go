@@ -30,15 +30,23 @@ type Signer struct {
 	Policy Policy
 }
 
-// signing returns the keys that sign an RRset of typ now.
+// signing returns the keys that sign an RRset of typ now: the active and
+// ready keys of their role; but while a CSK is ready, the CSK it replaces
+// signs the DNSKEY RRset only, for the resolvers that still hold the old
+// DS (RFC 7583 §3.3: the data is signed by the new key, published long
+// enough for every cache to hold it).
 func (s *Signer) signing(typ uint16) []*Key {
+	keyset := typ == dns.TypeDNSKEY || typ == dns.TypeCDS || typ == dns.TypeCDNSKEY
+	newCSK := false
+	for _, k := range s.Keys.Keys {
+		newCSK = newCSK || k.Role == CSK && k.State == Ready
+	}
 	var out []*Key
 	for _, k := range s.Keys.Keys {
-		if k.State != Active {
+		if k.State != Active && k.State != Ready {
 			continue
 		}
-		if (typ == dns.TypeDNSKEY || typ == dns.TypeCDS || typ == dns.TypeCDNSKEY) && k.signsKeys() ||
-			typ != dns.TypeDNSKEY && typ != dns.TypeCDS && typ != dns.TypeCDNSKEY && k.signsData() {
+		if keyset && k.signsKeys() || !keyset && k.signsData() && !(newCSK && k.Role == CSK && k.State == Active) {
 			out = append(out, k)
 		}
 	}
@@ -100,6 +108,9 @@ func (s *Signer) Sign(old *zone.Zone, tx *zone.Txn, touched [][]byte, now time.T
 	if err := tx.ReplaceRRset(origin, dns.TypeDNSKEY, s.Keys.DNSKEYs(ttl)); err != nil {
 		return fmt.Errorf("the DNSKEY RRset: %w", err)
 	}
+	if err := s.putCDS(tx, ttl); err != nil {
+		return err
+	}
 	names := touched
 	if old == nil || touched == nil || len(old.Apex().Type(dns.TypeDNSKEY)) == 0 || !sameSet(old.Apex().Type(dns.TypeDNSKEY), s.Keys.DNSKEYs(ttl)) {
 		// Signed from scratch: a zone not signed before, or whose keys
@@ -114,6 +125,37 @@ func (s *Signer) Sign(old *zone.Zone, tx *zone.Txn, touched [][]byte, now time.T
 		return err
 	}
 	return s.signNames(old, tx, names, now)
+}
+
+// putCDS publishes the CDS and CDNSKEY RRsets (RFC 7344) of the keys a
+// rollover waits to see at the parent, and takes them away after.
+func (s *Signer) putCDS(tx *zone.Txn, ttl uint32) error {
+	var cds, cdnskey []dns.RR
+	if s.Keys.Rolling() {
+		for _, k := range s.Keys.Parent() {
+			c := k.DNSKEY.ToDS(dns.SHA256).ToCDS()
+			c.Hdr.Ttl = ttl
+			ck := k.DNSKEY.ToCDNSKEY()
+			ck.Hdr.Ttl = ttl
+			cds, cdnskey = append(cds, c), append(cdnskey, ck)
+		}
+	}
+	origin := tx.Origin()
+	for _, t := range []struct {
+		typ uint16
+		rrs []dns.RR
+	}{{dns.TypeCDS, cds}, {dns.TypeCDNSKEY, cdnskey}} {
+		have := tx.RRset(origin, t.typ)
+		switch {
+		case len(t.rrs) == 0 && len(have) > 0:
+			tx.DeleteRRset(origin, t.typ)
+		case len(t.rrs) > 0 && !zone.Identical(have, t.rrs):
+			if err := tx.ReplaceRRset(origin, t.typ, t.rrs); err != nil {
+				return fmt.Errorf("the %s RRset: %w", dns.TypeToString[t.typ], err)
+			}
+		}
+	}
+	return nil
 }
 
 func allNames(tx *zone.Txn) [][]byte {

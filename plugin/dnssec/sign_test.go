@@ -82,7 +82,10 @@ func signAll(t testing.TB, s *Signer, z *zone.Zone) *zone.Zone {
 // RRset has a valid signature of each signing key and nothing else has
 // any; the NSEC records form one ring through exactly the authoritative
 // names, in canonical order, each with the types at its name.
-func check(t *testing.T, s *Signer, z *zone.Zone) {
+func check(t *testing.T, s *Signer, z *zone.Zone) { t.Helper(); checkAt(t, s, z, now) }
+
+// checkAt is check at the time at.
+func checkAt(t *testing.T, s *Signer, z *zone.Zone, now time.Time) {
 	t.Helper()
 	var members []string
 	keys := map[uint16]*dns.DNSKEY{}

@@ -11,7 +11,8 @@ import (
 )
 
 // message is the commit message: a subject naming the operation, the zone
-// and the new serial; the reason; and trailers that tools can read
+// and the new serial; what the change was (the audit line's detail); the
+// reason; and trailers that tools can read
 // (Reason, Operation, Zone, Serial, Token).
 func (it item) message() string {
 	zoneName := zone.TrimDot(it.origin)
@@ -31,6 +32,9 @@ func (it item) message() string {
 		for _, s := range it.summaries {
 			fmt.Fprintf(&b, "  %s\n", s)
 		}
+	}
+	if it.meta.Detail != "" && len(it.summaries) <= 1 {
+		fmt.Fprintf(&b, "\n%s\n", it.meta.Detail)
 	}
 	b.WriteString("\n")
 	if it.meta.Reason != "" {

@@ -25,10 +25,10 @@ func Format(w io.Writer, z *zone.Zone) error { return format(w, z, false) }
 func FormatUnsigned(w io.Writer, z *zone.Zone) error { return format(w, z, true) }
 
 // Derived reports whether records of typ are made by the signer of a zone
-// signed here: RRSIG, NSEC, NSEC3, NSEC3PARAM and DNSKEY.
+// signed here: RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY, CDS and CDNSKEY.
 func Derived(typ uint16) bool {
 	switch typ {
-	case dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY:
+	case dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY:
 		return true
 	}
 	return false

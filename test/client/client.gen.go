@@ -67,6 +67,36 @@ func (e DnssecAlgorithm) Valid() bool {
 	}
 }
 
+// Defines values for DnssecKeyNext.
+const (
+	DnssecKeyNextActivate DnssecKeyNext = "activate"
+	DnssecKeyNextReady    DnssecKeyNext = "ready"
+	DnssecKeyNextRemove   DnssecKeyNext = "remove"
+	DnssecKeyNextRetire   DnssecKeyNext = "retire"
+	DnssecKeyNextRoll     DnssecKeyNext = "roll"
+	DnssecKeyNextSubmit   DnssecKeyNext = "submit"
+)
+
+// Valid indicates whether the value is a known member of the DnssecKeyNext enum.
+func (e DnssecKeyNext) Valid() bool {
+	switch e {
+	case DnssecKeyNextActivate:
+		return true
+	case DnssecKeyNextReady:
+		return true
+	case DnssecKeyNextRemove:
+		return true
+	case DnssecKeyNextRetire:
+		return true
+	case DnssecKeyNextRoll:
+		return true
+	case DnssecKeyNextSubmit:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DnssecKeyRole.
 const (
 	DnssecKeyRoleCsk DnssecKeyRole = "csk"
@@ -92,6 +122,7 @@ func (e DnssecKeyRole) Valid() bool {
 const (
 	DnssecKeyStateActive    DnssecKeyState = "active"
 	DnssecKeyStatePublished DnssecKeyState = "published"
+	DnssecKeyStateReady     DnssecKeyState = "ready"
 	DnssecKeyStateRetired   DnssecKeyState = "retired"
 )
 
@@ -101,6 +132,8 @@ func (e DnssecKeyState) Valid() bool {
 	case DnssecKeyStateActive:
 		return true
 	case DnssecKeyStatePublished:
+		return true
+	case DnssecKeyStateReady:
 		return true
 	case DnssecKeyStateRetired:
 		return true
@@ -255,23 +288,53 @@ type DnssecAlgorithm string
 
 // DnssecKey defines model for DnssecKey.
 type DnssecKey struct {
+	// Activated When it began to sign (for a KSK or CSK of a rollover, when it was ready).
 	Activated *time.Time      `json:"activated,omitempty"`
 	Algorithm DnssecAlgorithm `json:"algorithm"`
 	Created   time.Time       `json:"created"`
 
 	// Dnskey The DNSKEY's RDATA in presentation format.
-	Dnskey    string         `json:"dnskey"`
-	Published *time.Time     `json:"published,omitempty"`
-	Retired   *time.Time     `json:"retired,omitempty"`
-	Role      DnssecKeyRole  `json:"role"`
-	State     DnssecKeyState `json:"state"`
-	Tag       int            `json:"tag"`
+	Dnskey string `json:"dnskey"`
+
+	// Next What the key does next: `ready`, `activate`, `remove` and `roll`
+	// (a ZSK's successor published) happen by themselves at
+	// `next_at`; `submit` waits for its DS at the parent; `retire`
+	// comes when its successor is active. Absent: nothing is under way.
+	Next *DnssecKeyNext `json:"next,omitempty"`
+
+	// NextAt When `next` happens; absent when that waits for the parent or a successor.
+	NextAt    *time.Time    `json:"next_at,omitempty"`
+	Published *time.Time    `json:"published,omitempty"`
+	Retired   *time.Time    `json:"retired,omitempty"`
+	Role      DnssecKeyRole `json:"role"`
+
+	// Rolled Made by a rollover, which takes it through its states.
+	Rolled *bool `json:"rolled,omitempty"`
+
+	// State `published`: in the DNSKEY RRset, signing nothing; `ready`: a
+	// KSK or CSK of a rollover that signs and waits for its DS at the
+	// parent; `active`: signing; `retired`: published, signing
+	// nothing, about to go.
+	State DnssecKeyState `json:"state"`
+
+	// Submitted When its DS was seen at the parent, or said to be.
+	Submitted *time.Time `json:"submitted,omitempty"`
+	Tag       int        `json:"tag"`
 }
+
+// DnssecKeyNext What the key does next: `ready`, `activate`, `remove` and `roll`
+// (a ZSK's successor published) happen by themselves at
+// `next_at`; `submit` waits for its DS at the parent; `retire`
+// comes when its successor is active. Absent: nothing is under way.
+type DnssecKeyNext string
 
 // DnssecKeyRole defines model for DnssecKey.Role.
 type DnssecKeyRole string
 
-// DnssecKeyState defines model for DnssecKey.State.
+// DnssecKeyState `published`: in the DNSKEY RRset, signing nothing; `ready`: a
+// KSK or CSK of a rollover that signs and waits for its DS at the
+// parent; `active`: signing; `retired`: published, signing
+// nothing, about to go.
 type DnssecKeyState string
 
 // DnssecKeyInput defines model for DnssecKeyInput.
@@ -604,6 +667,9 @@ type IdempotencyKey = string
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
+// KeyTag defines model for KeyTag.
+type KeyTag = int
+
 // ZoneName defines model for ZoneName.
 type ZoneName = string
 
@@ -728,6 +794,18 @@ type AddZoneKeyParams struct {
 
 // DeleteZoneKeyParams defines parameters for DeleteZoneKey.
 type DeleteZoneKeyParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// RollZoneKeyParams defines parameters for RollZoneKey.
+type RollZoneKeyParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// SubmitZoneKeyParams defines parameters for SubmitZoneKey.
+type SubmitZoneKeyParams struct {
 	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
@@ -1211,7 +1289,37 @@ type ClientInterface interface {
 	// setZoneDnssec instead.
 	//
 	// Corresponds with DELETE /zones/{zoneName}/dnssec/keys/{keyTag} (the `DeleteZoneKey` operationId).
-	DeleteZoneKey(ctx context.Context, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteZoneKey(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RollZoneKey Start the rollover of an active key
+	//
+	// A successor of the key's role and algorithm is published, and the
+	// rollover goes on by itself, each step once the caches can hold only
+	// what it needs (RFC 7583): a ZSK (pre-publish) signs after the
+	// propagation delay and the DNSKEY TTL, and the old one goes after the
+	// zone's largest TTL more; a KSK or CSK (double-KSK) becomes `ready`
+	// after the same wait: it signs the DNSKEY RRset (a CSK the whole
+	// zone), the zone publishes its CDS and CDNSKEY, and `ds` lists its
+	// DS for the parent. Once that DS is seen at the parent (the Corefile's
+	// `dnssec { parent ADDR }`, or submitZoneKey) and the parent's
+	// propagation delay and DS TTL have passed, it is active and the old
+	// key retired. Each key's `next` and `next_at` say what comes and
+	// when. Each step is one change of the zone. A ZSK is also rolled by
+	// itself `zsk_lifetime` (Corefile) after it began to sign.
+	//
+	// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/rollover (the `RollZoneKey` operationId).
+	RollZoneKey(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *RollZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitZoneKey Say that the DS of a ready key is at the parent
+	//
+	// Knot's `ksk-submitted`: the DS of the `ready` key (listed in `ds`)
+	// is served by the parent now. After the parent's propagation delay
+	// and the DS TTL (Corefile `dnssec { parent_propagation; ds_ttl }`),
+	// the key is active and the key it replaces retired. A key that is
+	// not ready: 422 `not-ready`.
+	//
+	// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted (the `SubmitZoneKey` operationId).
+	SubmitZoneKey(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *SubmitZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPropagation Which serial each secondary serves
 	//
@@ -1899,8 +2007,58 @@ func (c *Client) AddZoneKey(ctx context.Context, zoneName ZoneName, params *AddZ
 // setZoneDnssec instead.
 //
 // Corresponds with DELETE /zones/{zoneName}/dnssec/keys/{keyTag} (the `DeleteZoneKey` operationId).
-func (c *Client) DeleteZoneKey(ctx context.Context, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteZoneKey(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteZoneKeyRequest(c.Server, zoneName, keyTag, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RollZoneKey Start the rollover of an active key
+//
+// A successor of the key's role and algorithm is published, and the
+// rollover goes on by itself, each step once the caches can hold only
+// what it needs (RFC 7583): a ZSK (pre-publish) signs after the
+// propagation delay and the DNSKEY TTL, and the old one goes after the
+// zone's largest TTL more; a KSK or CSK (double-KSK) becomes `ready`
+// after the same wait: it signs the DNSKEY RRset (a CSK the whole
+// zone), the zone publishes its CDS and CDNSKEY, and `ds` lists its
+// DS for the parent. Once that DS is seen at the parent (the Corefile's
+// `dnssec { parent ADDR }`, or submitZoneKey) and the parent's
+// propagation delay and DS TTL have passed, it is active and the old
+// key retired. Each key's `next` and `next_at` say what comes and
+// when. Each step is one change of the zone. A ZSK is also rolled by
+// itself `zsk_lifetime` (Corefile) after it began to sign.
+//
+// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/rollover (the `RollZoneKey` operationId).
+func (c *Client) RollZoneKey(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *RollZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRollZoneKeyRequest(c.Server, zoneName, keyTag, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitZoneKey Say that the DS of a ready key is at the parent
+//
+// Knot's `ksk-submitted`: the DS of the `ready` key (listed in `ds`)
+// is served by the parent now. After the parent's propagation delay
+// and the DS TTL (Corefile `dnssec { parent_propagation; ds_ttl }`),
+// the key is active and the key it replaces retired. A key that is
+// not ready: 422 `not-ready`.
+//
+// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted (the `SubmitZoneKey` operationId).
+func (c *Client) SubmitZoneKey(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *SubmitZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitZoneKeyRequest(c.Server, zoneName, keyTag, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3083,7 +3241,7 @@ func NewAddZoneKeyRequestWithBody(server string, zoneName ZoneName, params *AddZ
 }
 
 // NewDeleteZoneKeyRequest constructs an http.Request for the DeleteZoneKey method
-func NewDeleteZoneKeyRequest(server string, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams) (*http.Request, error) {
+func NewDeleteZoneKeyRequest(server string, zoneName ZoneName, keyTag KeyTag, params *DeleteZoneKeyParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3116,6 +3274,118 @@ func NewDeleteZoneKeyRequest(server string, zoneName ZoneName, keyTag int, param
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRollZoneKeyRequest constructs an http.Request for the RollZoneKey method
+func NewRollZoneKeyRequest(server string, zoneName ZoneName, keyTag KeyTag, params *RollZoneKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "keyTag", keyTag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/dnssec/keys/%s/rollover", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitZoneKeyRequest constructs an http.Request for the SubmitZoneKey method
+func NewSubmitZoneKeyRequest(server string, zoneName ZoneName, keyTag KeyTag, params *SubmitZoneKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "keyTag", keyTag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/dnssec/keys/%s/submitted", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4485,7 +4755,41 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /zones/{zoneName}/dnssec/keys/{keyTag} (the `DeleteZoneKey` operationId).
-	DeleteZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*DeleteZoneKeyResponse, error)
+	DeleteZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*DeleteZoneKeyResponse, error)
+
+	// RollZoneKeyWithResponse Start the rollover of an active key
+	//
+	// A successor of the key's role and algorithm is published, and the
+	// rollover goes on by itself, each step once the caches can hold only
+	// what it needs (RFC 7583): a ZSK (pre-publish) signs after the
+	// propagation delay and the DNSKEY TTL, and the old one goes after the
+	// zone's largest TTL more; a KSK or CSK (double-KSK) becomes `ready`
+	// after the same wait: it signs the DNSKEY RRset (a CSK the whole
+	// zone), the zone publishes its CDS and CDNSKEY, and `ds` lists its
+	// DS for the parent. Once that DS is seen at the parent (the Corefile's
+	// `dnssec { parent ADDR }`, or submitZoneKey) and the parent's
+	// propagation delay and DS TTL have passed, it is active and the old
+	// key retired. Each key's `next` and `next_at` say what comes and
+	// when. Each step is one change of the zone. A ZSK is also rolled by
+	// itself `zsk_lifetime` (Corefile) after it began to sign.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/rollover (the `RollZoneKey` operationId).
+	RollZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *RollZoneKeyParams, reqEditors ...RequestEditorFn) (*RollZoneKeyResponse, error)
+
+	// SubmitZoneKeyWithResponse Say that the DS of a ready key is at the parent
+	//
+	// Knot's `ksk-submitted`: the DS of the `ready` key (listed in `ds`)
+	// is served by the parent now. After the parent's propagation delay
+	// and the DS TTL (Corefile `dnssec { parent_propagation; ds_ttl }`),
+	// the key is active and the key it replaces retired. A key that is
+	// not ready: 422 `not-ready`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted (the `SubmitZoneKey` operationId).
+	SubmitZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *SubmitZoneKeyParams, reqEditors ...RequestEditorFn) (*SubmitZoneKeyResponse, error)
 
 	// GetPropagationWithResponse Which serial each secondary serves
 	//
@@ -6100,6 +6404,172 @@ func (r DeleteZoneKeyResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteZoneKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RollZoneKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ZoneDnssec
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RollZoneKeyResponse) GetJSON200() *ZoneDnssec {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RollZoneKeyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RollZoneKeyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RollZoneKeyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RollZoneKeyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RollZoneKeyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RollZoneKeyResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RollZoneKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RollZoneKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RollZoneKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RollZoneKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitZoneKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ZoneDnssec
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Protected
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SubmitZoneKeyResponse) GetJSON200() *ZoneDnssec {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SubmitZoneKeyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SubmitZoneKeyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SubmitZoneKeyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SubmitZoneKeyResponse) GetApplicationproblemJSON409() *Protected {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SubmitZoneKeyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SubmitZoneKeyResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitZoneKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitZoneKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitZoneKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitZoneKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8061,12 +8531,58 @@ func (c *ClientWithResponses) AddZoneKeyWithResponse(ctx context.Context, zoneNa
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /zones/{zoneName}/dnssec/keys/{keyTag} (the `DeleteZoneKey` operationId).
-func (c *ClientWithResponses) DeleteZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag int, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*DeleteZoneKeyResponse, error) {
+func (c *ClientWithResponses) DeleteZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *DeleteZoneKeyParams, reqEditors ...RequestEditorFn) (*DeleteZoneKeyResponse, error) {
 	rsp, err := c.DeleteZoneKey(ctx, zoneName, keyTag, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseDeleteZoneKeyResponse(rsp)
+}
+
+// RollZoneKeyWithResponse Start the rollover of an active key
+//
+// A successor of the key's role and algorithm is published, and the
+// rollover goes on by itself, each step once the caches can hold only
+// what it needs (RFC 7583): a ZSK (pre-publish) signs after the
+// propagation delay and the DNSKEY TTL, and the old one goes after the
+// zone's largest TTL more; a KSK or CSK (double-KSK) becomes `ready`
+// after the same wait: it signs the DNSKEY RRset (a CSK the whole
+// zone), the zone publishes its CDS and CDNSKEY, and `ds` lists its
+// DS for the parent. Once that DS is seen at the parent (the Corefile's
+// `dnssec { parent ADDR }`, or submitZoneKey) and the parent's
+// propagation delay and DS TTL have passed, it is active and the old
+// key retired. Each key's `next` and `next_at` say what comes and
+// when. Each step is one change of the zone. A ZSK is also rolled by
+// itself `zsk_lifetime` (Corefile) after it began to sign.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/rollover (the `RollZoneKey` operationId).
+func (c *ClientWithResponses) RollZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *RollZoneKeyParams, reqEditors ...RequestEditorFn) (*RollZoneKeyResponse, error) {
+	rsp, err := c.RollZoneKey(ctx, zoneName, keyTag, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRollZoneKeyResponse(rsp)
+}
+
+// SubmitZoneKeyWithResponse Say that the DS of a ready key is at the parent
+//
+// Knot's `ksk-submitted`: the DS of the `ready` key (listed in `ds`)
+// is served by the parent now. After the parent's propagation delay
+// and the DS TTL (Corefile `dnssec { parent_propagation; ds_ttl }`),
+// the key is active and the key it replaces retired. A key that is
+// not ready: 422 `not-ready`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted (the `SubmitZoneKey` operationId).
+func (c *ClientWithResponses) SubmitZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *SubmitZoneKeyParams, reqEditors ...RequestEditorFn) (*SubmitZoneKeyResponse, error) {
+	rsp, err := c.SubmitZoneKey(ctx, zoneName, keyTag, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitZoneKeyResponse(rsp)
 }
 
 // GetPropagationWithResponse Which serial each secondary serves
@@ -9484,6 +10000,142 @@ func ParseDeleteZoneKeyResponse(rsp *http.Response) (*DeleteZoneKeyResponse, err
 	}
 
 	response := &DeleteZoneKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ZoneDnssec
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Protected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRollZoneKeyResponse parses an HTTP response from a RollZoneKeyWithResponse call
+func ParseRollZoneKeyResponse(rsp *http.Response) (*RollZoneKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RollZoneKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ZoneDnssec
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitZoneKeyResponse parses an HTTP response from a SubmitZoneKeyWithResponse call
+func ParseSubmitZoneKeyResponse(rsp *http.Response) (*SubmitZoneKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitZoneKeyResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

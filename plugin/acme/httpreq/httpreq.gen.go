@@ -65,6 +65,9 @@ type RecordId = string
 // RevisionId Examples: 3f2a9c1e5b7d4f608a2c4e6b8d0f1a3c5e7b9d1f
 type RevisionId = string
 
+// KeyTag defines model for KeyTag.
+type KeyTag = int
+
 // ZoneName defines model for ZoneName.
 type ZoneName = string
 
