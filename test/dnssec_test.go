@@ -20,7 +20,7 @@ import (
 // signedZone starts bin/coredns with transfers open, gives example.org a
 // wildcard and an insecure delegation, signs it through the API, and
 // returns the environment and the zone's DS.
-func signedZone(t *testing.T) (*apiEnv, string) {
+func signedZone(t *testing.T, denial ...client.DnssecSettingsDenial) (*apiEnv, string) {
 	t.Helper()
 	e := startAPIWith(t, "    transfer {\n        to *\n    }\n", "", "api/example.org.zone")
 	ctx := context.Background()
@@ -33,9 +33,16 @@ func signedZone(t *testing.T) (*apiEnv, string) {
 			t.Fatalf("%+v: %v %s", r, err, resp.Body)
 		}
 	}
-	d, err := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true})
+	settings := client.DnssecSettings{Enabled: true}
+	if len(denial) > 0 {
+		settings.Denial = &denial[0]
+	}
+	d, err := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, settings)
 	if err != nil || d.StatusCode() != 200 || len(d.JSON200.Ds) != 1 {
 		t.Fatalf("setZoneDnssec: %v %s", err, d.Body)
+	}
+	if len(denial) > 0 && (d.JSON200.Denial == nil || string(*d.JSON200.Denial) != string(denial[0])) {
+		t.Fatalf("setZoneDnssec: the zone's denial is not %s: %s", denial[0], d.Body)
 	}
 	return e, d.JSON200.Ds[0]
 }
@@ -64,7 +71,13 @@ func (e *apiEnv) axfr(origin string) string {
 // TestSignedZoneVerifies: ldns-verify-zone and BIND's dnssec-verify accept
 // the AXFR of a zone signed through the API, before and after 200 changes.
 func TestSignedZoneVerifies(t *testing.T) {
-	e, _ := signedZone(t)
+	for _, d := range []client.DnssecSettingsDenial{client.DnssecSettingsDenialNsec, client.DnssecSettingsDenialNsec3} {
+		t.Run(string(d), func(t *testing.T) { signedZoneVerifies(t, d) })
+	}
+}
+
+func signedZoneVerifies(t *testing.T, denial client.DnssecSettingsDenial) {
+	e, _ := signedZone(t, denial)
 	verify := func(when string) {
 		t.Helper()
 		p := e.axfr("example.org.")
@@ -73,6 +86,10 @@ func TestSignedZoneVerifies(t *testing.T) {
 		}
 		if out, err := exec.Command(needTool(t, "dnssec-verify"), "-z", "-o", "example.org.", p).CombinedOutput(); err != nil {
 			t.Fatalf("%s: dnssec-verify: %v\n%s", when, err, out)
+		}
+		zf, _ := os.ReadFile(p)
+		if has := strings.Contains(string(zf), "\tNSEC3\t"); has != (denial == client.DnssecSettingsDenialNsec3) || has == strings.Contains(string(zf), "\tNSEC\t") {
+			t.Fatalf("%s: the AXFR of a zone signed with %s has NSEC3: %v", when, denial, has)
 		}
 	}
 	verify("signed")
@@ -96,6 +113,14 @@ func TestSignedZoneVerifies(t *testing.T) {
 		}
 	}
 	verify("after 200 changes")
+	// The zone changes its chain in one change.
+	denial = map[client.DnssecSettingsDenial]client.DnssecSettingsDenial{client.DnssecSettingsDenialNsec: client.DnssecSettingsDenialNsec3,
+		client.DnssecSettingsDenialNsec3: client.DnssecSettingsDenialNsec}[denial]
+	d, err := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true, Denial: &denial})
+	if err != nil || d.JSON200 == nil || string(*d.JSON200.Denial) != string(denial) {
+		t.Fatalf("setZoneDnssec %s: %v %s", denial, err, d.Body)
+	}
+	verify("changed to " + string(denial))
 }
 
 // unbound runs a validating unbound on a free loopback port that trusts ds
@@ -180,7 +205,13 @@ func resolve(t *testing.T, addr, name string, qtype uint16) *dns.Msg {
 // delegation's proof; and SERVFAIL once it judges the signatures expired,
 // which shows it validates.
 func TestAValidatingResolverTrustsTheSignedZone(t *testing.T) {
-	e, ds := signedZone(t)
+	for _, d := range []client.DnssecSettingsDenial{client.DnssecSettingsDenialNsec, client.DnssecSettingsDenialNsec3} {
+		t.Run(string(d), func(t *testing.T) { aValidatingResolverTrustsTheSignedZone(t, d) })
+	}
+}
+
+func aValidatingResolverTrustsTheSignedZone(t *testing.T, denial client.DnssecSettingsDenial) {
+	e, ds := signedZone(t, denial)
 	r := unbound(t, e.srv.addr, ds, "")
 	for _, c := range []struct {
 		name  string

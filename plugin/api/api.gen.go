@@ -178,6 +178,24 @@ func (e DnssecKeyInputState) Valid() bool {
 	}
 }
 
+// Defines values for DnssecSettingsDenial.
+const (
+	DnssecSettingsDenialNsec  DnssecSettingsDenial = "nsec"
+	DnssecSettingsDenialNsec3 DnssecSettingsDenial = "nsec3"
+)
+
+// Valid indicates whether the value is a known member of the DnssecSettingsDenial enum.
+func (e DnssecSettingsDenial) Valid() bool {
+	switch e {
+	case DnssecSettingsDenialNsec:
+		return true
+	case DnssecSettingsDenialNsec3:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -205,6 +223,24 @@ func (e MirrorResolutionKeep) Valid() bool {
 	case Local:
 		return true
 	case Upstream:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ZoneDnssecDenial.
+const (
+	ZoneDnssecDenialNsec  ZoneDnssecDenial = "nsec"
+	ZoneDnssecDenialNsec3 ZoneDnssecDenial = "nsec3"
+)
+
+// Valid indicates whether the value is a known member of the ZoneDnssecDenial enum.
+func (e ZoneDnssecDenial) Valid() bool {
+	switch e {
+	case ZoneDnssecDenialNsec:
+		return true
+	case ZoneDnssecDenialNsec3:
 		return true
 	default:
 		return false
@@ -347,11 +383,23 @@ type DnssecKeyInputState string
 // DnssecSettings defines model for DnssecSettings.
 type DnssecSettings struct {
 	Algorithm *DnssecAlgorithm `json:"algorithm,omitempty"`
-	Enabled   bool             `json:"enabled"`
+
+	// Denial How names and types that are not there are proven: `nsec`
+	// (the default), or `nsec3` with RFC 9276's parameters (SHA-1, no
+	// extra iterations, no salt, no opt-out). Given for a zone signed
+	// already, the zone changes to it in one change.
+	Denial  *DnssecSettingsDenial `json:"denial,omitempty"`
+	Enabled bool                  `json:"enabled"`
 
 	// Split A KSK and a ZSK instead of one CSK.
 	Split *bool `json:"split,omitempty"`
 }
+
+// DnssecSettingsDenial How names and types that are not there are proven: `nsec`
+// (the default), or `nsec3` with RFC 9276's parameters (SHA-1, no
+// extra iterations, no salt, no opt-out). Given for a zone signed
+// already, the zone changes to it in one change.
+type DnssecSettingsDenial string
 
 // GitRemoteStatus defines model for GitRemoteStatus.
 type GitRemoteStatus struct {
@@ -631,14 +679,20 @@ type ZoneDnssec struct {
 	Cdnskey   *[]string        `json:"cdnskey,omitempty"`
 	Cds       *[]string        `json:"cds,omitempty"`
 
-	// Denial How names and types that are not there are proven, `nsec` (NSEC3 is not made yet).
-	Denial *string `json:"denial,omitempty"`
+	// Denial How names and types that are not there are proven, `nsec` or `nsec3`; absent when unsigned.
+	Denial *ZoneDnssecDenial `json:"denial,omitempty"`
 
 	// Ds DS records for the parent (SHA-256), presentation format.
 	Ds      []string    `json:"ds"`
 	Enabled bool        `json:"enabled"`
 	Keys    []DnssecKey `json:"keys"`
+
+	// Nsec3param The zone's NSEC3PARAM RDATA when it is signed with NSEC3 (`1 0 0 -`).
+	Nsec3param *string `json:"nsec3param,omitempty"`
 }
+
+// ZoneDnssecDenial How names and types that are not there are proven, `nsec` or `nsec3`; absent when unsigned.
+type ZoneDnssecDenial string
 
 // ZonePatch defines model for ZonePatch.
 type ZonePatch struct {

@@ -31,16 +31,20 @@ func member(tx *zone.Txn, k []byte, n *zone.Node) bool {
 	return false
 }
 
-// chain mends the NSEC chain through the names of keys and returns every
-// name whose signatures must be looked at: those, and the chain members
-// before them, in canonical order.
-func (s *Signer) chain(old *zone.Zone, tx *zone.Txn, keys [][]byte) ([][]byte, error) {
+// expand returns the names of keys and, where one of them makes or takes
+// away a cut or a DNAME, every name below it, whose place in the chain
+// changes with it.
+func (s *Signer) expand(old *zone.Zone, tx *zone.Txn, keys [][]byte) map[string]bool {
 	set := map[string]bool{}
 	hides := func(k []byte, n *zone.Node) bool {
 		return n != nil && (!bytes.Equal(k, tx.Key()) && n.Type(dns.TypeNS) != nil || n.Type(dns.TypeDNAME) != nil)
 	}
 	for _, k := range keys {
 		set[string(k)] = true
+		// Empty non-terminals above it may have come or gone with it.
+		for p := zone.ParentKey(k); len(p) > len(tx.Key()); p = zone.ParentKey(p) {
+			set[string(p)] = true
+		}
 		// A cut or a DNAME, made or taken away, hides or shows what is below it.
 		n, ok := tx.NodeAt(k)
 		var was *zone.Node
@@ -57,6 +61,28 @@ func (s *Signer) chain(old *zone.Zone, tx *zone.Txn, keys [][]byte) ([][]byte, e
 			})
 		}
 	}
+	return set
+}
+
+// chain mends the NSEC chain through the names of keys and returns every
+// name whose signatures must be looked at: those, and the chain members
+// before them, in canonical order. With full set, a zone whose NSEC3
+// chain it replaces loses that.
+func (s *Signer) chain(old *zone.Zone, tx *zone.Txn, keys [][]byte, full bool) ([][]byte, error) {
+	if full && tx.HasHashes() {
+		var hashed []string
+		tx.Ascend(tx.Key(), func(_ []byte, n *zone.Node) bool {
+			if n.Type(dns.TypeNSEC3) != nil {
+				hashed = append(hashed, n.Name)
+			}
+			return true
+		})
+		for _, name := range hashed {
+			tx.DeleteName(name)
+		}
+		tx.DeleteRRset(tx.Origin(), dns.TypeNSEC3PARAM)
+	}
+	set := s.expand(old, tx, keys)
 	for k := range set {
 		if p, ok := prevMember(tx, []byte(k)); ok {
 			set[string(p)] = true

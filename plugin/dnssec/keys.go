@@ -96,10 +96,12 @@ func Generate(origin string, alg uint8, role Role, now time.Time) (*Key, error) 
 	return &Key{DNSKEY: k, Signer: signer, Role: role, State: Active, Created: now, Published: now, Activated: now}, nil
 }
 
-// Keyring is the keys of one zone.
+// Keyring is the keys of one zone, and how it proves what is not there
+// (empty: NSEC).
 type Keyring struct {
 	Origin string
 	Keys   []*Key
+	Denial Denial
 }
 
 // Dir is the directory of the store that holds the keys, one file a zone,
@@ -109,7 +111,8 @@ const Dir = ".dnssec"
 // keyFile is a Keyring on disk: each key's DNSKEY and private key in the
 // formats BIND and Knot use, its role, state and times.
 type keyFile struct {
-	Keys []keyEntry `json:"keys"`
+	Denial Denial     `json:"denial,omitzero"`
+	Keys   []keyEntry `json:"keys"`
 }
 
 type keyEntry struct {
@@ -146,7 +149,7 @@ func Load(dir, origin string) (*Keyring, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("keys of %s: %s: %w", origin, p, err)
 	}
-	r := &Keyring{Origin: origin}
+	r := &Keyring{Origin: origin, Denial: f.Denial}
 	for i, e := range f.Keys {
 		k, err := parseKey(e)
 		if err != nil {
@@ -196,7 +199,7 @@ func matches(pub *dns.DNSKEY, signer crypto.Signer) bool {
 
 // Save writes the keyring atomically, readable by the server's user only.
 func (r *Keyring) Save(dir string) error {
-	var f keyFile
+	f := keyFile{Denial: r.Denial}
 	for _, k := range r.Keys {
 		f.Keys = append(f.Keys, keyEntry{DNSKEY: k.DNSKEY.String(), Private: k.DNSKEY.PrivateKeyString(k.Signer), Role: k.Role, State: k.State,
 			Rolled: k.Rolled, Created: k.Created, Published: k.Published, Activated: k.Activated, Submitted: k.Submitted, Retired: k.Retired,
@@ -296,13 +299,13 @@ func (r *Keyring) With(k *Key) (*Keyring, error) {
 			return nil, fmt.Errorf("%w: %d", ErrKeyExists, k.Tag())
 		}
 	}
-	return &Keyring{Origin: r.Origin, Keys: append(slicesClone(r.Keys), k)}, nil
+	return &Keyring{Origin: r.Origin, Denial: r.Denial, Keys: append(slicesClone(r.Keys), k)}, nil
 }
 
 // Without returns a copy of the keyring without the key of tag, refusing
 // to leave it without an active key for the DNSKEY RRset or for the rest.
 func (r *Keyring) Without(tag uint16) (*Keyring, error) {
-	out := &Keyring{Origin: r.Origin}
+	out := &Keyring{Origin: r.Origin, Denial: r.Denial}
 	found := false
 	for _, k := range r.Keys {
 		if k.Tag() == tag && !found {

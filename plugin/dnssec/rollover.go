@@ -100,7 +100,7 @@ func (r *Keyring) Roll(tag uint16, now time.Time) (*Keyring, *Key, error) {
 // Submit returns a copy of the keyring where the ready key of tag has its
 // DS at the parent since now, with the TTL ttl there (0: not known).
 func (r *Keyring) Submit(tag uint16, ttl time.Duration, now time.Time) (*Keyring, error) {
-	out := &Keyring{Origin: r.Origin}
+	out := &Keyring{Origin: r.Origin, Denial: r.Denial}
 	found := false
 	for _, k := range r.Keys {
 		if k.Tag() == tag && k.State == Ready && k.Submitted.IsZero() {
@@ -161,7 +161,7 @@ func (r *Keyring) Due(k *Key, t Timing, key time.Duration) (time.Time, string) {
 // Step returns the keyring after the steps due at now (nil if none is),
 // and what they did, one line each.
 func (r *Keyring) Step(now time.Time, t Timing, ttls TTLs) (*Keyring, []string, error) {
-	out := &Keyring{Origin: r.Origin}
+	out := &Keyring{Origin: r.Origin, Denial: r.Denial}
 	for _, k := range r.Keys {
 		c := *k
 		out.Keys = append(out.Keys, &c)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,7 +113,10 @@ func (s *Signer) Sign(old *zone.Zone, tx *zone.Txn, touched [][]byte, now time.T
 		return err
 	}
 	names := touched
-	if old == nil || touched == nil || len(old.Apex().Type(dns.TypeDNSKEY)) == 0 || !sameSet(old.Apex().Type(dns.TypeDNSKEY), s.Keys.DNSKEYs(ttl)) {
+	nsec3 := s.Keys.Denial == NSEC3
+	full := old == nil || touched == nil || len(old.Apex().Type(dns.TypeDNSKEY)) == 0 || !sameSet(old.Apex().Type(dns.TypeDNSKEY), s.Keys.DNSKEYs(ttl)) ||
+		nsec3 != (len(tx.RRset(origin, dns.TypeNSEC3PARAM)) > 0)
+	if full {
 		// Signed from scratch: a zone not signed before, or whose keys
 		// changed (an RRset whose signatures are fresh and made by every
 		// active key keeps them, so a key only published costs a walk).
@@ -120,7 +124,19 @@ func (s *Signer) Sign(old *zone.Zone, tx *zone.Txn, touched [][]byte, now time.T
 	} else {
 		names = append(names, tx.Key()) // the DNSKEY RRset may have changed
 	}
-	names, err := s.chain(old, tx, names)
+	// A name left with its signatures only goes now, and the empty
+	// non-terminals above it with it, before the chain is mended.
+	for _, k := range names {
+		if n, ok := tx.NodeAt(k); ok && !n.Empty() && !slices.ContainsFunc(n.Sets, func(s zone.RRset) bool { return s.Type != dns.TypeRRSIG && s.Type != dns.TypeNSEC }) {
+			tx.DeleteName(n.Name)
+		}
+	}
+	var err error
+	if nsec3 {
+		names, err = s.chain3(old, tx, names, full)
+	} else {
+		names, err = s.chain(old, tx, names, full)
+	}
 	if err != nil {
 		return err
 	}

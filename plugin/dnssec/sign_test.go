@@ -107,7 +107,9 @@ func checkAt(t *testing.T, s *Signer, z *zone.Zone, now time.Time) {
 			}
 			return true
 		}
-		members = append(members, n.Name)
+		if n.Type(dns.TypeNSEC3) == nil {
+			members = append(members, n.Name)
+		}
 		for _, set := range n.Sets {
 			if set.Type == dns.TypeRRSIG || (cut && set.Type != dns.TypeDS && set.Type != dns.TypeNSEC) {
 				if c := n.Signatures(set.Type); set.Type != dns.TypeRRSIG && len(c) > 0 {
@@ -132,6 +134,10 @@ func checkAt(t *testing.T, s *Signer, z *zone.Zone, now time.Time) {
 		}
 		return true
 	})
+	if s.Keys.Denial == NSEC3 {
+		checkNSEC3(t, z)
+		return
+	}
 	for i, name := range members {
 		n, _ := z.Node(name)
 		nsec := n.Type(dns.TypeNSEC)
@@ -181,7 +187,14 @@ func TestASignedZoneVerifies(t *testing.T) {
 // where it touched, and checks the whole zone after each; at the end the
 // NSEC chain is the one a signing from scratch makes.
 func TestChangesKeepTheZoneSigned(t *testing.T) {
+	for _, d := range []Denial{NSEC, NSEC3} {
+		t.Run(string(d), func(t *testing.T) { changesKeepTheZoneSigned(t, d) })
+	}
+}
+
+func changesKeepTheZoneSigned(t *testing.T, d Denial) {
 	s := newSigner(t, dns.ECDSAP256SHA256, CSK)
+	s.Keys.Denial = d
 	z := signAll(t, s, load(t, testZone))
 	rng := rand.New(rand.NewPCG(7, 8))
 	names := []string{"a", "b", "x.b", "y.x.b", "z", "*.w", "www", "blog", "mail", "sub", "deep.sub", "m", "0", "*", "dname"}
@@ -246,6 +259,9 @@ func chainOf(z *zone.Zone) string {
 	var b strings.Builder
 	z.Walk(func(n *zone.Node) bool {
 		for _, rr := range n.Type(dns.TypeNSEC) {
+			b.WriteString(rr.String() + "\n")
+		}
+		for _, rr := range n.Type(dns.TypeNSEC3) {
 			b.WriteString(rr.String() + "\n")
 		}
 		return true
@@ -384,4 +400,87 @@ func TestKeysComeAndGo(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// checkNSEC3 checks the NSEC3 chain of z against one made from its names:
+// every name that is not hidden and holds data or is an empty
+// non-terminal has the record at its hash, naming the next hash, with its
+// types; and there is no other.
+func checkNSEC3(t *testing.T, z *zone.Zone) {
+	t.Helper()
+	type member struct {
+		hash, name string
+		types      []uint16
+	}
+	var members []member
+	have := map[string]*dns.NSEC3{}
+	z.Walk(func(n *zone.Node) bool {
+		k, _ := zone.Key(n.Name)
+		if n.Empty() {
+			return true // the Walk gives no key of an empty non-terminal; found below
+		}
+		if rr := n.Type(dns.TypeNSEC3); rr != nil {
+			have[strings.ToUpper(strings.SplitN(n.Name, ".", 2)[0])] = rr[0].(*dns.NSEC3)
+			return true
+		}
+		if z.Occluded(k) {
+			return true
+		}
+		cut := !bytes.Equal(k, z.Key()) && n.Type(dns.TypeNS) != nil
+		var types []uint16
+		signed := false
+		for _, s := range n.Sets {
+			if s.Type == dns.TypeRRSIG || cut && s.Type != dns.TypeNS && s.Type != dns.TypeDS {
+				continue
+			}
+			types = append(types, s.Type)
+			signed = signed || !cut || s.Type == dns.TypeDS
+		}
+		if signed {
+			types = append(types, dns.TypeRRSIG)
+		}
+		slices.Sort(types)
+		members = append(members, member{dns.HashName(n.Name, dns.SHA1, 0, ""), n.Name, types})
+		// Its ancestors below the apex that hold nothing are empty
+		// non-terminals, members with no types.
+		for p := n.Name; ; {
+			i := strings.IndexByte(p, '.')
+			p = p[i+1:]
+			if len(p) <= len(z.Origin()) {
+				break
+			}
+			if pn, ok := z.Node(p); ok && pn.Empty() && !slices.ContainsFunc(members, func(m member) bool { return m.name == strings.ToLower(p) }) {
+				pk, _ := zone.Key(p)
+				if !z.Occluded(pk) {
+					members = append(members, member{dns.HashName(p, dns.SHA1, 0, ""), strings.ToLower(p), nil})
+				}
+			}
+		}
+		return true
+	})
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.hash, b.hash) })
+	if len(have) != len(members) {
+		t.Errorf("%d NSEC3 records for %d names", len(have), len(members))
+		for h := range have {
+			if !slices.ContainsFunc(members, func(m member) bool { return m.hash == h }) {
+				t.Errorf("extra %s", h)
+			}
+		}
+	}
+	for i, m := range members {
+		rr, ok := have[m.hash]
+		if !ok {
+			t.Errorf("%s has no NSEC3 record", m.name)
+			continue
+		}
+		if next := members[(i+1)%len(members)].hash; rr.NextDomain != next {
+			t.Errorf("the NSEC3 of %s names %s next, want %s", m.name, rr.NextDomain, next)
+		}
+		if !slices.Equal(rr.TypeBitMap, m.types) {
+			t.Errorf("the NSEC3 of %s lists %v, want %v", m.name, rr.TypeBitMap, m.types)
+		}
+		if rr.Iterations != 0 || rr.Salt != "" || rr.Flags != 0 {
+			t.Errorf("the NSEC3 of %s has parameters other than RFC 9276's", m.name)
+		}
+	}
 }

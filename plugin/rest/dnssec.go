@@ -56,12 +56,22 @@ func (a *API) SetZoneDnssec(ctx context.Context, req api.SetZoneDnssecRequestObj
 		if req.Body.Split != nil && *req.Body.Split {
 			roles = []dnssec.Role{dnssec.KSK, dnssec.ZSK}
 		}
+		denial := dnssec.NSEC
+		if req.Body.Denial != nil {
+			denial = dnssec.Denial(*req.Body.Denial)
+		}
 		var ring *dnssec.Keyring
+		op, detail := "signed, keys ", ""
 		_, err := a.Keys.Change(origin, func(cur *dnssec.Keyring) (*dnssec.Keyring, error) {
 			if cur != nil {
-				return nil, nil // signed already
+				if req.Body.Denial == nil || denialOf(cur) == denial {
+					return nil, nil // signed already
+				}
+				op, detail = "denial ", string(denial)
+				ring = &dnssec.Keyring{Origin: origin, Keys: cur.Keys, Denial: denial}
+				return ring, nil
 			}
-			ring = &dnssec.Keyring{Origin: origin}
+			ring = &dnssec.Keyring{Origin: origin, Denial: denial}
 			for _, role := range roles {
 				k, err := dnssec.Generate(origin, alg, role, time.Now().UTC().Truncate(time.Second))
 				if err != nil {
@@ -71,10 +81,12 @@ func (a *API) SetZoneDnssec(ctx context.Context, req api.SetZoneDnssecRequestObj
 			}
 			return ring, nil
 		}, func() error {
-			// The zone has no DNSKEY RRset yet, so the signer signs all of it.
-			_, err := a.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: meta(ctx, "setZoneDnssec", "signed, keys "+tags(ring)),
-				Edit: func(*zone.Zone, *zone.Txn) error { return nil }})
-			return err
+			// A zone without a DNSKEY RRset yet, or with another chain, is
+			// signed whole.
+			if detail == "" {
+				detail = tags(ring)
+			}
+			return resign.Apply(a.Pipeline, origin, meta(ctx, "setZoneDnssec", op+detail))
 		})
 		if err != nil {
 			return nil, persisted(err)
@@ -102,6 +114,14 @@ func (a *API) SetZoneDnssec(ctx context.Context, req api.SetZoneDnssecRequestObj
 	return api.SetZoneDnssec200JSONResponse(a.dnssecOf(origin)), nil
 }
 
+// denialOf is how the zone of r proves what is not there.
+func denialOf(r *dnssec.Keyring) dnssec.Denial {
+	if r.Denial == "" {
+		return dnssec.NSEC
+	}
+	return r.Denial
+}
+
 func tags(r *dnssec.Keyring) string {
 	var out []string
 	for _, k := range r.Keys {
@@ -120,7 +140,10 @@ func (a *API) dnssecOf(origin string) api.ZoneDnssec {
 	if s == nil {
 		return out
 	}
-	out.Enabled, out.Denial = true, ptr("nsec")
+	out.Enabled, out.Denial = true, ptr(api.ZoneDnssecDenial(denialOf(s.Keys)))
+	if denialOf(s.Keys) == dnssec.NSEC3 {
+		out.Nsec3param = ptr("1 0 0 -")
+	}
 	cds, cdnskey := []string{}, []string{}
 	keyTTL := time.Hour
 	if z, _ := a.Pipeline.Zone(origin); z != nil {

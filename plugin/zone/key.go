@@ -5,6 +5,7 @@
 package zone
 
 import (
+	"bytes"
 	"errors"
 
 	"github.com/miekg/dns"
@@ -96,6 +97,9 @@ func appendLabel(dst []byte, label string) []byte {
 // Key returns the key of name.
 func Key(name string) ([]byte, error) { return AppendKey(make([]byte, 0, len(name)+1), name) }
 
+// ParentKey returns the key of the parent of the name whose key is k.
+func ParentKey(k []byte) []byte { return parentKey(k) }
+
 // parentKey returns the key of the parent of the name whose key is k.
 func parentKey(k []byte) []byte {
 	if len(k) == 0 {
@@ -106,4 +110,36 @@ func parentKey(k []byte) []byte {
 		i--
 	}
 	return k[:i+1]
+}
+
+// NameOf returns the name whose key is k, lower case, in presentation
+// format: the name of an empty non-terminal, whose Node has none.
+func NameOf(k []byte) string {
+	if len(k) == 0 {
+		return "."
+	}
+	var labels [][]byte
+	for len(k) > 0 {
+		i := bytes.IndexByte(k, keyEnd)
+		var label []byte
+		for j := 0; j < i; j++ {
+			c := k[j]
+			if c == keyEsc && j+1 < i {
+				j++
+				c = k[j] - 1
+			}
+			label = append(label, c)
+		}
+		labels = append(labels, label)
+		k = k[i+1:]
+	}
+	wire := make([]byte, 0, 256)
+	for i := len(labels) - 1; i >= 0; i-- {
+		wire = append(append(wire, byte(len(labels[i]))), labels[i]...)
+	}
+	name, _, err := dns.UnpackDomainName(append(wire, 0), 0)
+	if err != nil {
+		return ""
+	}
+	return name
 }

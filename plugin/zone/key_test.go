@@ -76,3 +76,15 @@ func TestKeyIgnoresCase(t *testing.T) {
 		t.Fatalf("%q != %q", a, b)
 	}
 }
+
+func TestNameOfIsTheInverseOfKey(t *testing.T) {
+	for _, name := range []string{".", "example.org.", "a.b.example.org.", `we\.ird.example.`, `\000x.example.`, `\001.example.`, "*.dev.example.org."} {
+		k, err := Key(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := NameOf(k); got != name {
+			t.Errorf("NameOf(Key(%q)) = %q", name, got)
+		}
+	}
+}

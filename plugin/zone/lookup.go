@@ -69,7 +69,7 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 			// A DS query for the cut itself is answered by the parent (RFC 4035 §3.1.4.1).
 			if ns := n.Type(dns.TypeNS); ns != nil && len(k) > len(z.key) && !(exact && qtype == dns.TypeDS) {
 				z.referral(a, ns)
-				a.proveDelegation(n)
+				z.proveDelegation(a, n)
 				return
 			}
 			if d := n.Type(dns.TypeDNAME); d != nil && !exact {
@@ -78,7 +78,8 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 			}
 		}
 	}
-	if n, ok := z.Get(qk); ok {
+	// The owner of an NSEC3 record is not a name of the zone (RFC 5155 §7.2.8).
+	if n, ok := z.Get(qk); ok && !(z.hashes.Len() > 0 && hashNode(n)) {
 		z.answer(a, qname, qk, n, qtype, false, depth)
 		return
 	}
@@ -101,13 +102,30 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 	wk := append(append(wbuf[:0], ce...), '*', keyEnd)
 	if w, ok := z.Get(wk); ok {
 		z.answer(a, qname, wk, w, qtype, true, depth)
-		if a.do {
+		switch {
+		case !a.do:
+		case z.hashes.Len() > 0:
+			// No closer match (RFC 5155 §7.2.6); for NODATA, the closest
+			// encloser too (§7.2.5).
+			z.proveHash(a, nextCloser(qname, ce), false)
+			if a.Result == NoData {
+				z.proveHash(a, NameOf(ce), true)
+			}
+		default:
 			z.proveCovered(a, qk) // no closer match (RFC 4035 §3.1.3.3)
 		}
 		return
 	}
 	z.negative(a, NameError)
-	if a.do {
+	switch {
+	case !a.do:
+	case z.hashes.Len() > 0:
+		// The closest encloser proof and no wildcard (RFC 5155 §7.2.2).
+		cname := NameOf(ce)
+		z.proveHash(a, cname, true)
+		z.proveHash(a, nextCloser(qname, ce), false)
+		z.proveHash(a, "*."+cname, false)
+	default:
 		z.proveCovered(a, qk) // no such name, and no wildcard (RFC 4035 §3.1.3.2)
 		z.proveCovered(a, wk)
 	}

@@ -9,8 +9,9 @@ import (
 // Answers to queries with the DO bit (RFC 3225, RFC 4035 §3.1): each
 // RRset in the answer and authority sections comes with its RRSIGs, and
 // the NSEC records prove what is not there: a name (NXDOMAIN), a type
-// (NODATA), a closer match than a wildcard's, a DS at a delegation. The
-// zone holds its signatures and NSEC records (package dnssec makes them),
+// (NODATA), a closer match than a wildcard's, a DS at a delegation; or
+// the NSEC3 records that do (nsec3.go). The zone holds its signatures and
+// NSEC or NSEC3 records (package dnssec makes them),
 // so nothing is signed here; a zone without them answers as without DO.
 
 // LookupDNSSEC is Lookup for a query with the DO bit.
@@ -38,14 +39,19 @@ func (a *Answer) sign(section *[]dns.RR, n *Node, typ uint16, qname string, wild
 }
 
 // proveDelegation adds to a referral the DS RRset of the cut with its
-// signatures, or the NSEC that proves there is none (RFC 4035 §3.1.4).
-func (a *Answer) proveDelegation(n *Node) {
+// signatures, or the NSEC or NSEC3 that proves there is none (RFC 4035
+// §3.1.4, RFC 5155 §7.2.7).
+func (z *Zone) proveDelegation(a *Answer, n *Node) {
 	if !a.do {
 		return
 	}
 	if ds := n.Type(dns.TypeDS); ds != nil {
 		a.Ns = appendRRs(a.Ns, ds)
 		a.sign(&a.Ns, n, dns.TypeDS, "", false)
+		return
+	}
+	if z.hashes.Len() > 0 {
+		z.proveHash(a, n.Name, true)
 		return
 	}
 	if nsec := n.Type(dns.TypeNSEC); nsec != nil {
@@ -59,6 +65,10 @@ func (a *Answer) proveDelegation(n *Node) {
 // covers it (RFC 4035 §3.1.3.1); for a wildcard's NODATA the caller adds
 // the NSEC that covers the name asked as well.
 func (z *Zone) proveNoData(a *Answer, k []byte, n *Node) {
+	if z.hashes.Len() > 0 {
+		z.proveHash(a, NameOf(k), true) // RFC 5155 §7.2.3, §7.2.4
+		return
+	}
 	if nsec := n.Type(dns.TypeNSEC); nsec != nil {
 		a.Ns = appendTTL(a.Ns, nsec, z.negSOA.Hdr.Ttl)
 		a.Ns = appendTTL(a.Ns, covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negSOA.Hdr.Ttl)

@@ -17,6 +17,7 @@ type Txn struct {
 	key    []byte
 	tree   *names             // a copy of the zone's, see names.go
 	cuts   *iradix.Txn[*Node] // see Zone.cuts
+	hashes *iradix.Txn[*Node] // see Zone.hashes
 	soa    *dns.SOA
 	count  int
 	limit  int
@@ -45,7 +46,7 @@ func New(origin string) (*Txn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("origin %q: %w", origin, err)
 	}
-	return &Txn{origin: origin, key: key, tree: newNames(key), cuts: iradix.New[*Node]().Txn(), owned: map[*Node]struct{}{}}, nil
+	return &Txn{origin: origin, key: key, tree: newNames(key), cuts: iradix.New[*Node]().Txn(), hashes: iradix.New[*Node]().Txn(), owned: map[*Node]struct{}{}}, nil
 }
 
 // Txn starts a Txn that changes z.
@@ -53,7 +54,7 @@ func (z *Zone) Txn() *Txn {
 	z.seedMu.Lock()
 	tree := z.seed.Copy()
 	z.seedMu.Unlock()
-	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), soa: z.soa, count: z.count, base: z.notes, notes: z.notes.mapOf(),
+	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), hashes: z.hashes.Txn(), soa: z.soa, count: z.count, base: z.notes, notes: z.notes.mapOf(),
 		owned: map[*Node]struct{}{}, touched: map[string]struct{}{}}
 }
 
@@ -291,6 +292,7 @@ func (t *Txn) set(k []byte, n *Node) {
 	} else if _, ok := t.cuts.Get(k); ok {
 		t.cuts.Delete(k)
 	}
+	indexHash(t.hashes, k, n)
 }
 
 // del removes the node at key k.
@@ -300,6 +302,7 @@ func (t *Txn) del(k []byte) {
 	if _, ok := t.cuts.Get(k); ok {
 		t.cuts.Delete(k)
 	}
+	indexHash(t.hashes, k, nil)
 }
 
 func (t *Txn) touch(k []byte) {

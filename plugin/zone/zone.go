@@ -18,6 +18,7 @@ type Zone struct {
 	// below the apex) and DNAME owners. It is small, so a lookup checks it
 	// and then needs one descent of tree, not a walk of every ancestor.
 	cuts   *iradix.Tree[*Node]
+	hashes *iradix.Tree[*Node] // the NSEC3 records' nodes (nsec3.go)
 	soa    *dns.SOA
 	negSOA *dns.SOA // soa with the negative-caching TTL
 	negSig []dns.RR // the SOA's RRSIGs with that TTL, for negative answers with DO

@@ -1,0 +1,145 @@
+package zone
+
+import (
+	"bytes"
+	"strings"
+
+	iradix "github.com/hashicorp/go-immutable-radix/v2"
+	"github.com/miekg/dns"
+)
+
+// NSEC3 (RFC 5155) with the parameters of RFC 9276: SHA-1, no extra
+// iterations, no salt, no opt-out. The NSEC3 records are nodes of the zone
+// like any other, at <hash>.<origin>; an index of them by key (the keys of
+// those names sort as their hashes do: one label of 32 base32hex digits)
+// finds the one that matches or covers a hash in one descent. A zone with
+// an NSEC3 record in it proves what is not there with them (secure.go).
+
+// Hashed returns the owner name of the NSEC3 record of name in the zone of
+// origin: its hash as RFC 9276 makes it, lower case, under origin.
+func Hashed(name, origin string) string {
+	return strings.ToLower(dns.HashName(name, dns.SHA1, 0, "")) + "." + origin
+}
+
+// hashNode reports whether n is an NSEC3 record's node.
+func hashNode(n *Node) bool { return n.Type(dns.TypeNSEC3) != nil }
+
+// indexHash keeps the index of NSEC3 nodes as n is stored at key k (n nil:
+// removed).
+func indexHash(idx *iradix.Txn[*Node], k []byte, n *Node) {
+	if n != nil && hashNode(n) {
+		idx.Insert(k, n)
+	} else if _, ok := idx.Get(k); ok {
+		idx.Delete(k)
+	}
+}
+
+// hashAround returns the NSEC3 node at key k if there is one (match), else
+// the one before it in the ring, whose span covers k.
+func hashAround(root *iradix.Node[*Node], k []byte) ([]byte, *Node, bool) {
+	if n, ok := root.Get(k); ok {
+		return k, n, true
+	}
+	it := root.ReverseIterator()
+	it.SeekReverseLowerBound(k)
+	if pk, n, ok := it.Previous(); ok {
+		return pk, n, false
+	}
+	pk, n, _ := root.Maximum() // before the first hash comes the last
+	return pk, n, false
+}
+
+// hashBefore returns the NSEC3 node before key k in the ring, k's own if
+// it is the only one.
+func hashBefore(root *iradix.Node[*Node], k []byte) ([]byte, *Node) {
+	it := root.ReverseIterator()
+	it.SeekReverseLowerBound(k)
+	for pk, n, ok := it.Previous(); ok; pk, n, ok = it.Previous() {
+		if !bytes.Equal(pk, k) {
+			return pk, n
+		}
+	}
+	pk, n, _ := root.Maximum()
+	return pk, n
+}
+
+// hashAfter returns the NSEC3 node after key k in the ring, k's own if it
+// is the only one.
+func hashAfter(root *iradix.Node[*Node], k []byte) ([]byte, *Node) {
+	it := root.Iterator()
+	it.SeekLowerBound(k)
+	for nk, n, ok := it.Next(); ok; nk, n, ok = it.Next() {
+		if !bytes.Equal(nk, k) {
+			return nk, n
+		}
+	}
+	nk, n, _ := root.Minimum()
+	return nk, n
+}
+
+// HashedAround returns the key and node of the NSEC3 record at key k if
+// there is one (match true), else of the one before it in the ring; nil if
+// the zone being built has none.
+func (t *Txn) HashedAround(k []byte) ([]byte, *Node, bool) {
+	if !t.HasHashes() {
+		return nil, nil, false
+	}
+	return hashAround(t.hashes.Root(), k)
+}
+
+// HashedBefore returns the key and node of the NSEC3 record before key k
+// in the ring; nil if the zone being built has none.
+func (t *Txn) HashedBefore(k []byte) ([]byte, *Node) {
+	if !t.HasHashes() {
+		return nil, nil
+	}
+	return hashBefore(t.hashes.Root(), k)
+}
+
+// HashedAfter returns the key and node of the NSEC3 record after the one
+// at key k in the ring; nil if the zone being built has none.
+func (t *Txn) HashedAfter(k []byte) ([]byte, *Node) {
+	if !t.HasHashes() {
+		return nil, nil
+	}
+	return hashAfter(t.hashes.Root(), k)
+}
+
+// HasHashes reports whether the zone being built has NSEC3 records.
+func (t *Txn) HasHashes() bool { _, _, ok := t.hashes.Root().Minimum(); return ok }
+
+// NSEC3 reports whether the zone proves what is not there with NSEC3.
+func (z *Zone) NSEC3() bool { return z.hashes.Len() > 0 }
+
+// proveHash adds the NSEC3 record that matches name (match) or covers it,
+// with its signatures, unless the answer has it already.
+func (z *Zone) proveHash(a *Answer, name string, match bool) {
+	var buf [256]byte
+	hk, err := AppendKey(buf[:0], Hashed(name, z.origin))
+	if err != nil {
+		return
+	}
+	_, n, exact := hashAround(z.hashes.Root(), hk)
+	if n == nil || exact != match {
+		return // a chain that lacks the name: nothing honest to add
+	}
+	nsec3 := n.Type(dns.TypeNSEC3)
+	for _, rr := range a.Ns {
+		if rr.Header().Rrtype == dns.TypeNSEC3 && rr.Header().Name == nsec3[0].Header().Name {
+			return
+		}
+	}
+	a.Ns = appendTTL(a.Ns, nsec3, z.negSOA.Hdr.Ttl)
+	a.Ns = appendTTL(a.Ns, covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC3), z.negSOA.Hdr.Ttl)
+}
+
+// nextCloser returns the name one label longer than the closest encloser
+// of key ce that is qname or an ancestor of it (RFC 5155 §1.3).
+func nextCloser(qname string, ce []byte) string {
+	labels := dns.SplitDomainName(qname)
+	depth := bytes.Count(ce, []byte{keyEnd}) + 1 // labels of the next closer name
+	if depth > len(labels) {
+		return qname
+	}
+	return dns.Fqdn(strings.Join(labels[len(labels)-depth:], "."))
+}
