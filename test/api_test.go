@@ -264,6 +264,10 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 		t.Errorf("addZoneKey: %d %s", k.StatusCode(), k.Body)
 	} else if d, _ := e.c.DeleteZoneKeyWithResponse(ctx, "example.org", k.JSON201.Keys[1].Tag, &client.DeleteZoneKeyParams{}); d.StatusCode() != 200 || len(d.JSON200.Keys) != 1 {
 		t.Errorf("deleteZoneKey: %d %s", d.StatusCode(), d.Body)
+	} else if r, _ := e.c.RollZoneKeyWithResponse(ctx, "example.org", d.JSON200.Keys[0].Tag, &client.RollZoneKeyParams{}); r.StatusCode() != 200 || len(r.JSON200.Keys) != 2 {
+		t.Errorf("rollZoneKey: %d %s", r.StatusCode(), r.Body)
+	} else if s, _ := e.c.SubmitZoneKeyWithResponse(ctx, "example.org", r.JSON200.Keys[1].Tag, &client.SubmitZoneKeyParams{}); s.StatusCode() != 422 {
+		t.Errorf("submitZoneKey of a key that is only published: %d %s", s.StatusCode(), s.Body)
 	}
 	if d, _ := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: false}); d.StatusCode() != 200 || d.JSON200.Enabled {
 		t.Errorf("setZoneDnssec off: %d %s", d.StatusCode(), d.Body)
