@@ -24,19 +24,19 @@ cp "$zonefile" "$work/unsigned.zone"
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; } # KiB
 
-# serve: starts zoneapi on the store; prints its pid once the zone is loaded
+# serve: starts zoneapi on the store (its pid in $pid, a job of this shell
+# that the trap kills) and waits for the zone to be loaded.
 serve() {
 	bin/coredns -conf "$work/Corefile" >"$work/coredns.log" 2>&1 &
-	local pid=$!
+	pid=$!
 	wait_http "http://127.0.0.1:$api/v1/health"
 	for _ in $(seq 600); do
 		dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" ns1.example.org A >/dev/null 2>&1 && break
 		sleep 0.1
 	done
-	echo "$pid"
 }
 
-pid=$(serve)
+serve
 sleep 2
 unsigned_rss=$(rss "$pid")
 body=$(printf '{"enabled":true,"denial":"%s"}' "$denial")
@@ -44,7 +44,7 @@ start=$(date +%s.%N)
 curl -sf -o /dev/null -X PUT -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$api/v1/zones/example.org/dnssec"
 ours=$(elapsed "$start")
 kill "$pid"; wait "$pid" 2>/dev/null || true
-pid=$(serve)
+serve
 sleep 2
 signed_rss=$(rss "$pid")
 kill "$pid"; wait "$pid" 2>/dev/null || true

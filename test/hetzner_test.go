@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoneapi/zoneapi/test/client"
+
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"github.com/miekg/dns"
 	spec "github.com/zoneapi/zoneapi"
@@ -154,6 +156,20 @@ func TestHetznerZonesThroughHcloudGo(t *testing.T) {
 	exp := must(zc.ExportZonefile(ctx, z))
 	if !strings.Contains(exp.Zonefile, "www\t600\tIN\tA\t192.0.2.1") || strings.Contains(exp.Zonefile, ";@note") {
 		t.Fatalf("export:\n%s", exp.Zonefile)
+	}
+	// A zone signed here exports without the signer's records, which
+	// Hetzner's import refuses.
+	if d, err := h.c.SetZoneDnssecWithResponse(ctx, "hz.example", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: true}); err != nil || d.StatusCode() != 200 {
+		t.Fatalf("setZoneDnssec: %v", err)
+	}
+	signed := must(zc.ExportZonefile(ctx, z))
+	for _, typ := range []string{"RRSIG", "NSEC", "DNSKEY"} {
+		if strings.Contains(signed.Zonefile, "\t"+typ+"\t") || !strings.Contains(signed.Zonefile, "www\t600\tIN\tA\t192.0.2.1") {
+			t.Fatalf("the export of a signed zone:\n%s", signed.Zonefile)
+		}
+	}
+	if d, err := h.c.SetZoneDnssecWithResponse(ctx, "hz.example", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: false}); err != nil || d.StatusCode() != 200 {
+		t.Fatalf("setZoneDnssec off: %v", err)
 	}
 	file := "$ORIGIN hz.example.\n@ 600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ 600 IN NS ns1\nns1 600 IN A 192.0.2.53\nwww 600 IN A 192.0.2.9\nmail 600 IN MX 10 www\n"
 	act := must(zc.ImportZonefile(ctx, z, hcloud.ZoneImportZonefileOpts{Zonefile: file}))

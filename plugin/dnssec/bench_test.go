@@ -11,7 +11,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
-func largeZone(b *testing.B, n int) *zone.Zone {
+func largeZone(b testing.TB, n int) *zone.Zone {
 	z, _, err := store.Read(strings.NewReader(testzone.Large(n)), "large", "example.org.", store.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -20,24 +20,27 @@ func largeZone(b *testing.B, n int) *zone.Zone {
 }
 
 // BenchmarkSignZone signs a zone of n records from scratch: an ECDSA
-// signature an RRset and an NSEC record a name.
+// signature an RRset and an NSEC or NSEC3 record a name.
 func BenchmarkSignZone(b *testing.B) {
-	for _, n := range []int{10000, 100000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			z := largeZone(b, n)
-			s := newSigner(b, dns.ECDSAP256SHA256, CSK)
-			b.ResetTimer()
-			for range b.N {
-				tx := z.Txn()
-				if err := s.Sign(nil, tx, nil, now); err != nil {
-					b.Fatal(err)
+	for _, d := range []Denial{NSEC, NSEC3} {
+		for _, n := range []int{10000, 100000} {
+			b.Run(fmt.Sprintf("%s/%d", d, n), func(b *testing.B) {
+				z := largeZone(b, n)
+				s := newSigner(b, dns.ECDSAP256SHA256, CSK)
+				s.Keys.Denial = d
+				b.ResetTimer()
+				for range b.N {
+					tx := z.Txn()
+					if err := s.Sign(nil, tx, nil, now); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := tx.Commit(); err != nil {
+						b.Fatal(err)
+					}
 				}
-				if _, err := tx.Commit(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/record")
-		})
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/record")
+			})
+		}
 	}
 }
 
@@ -45,11 +48,13 @@ func BenchmarkSignZone(b *testing.B) {
 // zone of 100,000 records, signed where it touched or unsigned: what
 // signing adds to a change, which must not grow with the zone.
 func BenchmarkChange(b *testing.B) {
-	for _, signed := range []bool{false, true} {
+	for _, denial := range []Denial{"", NSEC, NSEC3} {
 		for _, n := range []int{1000, 100000} {
-			b.Run(fmt.Sprintf("signed=%v/%d", signed, n), func(b *testing.B) {
+			signed := denial != ""
+			b.Run(fmt.Sprintf("signed=%s/%d", map[bool]string{false: "no", true: string(denial)}[signed], n), func(b *testing.B) {
 				z := largeZone(b, n)
 				s := newSigner(b, dns.ECDSAP256SHA256, CSK)
+				s.Keys.Denial = denial
 				if signed {
 					tx := z.Txn()
 					if err := s.Sign(nil, tx, nil, now); err != nil {

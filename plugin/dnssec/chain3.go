@@ -127,6 +127,9 @@ func (s *Signer) chain3(old *zone.Zone, tx *zone.Txn, keys [][]byte, full bool) 
 		})
 		gone = append(gone, stale...)
 	}
+	if full {
+		return s.ring3(tx, set, want, owner, gone, ttl)
+	}
 	// Names whose NSEC3 record must be made again: those wanted, and the
 	// ones before each hash that comes or goes.
 	redo := map[string]bool{}
@@ -176,6 +179,38 @@ func (s *Signer) chain3(old *zone.Zone, tx *zone.Txn, keys [][]byte, full bool) 
 		rr := s.nsec3(n.Name, ttl, nextHash, have.TypeBitMap)
 		if err := tx.ReplaceRRset(n.Name, dns.TypeNSEC3, []dns.RR{rr}); err != nil {
 			return nil, fmt.Errorf("the NSEC3 of %s: %w", n.Name, err)
+		}
+		out = append(out, []byte(hk))
+	}
+	slices.SortFunc(out, bytes.Compare)
+	return slices.CompactFunc(out, bytes.Equal), nil
+}
+
+// ring3 makes the chain of a zone signed whole: the hashes wanted, in
+// order, each naming the next, written once each; the others go.
+func (s *Signer) ring3(tx *zone.Txn, set map[string]bool, want map[string][]uint16, owner map[string]string, gone []string, ttl uint32) ([][]byte, error) {
+	for _, hk := range gone {
+		if _, n, match := tx.HashedAround([]byte(hk)); match {
+			tx.DeleteName(n.Name)
+		}
+	}
+	ring := make([]string, 0, len(want))
+	for hk := range want {
+		ring = append(ring, hk)
+	}
+	slices.Sort(ring)
+	out := make([][]byte, 0, len(set)+len(ring))
+	for k := range set {
+		out = append(out, []byte(k))
+	}
+	for i, hk := range ring {
+		next := owner[ring[(i+1)%len(ring)]]
+		rr := s.nsec3(owner[hk], ttl, strings.ToUpper(next[:strings.IndexByte(next, '.')]), want[hk])
+		if _, n, match := tx.HashedAround([]byte(hk)); match && zone.Identical(n.Type(dns.TypeNSEC3), []dns.RR{rr}) {
+			continue
+		}
+		if err := tx.ReplaceRRset(owner[hk], dns.TypeNSEC3, []dns.RR{rr}); err != nil {
+			return nil, fmt.Errorf("the NSEC3 of %s: %w", owner[hk], err)
 		}
 		out = append(out, []byte(hk))
 	}

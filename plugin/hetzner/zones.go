@@ -294,14 +294,19 @@ func (a *API) deleteZone(c echo.Context) error {
 }
 
 // exportZonefile is the zone's file without its notes: what Hetzner's
-// export gives, RFC 1035 text.
+// export gives, RFC 1035 text; a zone signed here without the records the
+// signer makes, which Hetzner's import would refuse.
 func (a *API) exportZonefile(c echo.Context) error {
 	z, err := a.readable(c, c.Param("zone"))
 	if err != nil {
 		return err
 	}
 	var b bytes.Buffer
-	if err := store.Format(&b, z); err != nil {
+	format := store.Format
+	if a.pipe.Signed(z.Origin()) {
+		format = store.FormatUnsigned
+	}
+	if err := format(&b, z); err != nil {
 		return err
 	}
 	var out strings.Builder

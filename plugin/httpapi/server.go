@@ -53,6 +53,20 @@ type Config struct {
 // DefaultMaxBody bounds a request body unless max_body says otherwise.
 const DefaultMaxBody = 8 << 20
 
+// LongWrite is the time an operation that may sign a whole zone (signing
+// 1,000,000 records takes minutes) has to write its answer, instead of
+// writeTimeout: the answer comes once the change is served.
+const LongWrite = 30 * time.Minute
+
+// Long is the middleware of such an operation: it moves the connection's
+// write deadline LongWrite ahead.
+func Long(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(LongWrite))
+		return next(c)
+	}
+}
+
 // Timeouts of the http.Server: a slow or stuck client cannot hold a
 // connection or a goroutine for long.
 const (

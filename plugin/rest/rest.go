@@ -78,6 +78,12 @@ func New(d Deps) (*API, error) {
 	}
 	a := &API{Deps: d, doc: doc}
 	a.checks = httpapi.PerOperation(doc, httpapi.Validator(doc, Base), httpapi.ChangeReason, httpapi.NewIdempotency().Middleware)
+	// What may sign a whole zone may take minutes.
+	for _, op := range []string{"setZoneDnssec", "addZoneKey", "deleteZoneKey", "rollZoneKey", "submitZoneKey", "importZone", "reloadZone", "reloadAllZones", "revertZone", "createZone"} {
+		if mw, ok := a.checks[op]; ok {
+			a.checks[op] = append([]echo.MiddlewareFunc{httpapi.Long}, mw...)
+		}
+	}
 	a.settings.Store(&Settings{})
 	return a, nil
 }

@@ -175,7 +175,7 @@ func (t *Txn) hasChildren(k []byte) bool {
 	found := false
 	t.tree.Ascend(probe(k), func(key string, _ *Node) bool {
 		found = len(key) > len(k) && key[:len(k)] == string(k)
-		return len(key) == len(k) // only k itself comes before them
+		return key == string(k) // only k itself comes before them
 	})
 	return found
 }
