@@ -35,18 +35,8 @@ start() {
 	local d="$work/$1"
 	mkdir -p "$d"
 	case $1 in
-	knot)
-		printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s\nlog:\n  - target: stderr\n    any: error\ndatabase:\n  storage: %s\ntemplate:\n  - id: default\n    storage: %s\n    zonefile-sync: -1\n    journal-content: none\nzone:\n  - domain: example.org\n    file: %s/store/example.org.zone\n' \
-			"$port" "$d" "$d" "$d" "$work" >"$d/knot.conf"
-		taskset -c 0 knotd -c "$d/knot.conf" >"$d/log" 2>&1 &
-		;;
-	nsd)
-		# Response rate limiting, on by default (200 answers a second for
-		# each kind of answer), would cap NXDOMAIN and wildcard answers.
-		printf 'server:\n  ip-address: 127.0.0.1@%s\n  zonesdir: "%s"\n  username: ""\n  chroot: ""\n  pidfile: "%s/nsd.pid"\n  database: ""\n  zonelistfile: "%s/zone.list"\n  xfrdfile: "%s/xfrd.state"\n  xfrdir: "%s"\n  server-count: 1\n  minimal-responses: yes\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\nremote-control:\n  control-enable: no\nzone:\n  name: "example.org"\n  zonefile: "%s/store/example.org.zone"\n' \
-			"$port" "$d" "$d" "$d" "$d" "$d" "$work" >"$d/nsd.conf"
-		taskset -c 0 nsd -d -c "$d/nsd.conf" >"$d/log" 2>&1 &
-		;;
+	knot) start_knot "$d" "$port" "$work/store/example.org.zone" ;;
+	nsd) start_nsd "$d" "$port" "$work/store/example.org.zone" ;;
 	pdns)
 		printf 'zone "example.org" { type master; file "%s/store/example.org.zone"; };\n' "$work" >"$d/named.conf"
 		printf 'launch=bind\nbind-config=%s/named.conf\nlocal-address=127.0.0.1\nlocal-port=%s\nsocket-dir=%s\nguardian=no\ndaemon=no\ndisable-syslog=yes\nreceiver-threads=1\ndistributor-threads=1\nloglevel=3\n' \
@@ -58,18 +48,6 @@ start() {
 		taskset -c 0 bin/coredns -conf "$work/Corefile.$1" >"$work/$1.log" 2>&1 &
 		;;
 	esac
-}
-
-# cputime PID: the clock ticks of CPU that PID and its descendants have
-# used (NSD answers from a forked child, and names its processes with
-# spaces: the fields are counted after the name's closing parenthesis).
-cputime() {
-	local t c
-	t=$(sed 's/.*) //' "/proc/$1/stat" | awk '{print $12+$13}')
-	for c in $(pgrep -P "$1"); do
-		t=$((t + $(cputime "$c")))
-	done
-	echo "$t"
 }
 
 # run SERVER: prints "QPS CPU_SECONDS LOST"

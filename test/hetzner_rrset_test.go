@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoneapi/zoneapi/test/client"
+
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"github.com/miekg/dns"
 )
@@ -38,6 +40,20 @@ func TestHetznerRRsetsThroughHcloudGo(t *testing.T) {
 	}
 	if r := must(zc.GetRRSetByNameAndType(ctx, z, "nope", hcloud.ZoneRRSetTypeA)); r != nil {
 		t.Fatalf("an RRset not there: %+v", r)
+	}
+
+	// An RRset deleted through another API takes its labels and comments
+	// with it: made again, it starts without them.
+	must(zc.CreateRRSet(ctx, z, hcloud.ZoneRRSetCreateOpts{Name: "gone", Type: hcloud.ZoneRRSetTypeA, Labels: map[string]string{"old": "yes"},
+		Records: []hcloud.ZoneRRSetRecord{{Value: "192.0.2.30", Comment: "old"}}}))
+	if d, err := h.c.DeleteRRsetWithResponse(ctx, "example.org", "gone", "A", &client.DeleteRRsetParams{}); err != nil || d.StatusCode() != 204 {
+		t.Fatalf("deleteRRset through /v1: %v", err)
+	}
+	if u, err := h.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Name: "gone", Type: "A", Value: "192.0.2.30"}); err != nil || u.StatusCode() != 200 {
+		t.Fatalf("upsertRecord through /v1: %v", err)
+	}
+	if r := must(zc.GetRRSetByNameAndType(ctx, z, "gone", hcloud.ZoneRRSetTypeA)); r == nil || len(r.Labels) != 0 || r.Records[0].Comment != "" {
+		t.Fatalf("an RRset made again through /v1 has the old one's labels or comments: %+v", r)
 	}
 
 	// Lists: filters, label selector, sort, pages.

@@ -54,3 +54,11 @@ var clientAddr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40212}
 
 func (d *discard) RemoteAddr() net.Addr    { return clientAddr }
 func (d *discard) WriteMsg(*dns.Msg) error { return nil }
+
+// BenchmarkServeDNSUnsignedDO asks a zone of 100,000 names that is not
+// signed with DO, as resolvers do: it answers as without DO, and a
+// negative answer does not look for proofs it does not have.
+func BenchmarkServeDNSUnsignedDO(b *testing.B) {
+	za := newTestHandler(b, map[string]string{"example.org.": testzone.Large(100000)})
+	benchServe(b, za, true)
+}

@@ -58,6 +58,8 @@ var _ httpapi.Adapter = (*API)(nil)
 func New(pipe *pipeline.Pipeline) *API {
 	a := &API{pipe: pipe, actions: newActionLog(), limits: newLimiter()}
 	a.settings.Store(&Settings{RateLimit: DefaultRateLimit})
+	// The notes of an RRset go with it, whatever took it away.
+	pipe.AddStep(pruneNotes)
 	return a
 }
 

@@ -318,15 +318,10 @@ func (a *API) exportZonefile(c echo.Context) error {
 	return c.JSON(http.StatusOK, schema.ZoneExportZonefileResponse{Zonefile: out.String()})
 }
 
-// change makes edit to z as one pipeline change, then drops the notes of
-// what is gone, and returns the zone after it.
+// change makes edit to z as one pipeline change (whose step pruneNotes
+// drops the notes of what is gone), and returns the zone after it.
 func (a *API) change(c echo.Context, z *zone.Zone, command, detail string, edit pipeline.Edit) (*zone.Zone, error) {
-	res, err := a.pipe.Apply(pipeline.Change{Zone: z.Origin(), Meta: meta(c, command, detail), Edit: func(z *zone.Zone, tx *zone.Txn) error {
-		if err := edit(z, tx); err != nil {
-			return err
-		}
-		return pruneNotes(z, tx)
-	}})
+	res, err := a.pipe.Apply(pipeline.Change{Zone: z.Origin(), Meta: meta(c, command, detail), Edit: edit})
 	if err != nil {
 		return nil, err
 	}

@@ -110,6 +110,9 @@ func (p *Pipeline) build(z *zone.Zone, c Change, maxRecords int) (b built, err e
 	if err := c.Edit(z, tx); err != nil {
 		return b, err
 	}
+	if err := p.runSteps(z, tx); err != nil {
+		return b, err
+	}
 	signer := p.signerFor(z.Origin())
 	if signer != nil && !c.Resign {
 		if err := checkDerived(z, tx, tx.Touched()); err != nil {

@@ -121,3 +121,36 @@ func replaceAll(z *zone.Zone, tx *zone.Txn, fresh *zone.Zone) error {
 	}
 	return nil
 }
+
+// AddStep makes fn run after the edit of every change, on the zone and the
+// transaction the edit had: a part that keeps data of its own beside a
+// zone's records (the notes of the Hetzner API) keeps it in step with
+// what every API, RFC 2136, a reload or a pull did. Steps run in the order
+// they were added.
+func (p *Pipeline) AddStep(fn Edit) {
+	for {
+		old := p.steps.Load()
+		var next []Edit
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, fn)
+		if p.steps.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// runSteps runs the steps after an edit.
+func (p *Pipeline) runSteps(z *zone.Zone, tx *zone.Txn) error {
+	steps := p.steps.Load()
+	if steps == nil {
+		return nil
+	}
+	for _, fn := range *steps {
+		if err := fn(z, tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

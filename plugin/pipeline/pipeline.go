@@ -39,6 +39,7 @@ type Pipeline struct {
 	zones   atomic.Pointer[zone.Set] // the published snapshot; readers Load it once per request
 	limits  atomic.Pointer[Limits]
 	signers atomic.Pointer[func(origin string) Signer] // sign.go
+	steps   atomic.Pointer[[]Edit]                     // AddStep
 
 	// mu serializes writers: each change is built from the current
 	// snapshot, made durable, then published, one batch at a time.

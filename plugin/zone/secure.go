@@ -14,9 +14,11 @@ import (
 // NSEC or NSEC3 records (package dnssec makes them),
 // so nothing is signed here; a zone without them answers as without DO.
 
-// LookupDNSSEC is Lookup for a query with the DO bit.
+// LookupDNSSEC is Lookup for a query with the DO bit. A zone that is not
+// signed (its SOA has no RRSIG) answers as Lookup does: there is nothing
+// to add, and looking for NSEC records that are not there would walk it.
 func (z *Zone) LookupDNSSEC(qname string, qk []byte, qtype uint16) Answer {
-	a := Answer{do: true}
+	a := Answer{do: len(z.negSig) > 0}
 	z.lookup(&a, qname, qk, qtype, 0)
 	return a
 }

@@ -357,3 +357,19 @@ func TestAnOwnerSpelledTwoWaysHoldsOneRecord(t *testing.T) {
 		t.Error("the record spelled the other way was not deleted")
 	}
 }
+
+// TestAnUnsignedZoneAnswersDOAsWithout: with the DO bit, a zone without
+// signatures gives the answer it gives without.
+func TestAnUnsignedZoneAnswersDOAsWithout(t *testing.T) {
+	z := build(t, "www.example.org. 300 IN A 192.0.2.1", "*.dev.example.org. 300 IN A 192.0.2.2", "a.b.c.example.org. 300 IN A 192.0.2.3",
+		"sub.example.org. 300 IN NS ns.sub.example.org.", "ns.sub.example.org. 300 IN A 192.0.2.4")
+	for _, q := range []string{"www.example.org.", "nothere.example.org.", "x.dev.example.org.", "b.c.example.org.", "www.sub.example.org."} {
+		k, _ := Key(q)
+		for _, qtype := range []uint16{dns.TypeA, dns.TypeMX} {
+			with, without := z.LookupDNSSEC(q, k, qtype), z.Lookup(q, k, qtype)
+			if fmt.Sprint(with.Answer, with.Ns, with.Extra, with.Result) != fmt.Sprint(without.Answer, without.Ns, without.Extra, without.Result) {
+				t.Errorf("%s %s: with DO %v, without %v", q, dns.TypeToString[qtype], with, without)
+			}
+		}
+	}
+}
