@@ -164,7 +164,7 @@ func (st *instance) settings(cfg config) {
 	for _, f := range st.configs {
 		f(cfg)
 	}
-	st.http.SetConfig(httpapi.Config{Tokens: cfg.tokens, MaxBody: cfg.maxBody})
+	st.http.SetConfig(httpapi.Config{Tokens: cfg.tokens, MaxBody: cfg.maxBody, TLS: cfg.tls})
 }
 
 // useTransfer is called at startup with the server's transfer plugin, if

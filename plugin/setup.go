@@ -81,6 +81,8 @@ type config struct {
 	hetzner     hetzner.Settings
 	mirror      *mirror.Config // nil: no hetzner block
 	dnssec      dnssecConfig
+	tls         *httpapi.TLSFiles // nil: plain HTTP
+	plaintext   bool              // plain HTTP on a non-loopback address, said on purpose
 	git         *gitlog.Config // nil: no Git history
 	gitops      *gitops.Config // nil: no remote
 }
@@ -134,6 +136,9 @@ func parse(c *caddy.Controller) (config, error) {
 	if len(cfg.tokens) == 0 && !isLoopback(cfg.listen) {
 		return cfg, c.Errf("listen %s is not a loopback address: configure a token", cfg.listen)
 	}
+	if cfg.tls == nil && !cfg.plaintext && !isLoopback(cfg.listen) {
+		return cfg, c.Errf("listen %s is not a loopback address: serve the API over TLS (tls CERT KEY), or say plaintext to send tokens in the clear", cfg.listen)
+	}
 	return cfg, nil
 }
 
@@ -179,6 +184,13 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 		cfg.mirror, err = parseMirror(c)
 	case "dnssec":
 		cfg.dnssec, err = parseDNSSEC(c)
+	case "tls":
+		cfg.tls, err = parseTLS(c)
+	case "plaintext":
+		if len(c.RemainingArgs()) != 0 {
+			return c.ArgErr()
+		}
+		cfg.plaintext = true
 	case "hetzner_rate_limit":
 		var arg string
 		if arg, err = oneArg(c); err == nil {

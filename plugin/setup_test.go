@@ -33,11 +33,26 @@ func TestParse(t *testing.T) {
 				t.Errorf("got %+v", c)
 			}
 		}},
-		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n token s3cret\n}", check: func(t *testing.T, c config) {
-			if len(c.tokens) != 1 {
+		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n token s3cret\n plaintext\n}", check: func(t *testing.T, c config) {
+			if len(c.tokens) != 1 || !c.plaintext {
 				t.Errorf("tokens: %v", c.tokens)
 			}
 		}},
+		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n token s3cret\n}", wantErr: "serve the API over TLS"},
+		{input: "zoneapi " + dir + " {\n tls /nonexistent.crt /nonexistent.key\n}", wantErr: "/nonexistent.crt"},
+		{input: "zoneapi " + dir + " {\n tls only-one\n}", wantErr: "Wrong argument count"},
+		{input: "zoneapi " + dir + " {\n token agent {\n  client_cert agent.example\n  read_only\n }\n token other {\n  client_cert AGENT.example\n }\n}", wantErr: "same client certificate"},
+		{input: "zoneapi " + dir + " {\n token agent {\n  client_cert agent.example\n  read_only\n }\n token b {\n  client_cert b.example\n }\n}", check: func(t *testing.T, c config) {
+			if len(c.tokens) != 2 || c.tokens[0].Certs[0] != "agent.example" {
+				t.Errorf("client_cert tokens: %+v", c.tokens)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n dnssec {\n  propagation 5m\n  zsk_lifetime 0\n  parent 127.0.0.1:5300 1m\n }\n}", check: func(t *testing.T, c config) {
+			if c.dnssec.timing.Propagation != 5*time.Minute || c.dnssec.timing.ZSKLifetime != 0 || c.dnssec.parent.Addr != "127.0.0.1:5300" || c.dnssec.parent.Every != time.Minute {
+				t.Errorf("dnssec: %+v", c.dnssec)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n dnssec {\n  propagation soon\n }\n}", wantErr: "propagation needs a duration"},
 		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n}", wantErr: "not a loopback address"},
 		{input: "zoneapi " + dir + " {\n max_zones 5\n max_changes 7\n max_body 1000\n}", check: func(t *testing.T, c config) {
 			if c.maxZones != 5 || c.maxChanges != 7 || c.maxBody != 1000 {
@@ -49,7 +64,7 @@ func TestParse(t *testing.T) {
 				t.Errorf("scoped token: %+v", c.tokens)
 			}
 		}},
-		{input: "zoneapi " + dir + " {\n token acme {\n  read_only\n }\n}", wantErr: "needs a secret"},
+		{input: "zoneapi " + dir + " {\n token acme {\n  read_only\n }\n}", wantErr: "needs a secret, a secret_file or a client_cert"},
 		{input: "zoneapi " + dir + " {\n token acme {\n  secret s\n  colour red\n }\n}", wantErr: `unknown property "colour"`},
 		{input: "zoneapi " + dir + " {\n token a\n token a\n}", wantErr: "same secret"},
 		{input: "zoneapi " + dir + " {\n token x {\n  secret a\n }\n token x {\n  secret b\n }\n}", wantErr: "defined twice"},

@@ -3,6 +3,7 @@ package zoneapi
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/coredns/caddy"
@@ -21,8 +22,13 @@ func addToken(c *caddy.Controller, cfg *config) error {
 		if o.Name == t.Name {
 			return c.Errf("token %q is defined twice", t.Name)
 		}
-		if o.Digest == t.Digest {
+		if o.Digest == t.Digest && t.Digest != auth.NoSecret {
 			return c.Errf("tokens %s and %s have the same secret", o.Name, t.Name)
+		}
+		for _, s := range t.Certs {
+			if slices.ContainsFunc(o.Certs, func(x string) bool { return strings.EqualFold(x, s) }) {
+				return c.Errf("tokens %s and %s name the same client certificate %q", o.Name, t.Name, s)
+			}
 		}
 	}
 	cfg.tokens = append(cfg.tokens, t)
@@ -34,6 +40,7 @@ func addToken(c *caddy.Controller, cfg *config) error {
 //	token SECRET
 //	token NAME {
 //	    secret SECRET | secret_file PATH
+//	    client_cert SUBJECT...
 //	    read_only
 //	    zones ZONE...
 //	    names PATTERN...
@@ -56,6 +63,12 @@ func parseToken(c *caddy.Controller, n int) (*auth.Token, error) {
 		switch prop {
 		case "read_only", "zones", "names", "types":
 			return parseScope(c, t, prop, vals)
+		case "client_cert":
+			if len(vals) == 0 {
+				return c.ArgErr()
+			}
+			t.Certs = append(t.Certs, vals...)
+			return nil
 		case "secret", "secret_file":
 			if len(vals) != 1 || vals[0] == "" {
 				return c.ArgErr()
@@ -74,10 +87,16 @@ func parseToken(c *caddy.Controller, n int) (*auth.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if secret == "" {
-		return nil, c.Errf("token %s: needs a secret or secret_file", t.Name)
+	if secret == "" && len(t.Certs) == 0 {
+		return nil, c.Errf("token %s: needs a secret, a secret_file or a client_cert", t.Name)
 	}
-	t.Digest = auth.Digest(secret)
+	if secret != "" {
+		t.Digest = auth.Digest(secret)
+	} else {
+		// A token of client certificates only has no secret that a bearer
+		// could send: a digest of none is one no secret matches.
+		t.Digest = auth.NoSecret
+	}
 	return t, nil
 }
 

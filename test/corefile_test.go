@@ -1,7 +1,14 @@
 package test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -79,6 +86,11 @@ func startDocumented(t *testing.T, corefile string) {
 	os.WriteFile(tokenFile, []byte("documented-token\n"), 0o600)
 	corefile = regexp.MustCompile(`(?m)^(\s*token_file) \S+`).ReplaceAllString(corefile, "${1} "+tokenFile)
 	corefile = regexp.MustCompile(`(?m)^(\s*endpoint) \S+`).ReplaceAllString(corefile, "${1} http://127.0.0.1:9/hetzner/v1")
+	// The API's certificate is one made here.
+	if re := regexp.MustCompile(`(?m)^(\s*tls) \S+ \S+`); re.MatchString(corefile) {
+		crt, key := selfSigned(t, tokenDir)
+		corefile = re.ReplaceAllString(corefile, "${1} "+crt+" "+key)
+	}
 	ports := map[string]int{}
 	var dnsPort int
 	corefile = portRe.ReplaceAllStringFunc(corefile, func(m string) string {
@@ -123,4 +135,25 @@ func startDocumented(t *testing.T, corefile string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("coredns did not start with\n%s\noutput:\n%s", corefile, out.String())
+}
+
+// selfSigned writes a self-signed certificate for 127.0.0.1 and its key to
+// dir and returns their paths.
+func selfSigned(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "zoneapi"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(priv)
+	crt, key := filepath.Join(dir, "api.crt"), filepath.Join(dir, "api.key")
+	os.WriteFile(crt, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	return crt, key
 }

@@ -11,7 +11,7 @@ fuzztime=${FUZZTIME:-20s}
 step() { printf '\n=== %s\n' "$*"; }
 
 step "install test dependencies"
-pkgs=(nsd knot knot-dnsutils bind9-dnsutils bind9-utils ldnsutils unbound dnsperf python3 openssl)
+pkgs=(nsd knot knot-dnsutils bind9-dnsutils bind9-utils ldnsutils unbound dnsperf python3 openssl curl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

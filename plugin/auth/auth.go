@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"path"
@@ -26,6 +27,9 @@ type Token struct {
 	Zones    []string // lower-case FQDNs; empty is every zone
 	Names    []string // patterns (path.Match on lower-case FQDNs); empty is every name
 	Types    []uint16 // empty is every type
+	// Certs are the client certificate subjects (a certificate's common
+	// name or one of its DNS names) that stand for the token over mTLS.
+	Certs []string
 }
 
 // Anonymous is the identity of a request when no token is configured and
@@ -38,13 +42,17 @@ var ErrForbidden = errors.New("forbidden")
 // Digest is the digest of a secret, as a Token keeps it.
 func Digest(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
 
+// NoSecret is the digest of a token that has no secret (client
+// certificates only): no secret matches it.
+var NoSecret [32]byte
+
 // Find returns the token of tokens whose secret is secret, comparing every
 // digest in constant time.
 func Find(tokens []*Token, secret string) *Token {
 	d := Digest(secret)
 	var found *Token
 	for _, t := range tokens {
-		if subtle.ConstantTimeCompare(d[:], t.Digest[:]) == 1 {
+		if subtle.ConstantTimeCompare(d[:], t.Digest[:]) == 1 && t.Digest != NoSecret {
 			found = t
 		}
 	}
@@ -139,4 +147,21 @@ func From(ctx context.Context) *Token {
 		return t
 	}
 	return Anonymous
+}
+
+// ByCertificate returns the token that names a subject of the verified
+// client certificate cert (its common name, or one of its DNS names), or
+// nil.
+func ByCertificate(tokens []*Token, cert *x509.Certificate) *Token {
+	names := append([]string{cert.Subject.CommonName}, cert.DNSNames...)
+	for _, t := range tokens {
+		for _, want := range t.Certs {
+			for _, n := range names {
+				if n != "" && strings.EqualFold(n, want) {
+					return t
+				}
+			}
+		}
+	}
+	return nil
 }

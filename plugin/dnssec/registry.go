@@ -17,13 +17,14 @@ type Keys struct {
 	Timing   Timing // set before use
 	mu       sync.RWMutex
 	rings    map[string]*Signer
-	changing sync.Mutex    // one change of keys at a time
+	served   map[string]*Keyring // under mu: the keys the served zone has (Served)
+	changing sync.Mutex          // one change of keys at a time
 	changed  chan struct{} // a change was made, for the keeper
 }
 
 // OpenKeys reads every zone's keys from the store in dir.
 func OpenKeys(dir string) (*Keys, error) {
-	k := &Keys{dir: dir, policy: DefaultPolicy, Timing: DefaultTiming, rings: map[string]*Signer{}, changed: make(chan struct{}, 1)}
+	k := &Keys{dir: dir, policy: DefaultPolicy, Timing: DefaultTiming, rings: map[string]*Signer{}, served: map[string]*Keyring{}, changed: make(chan struct{}, 1)}
 	origins, err := store.Sidecars(dir, Dir)
 	if err != nil {
 		return nil, fmt.Errorf("dnssec keys: %w", err)
@@ -35,6 +36,7 @@ func OpenKeys(dir string) (*Keys, error) {
 		}
 		if r != nil {
 			k.rings[origin] = &Signer{Keys: r, Policy: k.policy}
+			k.served[origin] = r
 		}
 	}
 	return k, nil
@@ -89,6 +91,9 @@ func (k *Keys) Change(origin string, fn func(cur *Keyring) (*Keyring, error), ap
 		}
 		return cur, err
 	}
+	k.mu.Lock()
+	k.served[origin] = next
+	k.mu.Unlock()
 	select {
 	case k.changed <- struct{}{}:
 	default:
@@ -112,7 +117,19 @@ func (k *Keys) Stop(origin string, apply func() error) error {
 		k.Set(s.Keys)
 		return err
 	}
+	k.mu.Lock()
+	delete(k.served, origin)
+	k.mu.Unlock()
 	return nil
+}
+
+// Served returns the keys of the zone of origin as the zone served has
+// them: a change of keys shows once the zone signed with them is served,
+// not while it is being signed. Nil: not signed here.
+func (k *Keys) Served(origin string) *Keyring {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.served[origin]
 }
 
 // Changed is told of each change of keys (Change), so that what waits for

@@ -38,6 +38,18 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			secret = pw
 		}
 		if secret == "" {
+			// A client certificate that the TLS handshake verified stands
+			// for the token that names its subject.
+			if st := c.Request().TLS; st != nil && len(st.VerifiedChains) > 0 {
+				found := auth.ByCertificate(cfg.Tokens, st.VerifiedChains[0][0])
+				if found == nil {
+					return ErrCertNoToken
+				}
+				c.SetRequest(c.Request().WithContext(auth.With(c.Request().Context(), found)))
+				return next(c)
+			}
+		}
+		if secret == "" {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="zoneapi"`)
 			return ErrNoToken
 		}

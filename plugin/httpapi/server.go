@@ -9,6 +9,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -48,6 +49,7 @@ type Adapter interface {
 type Config struct {
 	Tokens  []*auth.Token // none: every request is auth.Anonymous (loopback only)
 	MaxBody int64
+	TLS     *TLSFiles // nil: plain HTTP
 }
 
 // DefaultMaxBody bounds a request body unless max_body says otherwise.
@@ -85,9 +87,11 @@ type Server struct {
 	echo     *echo.Echo
 	adapters []Adapter // by base path, longest first
 
-	mu   sync.Mutex
-	addr string
-	srv  *http.Server
+	mu    sync.Mutex
+	addr  string
+	tls   *TLSFiles // what srv serves with
+	certs atomic.Pointer[certSource]
+	srv   *http.Server
 }
 
 // New returns a server of the adapters, not listening yet (Configure).
@@ -141,21 +145,45 @@ func (s *Server) handleError(err error, c echo.Context) {
 	c.String(http.StatusInternalServerError, err.Error())
 }
 
-// SetConfig takes a (new) Corefile's settings.
+// SetConfig takes a (new) Corefile's settings; new TLS files take effect
+// with the next Listen.
 func (s *Server) SetConfig(cfg Config) { s.cfg.Store(&cfg) }
 
-// Listen makes the server listen on addr, starting it or moving it there
-// as needed.
+// Listen makes the server listen on addr, over TLS if the configuration
+// says so, starting it or moving it there as needed: a listener whose
+// address and TLS files stay keeps serving (a file changed on disk is read
+// again by itself).
 func (s *Server) Listen(addr string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.srv != nil && s.addr == addr {
+	want := s.cfg.Load().TLS
+	if s.srv != nil && s.addr == addr && sameTLS(s.tls, want) {
 		return nil
+	}
+	var certs *certSource
+	if want != nil {
+		var err error
+		if certs, err = newCertSource(*want); err != nil {
+			return fmt.Errorf("api: %w", err)
+		}
+	}
+	if s.srv != nil && s.addr == addr { // the same address, other TLS: rebind
+		shutdown(s.srv)
+		s.srv = nil
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("api listen %s: %w", addr, err)
 	}
+	scheme := "http"
+	if certs != nil {
+		s.certs.Store(certs)
+		ln = tls.NewListener(ln, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			return s.certs.Load().config(), nil
+		}})
+		scheme = "https"
+	}
+	s.tls = want
 	old := s.srv
 	s.srv = &http.Server{
 		Handler:           s.echo,
@@ -172,7 +200,7 @@ func (s *Server) Listen(addr string) error {
 			log.Errorf("api on %s: %v", addr, err)
 		}
 	}()
-	log.Infof("api listening on http://%s", ln.Addr())
+	log.Infof("api listening on %s://%s", scheme, ln.Addr())
 	if old != nil {
 		go shutdown(old)
 	}
@@ -188,6 +216,8 @@ func (s *Server) Stop() {
 		s.srv = nil
 	}
 }
+
+func sameTLS(a, b *TLSFiles) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 func shutdown(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)

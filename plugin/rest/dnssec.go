@@ -135,7 +135,9 @@ func (a *API) dnssecOf(origin string) api.ZoneDnssec {
 	out := api.ZoneDnssec{Keys: []api.DnssecKey{}, Ds: []string{}}
 	var s *dnssec.Signer
 	if a.Keys != nil {
-		s = a.Keys.Signer(origin)
+		if r := a.Keys.Served(origin); r != nil {
+			s = &dnssec.Signer{Keys: r}
+		}
 	}
 	if s == nil {
 		return out
