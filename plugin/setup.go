@@ -83,8 +83,8 @@ type config struct {
 	dnssec      dnssecConfig
 	tls         *httpapi.TLSFiles // nil: plain HTTP
 	plaintext   bool              // plain HTTP on a non-loopback address, said on purpose
-	git         *gitlog.Config // nil: no Git history
-	gitops      *gitops.Config // nil: no remote
+	git         *gitlog.Config    // nil: no Git history
+	gitops      *gitops.Config    // nil: no remote
 }
 
 const (

@@ -19,7 +19,7 @@ type Keys struct {
 	rings    map[string]*Signer
 	served   map[string]*Keyring // under mu: the keys the served zone has (Served)
 	changing sync.Mutex          // one change of keys at a time
-	changed  chan struct{} // a change was made, for the keeper
+	changed  chan struct{}       // a change was made, for the keeper
 }
 
 // OpenKeys reads every zone's keys from the store in dir.
