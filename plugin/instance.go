@@ -19,6 +19,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/record"
 	"github.com/zoneapi/zoneapi/plugin/resign"
 	"github.com/zoneapi/zoneapi/plugin/rest"
+	"github.com/zoneapi/zoneapi/plugin/tokens"
 )
 
 var log = clog.NewWithPlugin(pluginName)
@@ -33,6 +34,7 @@ type instance struct {
 
 	pipe     *pipeline.Pipeline
 	keys     *dnssec.Keys
+	tokens   *tokens.Store
 	ixfr     *ixfr.Log
 	notifier *notify.Notifier
 	http     *httpapi.Server
@@ -81,13 +83,17 @@ func open(cfg config) (*instance, error) {
 		return nil, err
 	}
 	keys.Timing = cfg.dnssec.timing
+	issued, err := tokens.Open(cfg.dir)
+	if err != nil {
+		return nil, err
+	}
 	pipe.SetSigners(func(origin string) pipeline.Signer {
 		if s := keys.Signer(origin); s != nil {
 			return s
 		}
 		return nil
 	})
-	st := &instance{dir: cfg.dir, refs: 1, pipe: pipe, ixfr: ixfr.New(), notifier: notify.New(), stop: make(chan struct{}), keys: keys}
+	st := &instance{dir: cfg.dir, refs: 1, pipe: pipe, ixfr: ixfr.New(), notifier: notify.New(), stop: make(chan struct{}), keys: keys, tokens: issued}
 	ids := record.NewIndex(pipe.Zone)
 	pipe.Listen(st.ixfr)
 	pipe.Listen(ids)
@@ -135,11 +141,17 @@ func open(cfg config) (*instance, error) {
 // adapters makes the APIs of the listener, each with what it needs and
 // what it takes from the Corefile.
 func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gitops.GitOps) ([]httpapi.Adapter, error) {
-	v1, err := rest.New(rest.Deps{Pipeline: st.pipe, IDs: ids, Notifier: st.notifier, Git: git, GitOps: ops, Mirror: st.currentMirror, Keys: st.keys})
+	v1, err := rest.New(rest.Deps{Pipeline: st.pipe, IDs: ids, Notifier: st.notifier, Git: git, GitOps: ops, Mirror: st.currentMirror, Keys: st.keys, Tokens: st.tokens})
 	if err != nil {
 		return nil, err
 	}
-	st.configs = append(st.configs, func(cfg config) { v1.Configure(rest.Settings{MaxChanges: cfg.maxChanges}) })
+	st.configs = append(st.configs, func(cfg config) {
+		names := make([]string, 0, len(cfg.tokens))
+		for _, t := range cfg.tokens {
+			names = append(names, t.Name)
+		}
+		v1.Configure(rest.Settings{MaxChanges: cfg.maxChanges, TokenNames: names})
+	})
 	challenges := acme.New(st.pipe, st.notifier, v1.Checks())
 	go challenges.Sweep(st.stop)
 	st.configs = append(st.configs, func(cfg config) { challenges.Configure(cfg.acme) })
@@ -164,7 +176,7 @@ func (st *instance) settings(cfg config) {
 	for _, f := range st.configs {
 		f(cfg)
 	}
-	st.http.SetConfig(httpapi.Config{Tokens: cfg.tokens, MaxBody: cfg.maxBody, TLS: cfg.tls})
+	st.http.SetConfig(httpapi.Config{Tokens: cfg.tokens, Issued: st.tokens, MaxBody: cfg.maxBody, TLS: cfg.tls})
 }
 
 // useTransfer is called at startup with the server's transfer plugin, if

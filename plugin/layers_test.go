@@ -16,7 +16,7 @@ import (
 var layers = [][]string{
 	{"zone", "history", "auth", "api", "acme/httpreq"},
 	{"store", "httpapi"},
-	{"dnssec"},
+	{"dnssec", "tokens"},
 	{"pipeline"},
 	{"ixfr", "notify", "gitlog", "record", "resign"},
 	{"gitops"},

@@ -54,6 +54,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return ErrNoToken
 		}
 		found := auth.Find(cfg.Tokens, secret)
+		if found == nil && cfg.Issued != nil {
+			found = cfg.Issued.Find(secret)
+		}
 		if found == nil {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="zoneapi", error="invalid_token"`)
 			return ErrUnknownToken

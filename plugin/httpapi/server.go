@@ -48,8 +48,15 @@ type Adapter interface {
 // whole.
 type Config struct {
 	Tokens  []*auth.Token // none: every request is auth.Anonymous (loopback only)
+	Issued  Issued        // the tokens made through the API; nil: none
 	MaxBody int64
 	TLS     *TLSFiles // nil: plain HTTP
+}
+
+// Issued finds a token made through the API by the secret a request
+// sent: nil if there is none, or it expired or was revoked.
+type Issued interface {
+	Find(secret string) *auth.Token
 }
 
 // DefaultMaxBody bounds a request body unless max_body says otherwise.

@@ -28,6 +28,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/problem"
 	"github.com/zoneapi/zoneapi/plugin/record"
 	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/tokens"
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
@@ -49,12 +50,18 @@ type Deps struct {
 	Mirror func() *mirror.Mirror
 	// Keys are the DNSSEC keys of the store's zones.
 	Keys *dnssec.Keys
+	// Tokens are the tokens made through the API.
+	Tokens *tokens.Store
 }
 
 // Settings are what a Corefile reload may change.
 type Settings struct {
-	MaxChanges int // per PATCH; 0 is the spec's own limit
+	MaxChanges int      // per PATCH; 0 is the spec's own limit
+	TokenNames []string // the Corefile's tokens, whose names a token made here may not take
 }
+
+// corefileTokens returns the names of the Corefile's tokens.
+func (a *API) corefileTokens() []string { return a.settings.Load().TokenNames }
 
 // API implements the strict-server interface generated from openapi.yaml,
 // and is the /v1 httpapi.Adapter.
