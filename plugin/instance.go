@@ -150,7 +150,7 @@ func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gito
 		for _, t := range cfg.tokens {
 			names = append(names, t.Name)
 		}
-		v1.Configure(rest.Settings{MaxChanges: cfg.maxChanges, TokenNames: names})
+		v1.Configure(rest.Settings{MaxChanges: cfg.maxChanges, TokenNames: names, RateLimit: cfg.rateLimit})
 	})
 	challenges := acme.New(st.pipe, st.notifier, v1.Checks())
 	go challenges.Sweep(st.stop)

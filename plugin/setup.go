@@ -83,6 +83,7 @@ type config struct {
 	dnssec      dnssecConfig
 	tls         *httpapi.TLSFiles // nil: plain HTTP
 	plaintext   bool              // plain HTTP on a non-loopback address, said on purpose
+	rateLimit   int               // /v1 requests an hour per token; 0: no limit
 	git         *gitlog.Config    // nil: no Git history
 	gitops      *gitops.Config    // nil: no remote
 }
@@ -191,6 +192,15 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 			return c.ArgErr()
 		}
 		cfg.plaintext = true
+	case "rate_limit":
+		var arg string
+		if arg, err = oneArg(c); err == nil {
+			n, e := strconv.Atoi(arg)
+			if e != nil || n < 0 {
+				err = c.Errf("rate_limit needs a number of requests an hour (0 for no limit), got %q", arg)
+			}
+			cfg.rateLimit = n
+		}
 	case "hetzner_rate_limit":
 		var arg string
 		if arg, err = oneArg(c); err == nil {

@@ -53,6 +53,12 @@ func TestParse(t *testing.T) {
 			}
 		}},
 		{input: "zoneapi " + dir + " {\n dnssec {\n  propagation soon\n }\n}", wantErr: "propagation needs a duration"},
+		{input: "zoneapi " + dir + " {\n rate_limit 600\n}", check: func(t *testing.T, c config) {
+			if c.rateLimit != 600 {
+				t.Errorf("rate_limit: %d", c.rateLimit)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n rate_limit lots\n}", wantErr: "rate_limit needs a number"},
 		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n}", wantErr: "not a loopback address"},
 		{input: "zoneapi " + dir + " {\n max_zones 5\n max_changes 7\n max_body 1000\n}", check: func(t *testing.T, c config) {
 			if c.maxZones != 5 || c.maxChanges != 7 || c.maxBody != 1000 {

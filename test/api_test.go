@@ -269,6 +269,16 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	} else if s, _ := e.c.SubmitZoneKeyWithResponse(ctx, "example.org", r.JSON200.Keys[1].Tag, &client.SubmitZoneKeyParams{}); s.StatusCode() != 422 {
 		t.Errorf("submitZoneKey of a key that is only published: %d %s", s.StatusCode(), s.Body)
 	}
+	// Without a Corefile token the API makes none (TestTokensMadeThroughTheAPI has the rest).
+	if c, _ := e.c.CreateTokenWithResponse(ctx, client.TokenInput{Name: "agent"}); c.StatusCode() != 409 {
+		t.Errorf("createToken without a Corefile token: %d %s", c.StatusCode(), c.Body)
+	}
+	if l, _ := e.c.ListTokensWithResponse(ctx); l.StatusCode() != 409 {
+		t.Errorf("listTokens without a Corefile token: %d %s", l.StatusCode(), l.Body)
+	}
+	if r, _ := e.c.RevokeTokenWithResponse(ctx, "0123456789abcdef"); r.StatusCode() != 409 {
+		t.Errorf("revokeToken without a Corefile token: %d %s", r.StatusCode(), r.Body)
+	}
 	if d, _ := e.c.SetZoneDnssecWithResponse(ctx, "example.org", &client.SetZoneDnssecParams{}, client.DnssecSettings{Enabled: false}); d.StatusCode() != 200 || d.JSON200.Enabled {
 		t.Errorf("setZoneDnssec off: %d %s", d.StatusCode(), d.Body)
 	}

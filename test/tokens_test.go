@@ -205,3 +205,39 @@ func TestTokensNeedACorefileToken(t *testing.T) {
 		t.Fatal("a token store was made")
 	}
 }
+
+// TestTheRateLimitRefusesABurst: past rate_limit, a token's requests get
+// 429 with the RateLimit headers and change nothing; another token has its
+// own bucket.
+func TestTheRateLimitRefusesABurst(t *testing.T) {
+	e := startAPI(t, "        rate_limit 5\n        token admin-secret\n        token other-secret\n", "api/example.org.zone")
+	var codes []int
+	for i := range 8 {
+		req, _ := http.NewRequest("POST", e.base+"/zones/example.org/records", strings.NewReader(fmt.Sprintf(`{"name":"burst%d","type":"A","value":"192.0.2.%d"}`, i, i+1)))
+		req.Header.Set("Authorization", "Bearer admin-secret")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := e.doer.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes = append(codes, resp.StatusCode)
+		if resp.Header.Get("RateLimit-Limit") != "5" || resp.Header.Get("RateLimit-Reset") == "" || resp.Header.Get("RateLimit-Remaining") == "" {
+			t.Fatalf("request %d: headers %v", i, resp.Header)
+		}
+		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("a 429 without Retry-After: %v", resp.Header)
+		}
+	}
+	if fmt.Sprint(codes) != "[200 200 200 200 200 429 429 429]" {
+		t.Fatalf("a burst of 8 past a limit of 5: %v", codes)
+	}
+	for i := range 8 {
+		if got := e.dig(fmt.Sprintf("burst%d.example.org", i), 1); (len(got) == 1) != (i < 5) {
+			t.Errorf("burst%d: %v", i, got)
+		}
+	}
+	if s := e.call("GET", "/zones", "other-secret", "", nil); s != 200 {
+		t.Fatalf("another token's first request: %d", s)
+	}
+}

@@ -45,7 +45,7 @@ const DefaultRateLimit = 3600
 type API struct {
 	pipe     *pipeline.Pipeline
 	actions  *actionLog
-	limits   *limiter
+	limits   *httpapi.Limiter
 	settings atomic.Pointer[Settings]
 
 	idsMu sync.Mutex
@@ -56,7 +56,7 @@ var _ httpapi.Adapter = (*API)(nil)
 
 // New returns the Hetzner API over pipe.
 func New(pipe *pipeline.Pipeline) *API {
-	a := &API{pipe: pipe, actions: newActionLog(), limits: newLimiter()}
+	a := &API{pipe: pipe, actions: newActionLog(), limits: httpapi.NewLimiter()}
 	a.settings.Store(&Settings{RateLimit: DefaultRateLimit})
 	// The notes of an RRset go with it, whatever took it away.
 	pipe.AddStep(pruneNotes)

@@ -8,6 +8,8 @@ package rest
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync/atomic"
 
@@ -58,6 +60,7 @@ type Deps struct {
 type Settings struct {
 	MaxChanges int      // per PATCH; 0 is the spec's own limit
 	TokenNames []string // the Corefile's tokens, whose names a token made here may not take
+	RateLimit  int      // requests an hour per token; 0: no limit
 }
 
 // corefileTokens returns the names of the Corefile's tokens.
@@ -85,6 +88,17 @@ func New(d Deps) (*API, error) {
 	}
 	a := &API{Deps: d, doc: doc}
 	a.checks = httpapi.PerOperation(doc, httpapi.Validator(doc, Base), httpapi.ChangeReason, httpapi.NewIdempotency().Middleware)
+	// Each token's requests an hour, with the RateLimit headers.
+	limit := httpapi.NewLimiter().Limit(func(c echo.Context) string { return auth.From(c.Request().Context()).Name },
+		func() int { return a.settings.Load().RateLimit }, func(n int) error {
+			return &problem.Problem{Status: http.StatusTooManyRequests, Code: "rate-limited", Title: "Too many requests",
+				Detail: fmt.Sprintf("the token's %d requests an hour are used up", n), Hint: "Wait for RateLimit-Reset (or Retry-After seconds) and retry."}
+		})
+	for op, mw := range a.checks {
+		if op != "getHealth" && op != "getOpenAPI" {
+			a.checks[op] = append([]echo.MiddlewareFunc{limit}, mw...)
+		}
+	}
 	// What may sign a whole zone may take minutes.
 	for _, op := range []string{"setZoneDnssec", "addZoneKey", "deleteZoneKey", "rollZoneKey", "submitZoneKey", "importZone", "reloadZone", "reloadAllZones", "revertZone", "createZone"} {
 		if mw, ok := a.checks[op]; ok {
