@@ -28,9 +28,13 @@ func mirrorBlock(t *testing.T, base, extra string) string {
 }
 
 // restartHetznerOn starts bin/coredns again on h's store with its API on port.
-func restartHetznerOn(t *testing.T, h *hetznerEnv, extra string, port int) *hetznerEnv {
+func restartHetznerOn(t *testing.T, h *hetznerEnv, extra string, port int, server ...string) *hetznerEnv {
 	t.Helper()
-	s := startCoreDNS(t, fmt.Sprintf(apiCorefile, h.dir, port, tokens+extra), "example.org.")
+	corefile := fmt.Sprintf(apiCorefile, h.dir, port, tokens+extra)
+	for _, line := range server {
+		corefile = strings.Replace(corefile, "    bind 127.0.0.1\n", "    bind 127.0.0.1\n"+line, 1)
+	}
+	s := startCoreDNS(t, corefile, "example.org.")
 	e := &apiEnv{t: t, srv: s, base: fmt.Sprintf("http://127.0.0.1:%d/v1", port), dir: h.dir, token: "full-secret-1"}
 	e.doer = newValidatingDoer(t, e.base)
 	waitHealthy(t, e.base)
@@ -118,7 +122,8 @@ func TestHetznerFailoverAndFailback(t *testing.T) {
 	upstream := a.hbase
 
 	block := mirrorBlock(t, upstream, "")
-	b := startHetzner(t, block)
+	prom := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	b := startHetznerWith(t, "    prometheus "+prom+"\n", block)
 	eventually(t, 20*time.Second, "B to serve the zone made at A", func() bool {
 		got, _, _ := b.digTTL("www.m1.example", dns.TypeA)
 		return slices.Equal(got, []string{"192.0.2.1"})
@@ -161,7 +166,7 @@ func TestHetznerFailoverAndFailback(t *testing.T) {
 	// B restarts in the outage: it still knows what it holds that A lacks.
 	b.srv.cmd.Process.Kill()
 	b.srv.cmd.Wait()
-	b = restartHetznerOn(t, b, block, freePort(t))
+	b = restartHetznerOn(t, b, block, freePort(t), "    prometheus "+prom+"\n")
 	if z := mirrorZone(b.mirrorStatus(), "m1.example"); z == nil || len(z.Ahead) != 51 {
 		t.Fatalf("after a restart in the outage, B has ahead: %+v", z)
 	}
@@ -194,6 +199,12 @@ func TestHetznerFailoverAndFailback(t *testing.T) {
 	if c.Rrset != "both/A" || c.Local == nil || c.Upstream == nil || c.Local.Records[0].Value != "192.0.2.101" || c.Upstream.Records[0].Value != "192.0.2.102" {
 		t.Fatalf("the conflict as reported: %+v", c)
 	}
+	if n := metric(t, prom, "coredns_zoneapi_mirror_conflicts"); n != 1 {
+		t.Errorf("coredns_zoneapi_mirror_conflicts = %v, want 1", n)
+	}
+	if !strings.Contains(b.srv.log.String(), "m1.example. both/A changed here and upstream") {
+		t.Errorf("no log line names the conflict:\n%s", b.srv.log.String())
+	}
 	// Rounds go on; the conflict stays, on both sides.
 	if r, err := b.c.SyncMirrorWithResponse(ctx, nil); err != nil || r.StatusCode() != 200 {
 		t.Fatalf("syncMirror: %v %s", err, r.Body)
@@ -219,6 +230,7 @@ func TestHetznerFailoverAndFailback(t *testing.T) {
 	if z := mirrorZone(b.mirrorStatus(), "m1.example"); len(z.Conflicts) != 0 || len(z.Ahead) != 0 {
 		t.Fatalf("after the resolution: %+v", z)
 	}
+	eventually(t, 10*time.Second, "the conflicts gauge to go back to 0", func() bool { return metric(t, prom, "coredns_zoneapi_mirror_conflicts") == 0 })
 	if r, _ := b.c.ResolveMirrorConflictWithResponse(ctx, "m1.example", client.MirrorResolution{Rrset: "both/A", Keep: client.Local}); r.StatusCode() != 404 {
 		t.Fatalf("resolving a conflict that is not there: %d %s", r.StatusCode(), r.Body)
 	}
