@@ -41,5 +41,6 @@ func init() {
 		"forward",
 		"whoami",
 		"on",
+		"view",
 	}
 }

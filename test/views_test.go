@@ -1,0 +1,98 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/test/client"
+)
+
+const viewZone = `$ORIGIN example.org.
+@ 3600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ 3600 IN NS ns1
+ns1 3600 IN A 192.0.2.53
+www 300 IN A %s
+`
+
+// TestSplitHorizonWithViews: two server blocks on one port, the first for
+// 127.0.0.2 only (CoreDNS's view plugin), each with a store of its own:
+// example.org has its inside records for 127.0.0.2 and its outside ones for
+// everyone else. Each view's API changes its own zone, its Git history
+// keeps its own commits, and a transfer from inside gets the inside zone.
+func TestSplitHorizonWithViews(t *testing.T) {
+	inDir, outDir := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(inDir, "example.org.zone"), []byte(fmt.Sprintf(viewZone, "10.0.0.80")), 0o644)
+	os.WriteFile(filepath.Join(outDir, "example.org.zone"), []byte(fmt.Sprintf(viewZone, "192.0.2.80")), 0o644)
+	inAPI, outAPI := freePort(t), freePort(t)
+	corefile := fmt.Sprintf(`.:{PORT} {
+    bind 127.0.0.1
+    view inside {
+        expr incidr(client_ip(), '127.0.0.2/32')
+    }
+    transfer {
+        to *
+    }
+    zoneapi %s {
+        listen 127.0.0.1:%d
+        git
+    }
+}
+.:{PORT} {
+    bind 127.0.0.1
+    zoneapi %s {
+        listen 127.0.0.1:%d
+        git
+    }
+}
+`, inDir, inAPI, outDir, outAPI)
+	s := startCoreDNS(t, corefile, "example.org.")
+	inside, outside := "127.0.0.2", "127.0.0.1"
+	www := func(src string) []string {
+		t.Helper()
+		var out []string
+		for _, rr := range askFrom(t, src, s.addr, "www.example.org.", dns.TypeA).Answer {
+			out = append(out, rr.(*dns.A).A.String())
+		}
+		return out
+	}
+	if got := www(inside); !slices.Equal(got, []string{"10.0.0.80"}) {
+		t.Fatalf("inside: %v", got)
+	}
+	if got := www(outside); !slices.Equal(got, []string{"192.0.2.80"}) {
+		t.Fatalf("outside: %v", got)
+	}
+	// Each view's API changes its own zone.
+	in := apiClient(t, fmt.Sprintf("http://127.0.0.1:%d/v1", inAPI))
+	ctx := context.Background()
+	if r, err := in.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Name: "db", Type: "A", Value: "10.0.0.5"}); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("upsert inside: %v", err)
+	}
+	if r := askFrom(t, inside, s.addr, "db.example.org.", dns.TypeA); len(r.Answer) != 1 {
+		t.Fatalf("the inside change, from inside: %v", r)
+	}
+	if r := askFrom(t, outside, s.addr, "db.example.org.", dns.TypeA); r.Rcode != dns.RcodeNameError {
+		t.Fatalf("the inside change, from outside: %v", r)
+	}
+	// Each view's history is its own.
+	eventually(t, 10*time.Second, "the inside commit", func() bool {
+		return strings.Contains(git(t, inDir, "log", "--format=%s"), "upsertRecord")
+	})
+	if strings.Contains(git(t, outDir, "log", "--format=%s"), "upsertRecord") {
+		t.Fatal("the outside history has the inside change")
+	}
+	// A transfer from inside gets the inside zone; outside has no
+	// transfer rule, so it is refused.
+	if got := axfrFrom(t, inside, s.addr, "example.org."); !strings.Contains(got, "10.0.0.5") || strings.Contains(got, "192.0.2.80") {
+		t.Fatalf("AXFR from inside:\n%s", got)
+	}
+	if got := axfrFrom(t, outside, s.addr, "example.org."); got != "" {
+		t.Fatalf("AXFR from outside, which has no transfer rule:\n%s", got)
+	}
+}
