@@ -25,7 +25,7 @@ www 300 IN A %s
 // 127.0.0.2 only (CoreDNS's view plugin), each with a store of its own:
 // example.org has its inside records for 127.0.0.2 and its outside ones for
 // everyone else. Each view's API changes its own zone, its Git history
-// keeps its own commits, and a transfer from inside gets the inside zone.
+// keeps its own commits, and each view's Knot secondary serves that view.
 func TestSplitHorizonWithViews(t *testing.T) {
 	inDir, outDir := t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(inDir, "example.org.zone"), []byte(fmt.Sprintf(viewZone, "10.0.0.80")), 0o644)
@@ -46,6 +46,9 @@ func TestSplitHorizonWithViews(t *testing.T) {
 }
 .:{PORT} {
     bind 127.0.0.1
+    transfer {
+        to *
+    }
     zoneapi %s {
         listen 127.0.0.1:%d
         git
@@ -87,12 +90,24 @@ func TestSplitHorizonWithViews(t *testing.T) {
 	if strings.Contains(git(t, outDir, "log", "--format=%s"), "upsertRecord") {
 		t.Fatal("the outside history has the inside change")
 	}
-	// A transfer from inside gets the inside zone; outside has no
-	// transfer rule, so it is refused.
+	// A transfer from inside gets the inside zone, from outside the
+	// outside one; a Knot secondary of each view (the inside one asking
+	// from 127.0.0.2) serves its view.
 	if got := axfrFrom(t, inside, s.addr, "example.org."); !strings.Contains(got, "10.0.0.5") || strings.Contains(got, "192.0.2.80") {
 		t.Fatalf("AXFR from inside:\n%s", got)
 	}
-	if got := axfrFrom(t, outside, s.addr, "example.org."); got != "" {
-		t.Fatalf("AXFR from outside, which has no transfer rule:\n%s", got)
+	if got := axfrFrom(t, outside, s.addr, "example.org."); !strings.Contains(got, "192.0.2.80") || strings.Contains(got, "10.0.0.") {
+		t.Fatalf("AXFR from outside:\n%s", got)
+	}
+	host, port, _ := strings.Cut(s.addr, ":")
+	knot := func(via string) *server {
+		sections := fmt.Sprintf("remote:\n  - id: primary\n    address: %s@%s\n    via: %s\n", host, port, via)
+		return runKnot(t, t.TempDir(), freePort(t), sections, secondaryTemplate, "  - domain: example.org\n    master: primary\n", "example.org.")
+	}
+	for _, c := range []struct{ via, want string }{{inside, "10.0.0.80"}, {outside, "192.0.2.80"}} {
+		k := knot(c.via)
+		if got := askFrom(t, "127.0.0.1", k.addr, "www.example.org.", dns.TypeA); len(got.Answer) != 1 || got.Answer[0].(*dns.A).A.String() != c.want {
+			t.Errorf("Knot transferring from %s serves %v, want %s", c.via, got.Answer, c.want)
+		}
 	}
 }
