@@ -60,6 +60,10 @@ func setup(c *caddy.Controller) error {
 	dnsserver.GetConfig(c).AllowOpcode(dns.OpcodeUpdate)
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
 		za.Next = next
+		if cfg.view != nil {
+			// A server block for the view's networks only (dnsserver.Viewer).
+			return &viewed{Zoneapi: za, view: cfg.view}
+		}
 		return za
 	})
 	return nil
@@ -84,6 +88,7 @@ type config struct {
 	tls         *httpapi.TLSFiles // nil: plain HTTP
 	plaintext   bool              // plain HTTP on a non-loopback address, said on purpose
 	rateLimit   int               // /v1 requests an hour per token; 0: no limit
+	view        *view             // nil: the server block answers every client
 	git         *gitlog.Config    // nil: no Git history
 	gitops      *gitops.Config    // nil: no remote
 }
@@ -192,6 +197,8 @@ func parseProperty(c *caddy.Controller, cfg *config) error {
 			return c.ArgErr()
 		}
 		cfg.plaintext = true
+	case "view":
+		cfg.view, err = parseView(c)
 	case "rate_limit":
 		var arg string
 		if arg, err = oneArg(c); err == nil {

@@ -59,6 +59,14 @@ func TestParse(t *testing.T) {
 			}
 		}},
 		{input: "zoneapi " + dir + " {\n rate_limit lots\n}", wantErr: "rate_limit needs a number"},
+		{input: "zoneapi " + dir + " {\n view inside 10.0.0.0/8 192.0.2.1\n}", check: func(t *testing.T, c config) {
+			if c.view == nil || c.view.name != "inside" || len(c.view.nets) != 2 || c.view.nets[1].Bits() != 32 {
+				t.Errorf("view: %+v", c.view)
+			}
+		}},
+		{input: "zoneapi " + dir + " {\n view inside 10.0.0.0/8 10.1.0.0/16\n}", wantErr: "overlaps"},
+		{input: "zoneapi " + dir + " {\n view inside\n}", wantErr: "needs a name and a network"},
+		{input: "zoneapi " + dir + " {\n view inside ten\n}", wantErr: "is not a network"},
 		{input: "zoneapi " + dir + " {\n listen 0.0.0.0:8053\n}", wantErr: "not a loopback address"},
 		{input: "zoneapi " + dir + " {\n max_zones 5\n max_changes 7\n max_body 1000\n}", check: func(t *testing.T, c config) {
 			if c.maxZones != 5 || c.maxChanges != 7 || c.maxBody != 1000 {

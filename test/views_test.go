@@ -27,21 +27,29 @@ www 300 IN A %s
 // everyone else. Each view's API changes its own zone, its Git history
 // keeps its own commits, and each view's Knot secondary serves that view.
 func TestSplitHorizonWithViews(t *testing.T) {
+	// The view decided by CoreDNS's view plugin, or by zoneapi's own view
+	// property (a prefix match).
+	for name, block := range map[string][2]string{
+		"view plugin":  {"    view inside {\n        expr incidr(client_ip(), '127.0.0.2/32')\n    }\n", ""},
+		"zoneapi view": {"", "        view inside 127.0.0.2/32\n"},
+	} {
+		t.Run(name, func(t *testing.T) { splitHorizon(t, block[0], block[1]) })
+	}
+}
+
+func splitHorizon(t *testing.T, viewPlugin, zoneapiView string) {
 	inDir, outDir := t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(inDir, "example.org.zone"), []byte(fmt.Sprintf(viewZone, "10.0.0.80")), 0o644)
 	os.WriteFile(filepath.Join(outDir, "example.org.zone"), []byte(fmt.Sprintf(viewZone, "192.0.2.80")), 0o644)
 	inAPI, outAPI := freePort(t), freePort(t)
 	corefile := fmt.Sprintf(`.:{PORT} {
     bind 127.0.0.1
-    view inside {
-        expr incidr(client_ip(), '127.0.0.2/32')
-    }
-    transfer {
+%s    transfer {
         to *
     }
     zoneapi %s {
         listen 127.0.0.1:%d
-        git
+%s        git
     }
 }
 .:{PORT} {
@@ -54,7 +62,7 @@ func TestSplitHorizonWithViews(t *testing.T) {
         git
     }
 }
-`, inDir, inAPI, outDir, outAPI)
+`, viewPlugin, inDir, inAPI, zoneapiView, outDir, outAPI)
 	s := startCoreDNS(t, corefile, "example.org.")
 	inside, outside := "127.0.0.2", "127.0.0.1"
 	www := func(src string) []string {
