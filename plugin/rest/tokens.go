@@ -126,34 +126,27 @@ func deref(p *[]string) []string {
 // beyond returns where the scope of t goes beyond the caller's, with a
 // few words on what, or "" if it does not.
 func beyond(caller, t *auth.Token) (string, string) {
-	if len(caller.Zones) > 0 {
-		if len(t.Zones) == 0 {
-			return "/zones", "every zone"
-		}
-		for i, z := range t.Zones {
-			if !slices.Contains(caller.Zones, z) {
-				return fmt.Sprintf("/zones/%d", i), "zone " + z
-			}
-		}
+	if p, d := outside("/zones", "zone", caller.Zones, t.Zones, func(z string) string { return z }); p != "" {
+		return p, d
 	}
-	if len(caller.Names) > 0 {
-		if len(t.Names) == 0 {
-			return "/names", "every name"
-		}
-		for i, n := range t.Names {
-			if !slices.Contains(caller.Names, n) {
-				return fmt.Sprintf("/names/%d", i), "names " + n
-			}
-		}
+	if p, d := outside("/names", "name", caller.Names, t.Names, func(n string) string { return n }); p != "" {
+		return p, d
 	}
-	if len(caller.Types) > 0 {
-		if len(t.Types) == 0 {
-			return "/types", "every type"
-		}
-		for i, typ := range t.Types {
-			if !slices.Contains(caller.Types, typ) {
-				return fmt.Sprintf("/types/%d", i), "type " + dns.TypeToString[typ]
-			}
+	return outside("/types", "type", caller.Types, t.Types, func(typ uint16) string { return dns.TypeToString[typ] })
+}
+
+// outside is beyond for one kind of scope: a caller limited to have
+// gives none of it unlimited, and nothing not in have.
+func outside[T comparable](pointer, what string, have, want []T, show func(T) string) (string, string) {
+	if len(have) == 0 {
+		return "", ""
+	}
+	if len(want) == 0 {
+		return pointer, "every " + what
+	}
+	for i, v := range want {
+		if !slices.Contains(have, v) {
+			return fmt.Sprintf("%s/%d", pointer, i), what + " " + show(v)
 		}
 	}
 	return "", ""
