@@ -46,8 +46,30 @@ func parseView(c *caddy.Controller) (*view, error) {
 		}
 		v.nets = append(v.nets, p)
 	}
+	// The views of one port must not overlap: a client would be in two,
+	// and CoreDNS would pick the first block without saying so.
+	port := dnsserver.GetConfig(c).Port
+	others, _ := c.Get(viewsKey{}).(map[string][]*view)
+	if others == nil {
+		others = map[string][]*view{}
+	}
+	for _, o := range others[port] {
+		for _, p := range v.nets {
+			for _, q := range o.nets {
+				if o.name != v.name && p.Overlaps(q) {
+					return nil, c.Errf("view %s: %s overlaps %s of view %s on port %s", v.name, p, q, o.name, port)
+				}
+			}
+		}
+	}
+	others[port] = append(others[port], v)
+	c.Set(viewsKey{}, others)
 	return v, nil
 }
+
+// viewsKey keeps the views of one Corefile, by port, in its instance's
+// storage.
+type viewsKey struct{}
 
 // contains reports whether the client address addr is in the view.
 func (v *view) contains(addr net.Addr) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -117,5 +118,41 @@ func splitHorizon(t *testing.T, viewPlugin, zoneapiView string) {
 		if got := askFrom(t, "127.0.0.1", k.addr, "www.example.org.", dns.TypeA); len(got.Answer) != 1 || got.Answer[0].(*dns.A).A.String() != c.want {
 			t.Errorf("Knot transferring from %s serves %v, want %s", c.via, got.Answer, c.want)
 		}
+	}
+}
+
+// TestOverlappingViewsAreRefused: two views of one port whose networks
+// overlap are a Corefile error naming both, and the server does not start.
+func TestOverlappingViewsAreRefused(t *testing.T) {
+	port := freePort(t)
+	corefile := fmt.Sprintf(`.:%d {
+    bind 127.0.0.1
+    zoneapi %s {
+        listen 127.0.0.1:%d
+        view inside 10.0.0.0/8
+    }
+}
+.:%d {
+    bind 127.0.0.1
+    zoneapi %s {
+        listen 127.0.0.1:%d
+        view lab 10.1.0.0/16
+    }
+}
+`, port, t.TempDir(), freePort(t), port, t.TempDir(), freePort(t))
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "Corefile")
+	os.WriteFile(conf, []byte(corefile), 0o644)
+	cmd := exec.Command(corednsBinary(t), "-conf", conf)
+	done := make(chan []byte, 1)
+	go func() { out, _ := cmd.CombinedOutput(); done <- out }()
+	select {
+	case out := <-done:
+		if !strings.Contains(string(out), "view lab: 10.1.0.0/16 overlaps 10.0.0.0/8 of view inside") || !strings.Contains(string(out), "Corefile:") {
+			t.Fatalf("the error does not name the views and the line:\n%s", out)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("coredns started with overlapping views")
 	}
 }
