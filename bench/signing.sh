@@ -56,7 +56,7 @@ mkdir -p "$work/bind"
 nsec3=()
 [ "$denial" = nsec3 ] && nsec3=(-3 - -H 0)
 start=$(date +%s.%N)
-dnssec-signzone -q -S -z -n 2 "${nsec3[@]}" -K "$work/bind" -o example.org -f "$work/bind/signed.zone" "$work/unsigned.zone" >/dev/null
+dnssec-signzone -q -S -z -n 2 "${nsec3[@]}" -d "$work/bind" -K "$work/bind" -o example.org -f "$work/bind/signed.zone" "$work/unsigned.zone" >/dev/null
 echo "dnssec-signzone: $(elapsed "$start") s"
 
 # Knot: signs the zone as it loads it; the time from start to its log line.
