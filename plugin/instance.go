@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"sync"
 
+	spec "github.com/zoneapi/zoneapi"
+
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/zoneapi/zoneapi/plugin/acme"
@@ -14,6 +16,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/hetzner/mirror"
 	"github.com/zoneapi/zoneapi/plugin/httpapi"
 	"github.com/zoneapi/zoneapi/plugin/ixfr"
+	"github.com/zoneapi/zoneapi/plugin/mcp"
 	"github.com/zoneapi/zoneapi/plugin/notify"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
 	"github.com/zoneapi/zoneapi/plugin/record"
@@ -157,7 +160,11 @@ func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gito
 	st.configs = append(st.configs, func(cfg config) { challenges.Configure(cfg.acme) })
 	hz := hetzner.New(st.pipe)
 	st.configs = append(st.configs, func(cfg config) { hz.Configure(cfg.hetzner) }, func(cfg config) { st.runMirror(cfg.mirror) })
-	return []httpapi.Adapter{v1, challenges, hz}, nil
+	tools, err := mcp.New(spec.OpenAPI, rest.Base)
+	if err != nil {
+		return nil, err
+	}
+	return []httpapi.Adapter{v1, challenges, hz, tools}, nil
 }
 
 // configure gives the store a (new) Corefile's settings and makes the API

@@ -57,6 +57,13 @@ fi
 # warnings, not errors.
 "$redocly_dir/node_modules/.bin/redocly" lint hetzner.yaml --format=stylish
 
+step "install the JavaScript test tools (test/js, pinned by its package-lock.json)"
+# The TypeScript MCP SDK (the MCP client of test/mcp_test.go), the
+# TypeScript client generator and compiler, and Spectral.
+if [ ! -f test/js/node_modules/.package-lock.json ] || ! cmp -s test/js/package-lock.json test/js/node_modules/.zoneapi-lock; then
+	(cd test/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.zoneapi-lock)
+fi
+
 step "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

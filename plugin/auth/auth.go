@@ -141,6 +141,13 @@ type key struct{}
 // With returns ctx carrying t.
 func With(ctx context.Context, t *Token) context.Context { return context.WithValue(ctx, key{}, t) }
 
+// Carried reports whether ctx carries a token: a request made in the
+// process on behalf of one already authenticated (an MCP tool call).
+func Carried(ctx context.Context) bool {
+	_, ok := ctx.Value(key{}).(*Token)
+	return ok
+}
+
 // From returns the token of a request's context, Anonymous when none.
 func From(ctx context.Context) *Token {
 	if t, ok := ctx.Value(key{}).(*Token); ok {

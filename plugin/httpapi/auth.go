@@ -27,6 +27,12 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(cfg.Tokens) == 0 {
 			return next(c)
 		}
+		// A request the process makes on behalf of an authenticated one
+		// (an MCP tool call) is that one's: no request from outside comes
+		// with a context that carries a token.
+		if auth.Carried(c.Request().Context()) {
+			return next(c)
+		}
 		if a := s.adapterFor(path); a != nil && a.Public(path) {
 			return next(c)
 		}

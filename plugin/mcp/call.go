@@ -1,0 +1,188 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/zoneapi/zoneapi/plugin/problem"
+)
+
+// handler serves a call of t: the operation's request, made from the
+// arguments and served by the listener in-process with the context of the
+// MCP request (which carries its token), and its answer as the result.
+func (a *Adapter) handler(t tool) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		r, err := t.request(ctx, req.GetArguments())
+		if err != nil {
+			return errorResult(err), nil
+		}
+		w := &recorder{header: http.Header{}}
+		a.api.ServeHTTP(w, r)
+		return t.result(w), nil
+	}
+}
+
+// request makes the HTTP request of a call of t with args.
+func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, error) {
+	for k := range args {
+		if k != "body" && !slices.ContainsFunc(t.params, func(p param) bool { return p.name == k }) {
+			return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request",
+				Detail: fmt.Sprintf("%s has no argument %q", t.def.Name, k), Pointer: "/" + k,
+				Hint: "Send only the arguments of the tool's input schema."}
+		}
+	}
+	path := t.path
+	query := url.Values{}
+	header := http.Header{}
+	for _, p := range t.params {
+		v, ok := args[p.name]
+		if !ok || v == nil {
+			continue
+		}
+		switch p.in {
+		case "path":
+			path = strings.Replace(path, "{"+p.name+"}", url.PathEscape(text(v)), 1)
+		case "query":
+			if list, ok := v.([]any); ok && p.array {
+				for _, x := range list {
+					query.Add(p.name, text(x))
+				}
+			} else {
+				query.Set(p.name, text(v))
+			}
+		case "header":
+			header.Set(p.name, text(v))
+		}
+	}
+	if strings.Contains(path, "{") {
+		missing := path[strings.Index(path, "{")+1:]
+		missing, _, _ = strings.Cut(missing, "}")
+		return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request",
+			Detail: fmt.Sprintf("%s needs the argument %q", t.def.Name, missing), Pointer: "/" + missing,
+			Hint: "Send every required argument of the tool's input schema."}
+	}
+	var body io.Reader = http.NoBody
+	if b, ok := args["body"]; ok && t.bodyType != "" {
+		if s, isText := b.(string); isText && t.bodyType != "application/json" {
+			body = strings.NewReader(s)
+		} else {
+			data, err := json.Marshal(b)
+			if err != nil {
+				return nil, err
+			}
+			body = bytes.NewReader(data)
+		}
+		header.Set("Content-Type", t.bodyType)
+	}
+	u := path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	r, err := http.NewRequestWithContext(ctx, t.method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	r.Header.Set("Accept", "application/json, application/problem+json, */*")
+	if addr, ok := ctx.Value(remoteKey{}).(string); ok {
+		r.RemoteAddr = addr
+	}
+	return r, nil
+}
+
+// text is an argument as a parameter's text.
+func text(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	default:
+		data, _ := json.Marshal(v)
+		return string(data)
+	}
+}
+
+// result is the tool's result of the answer w: its body as text and, when
+// the tool has an output schema (its answers are one JSON object), as
+// structured content too. An error answer is a tool error whose text is
+// the problem+json; it has no structured content, which clients check
+// against the output schema even then. The status and the headers a
+// client acts on (ETag, Location) are in _meta, as "http".
+func (t tool) result(w *recorder) *mcp.CallToolResult {
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	body := w.body.Bytes()
+	res := &mcp.CallToolResult{IsError: status >= 400}
+	text := string(body)
+	if len(body) == 0 {
+		text = fmt.Sprintf("%d %s", status, http.StatusText(status))
+	}
+	res.Content = []mcp.Content{mcp.NewTextContent(text)}
+	// The body is the structured content as it is, not decoded and made
+	// again: an object, whatever its JSON.
+	if !res.IsError && t.def.RawOutputSchema != nil && strings.Contains(w.header.Get("Content-Type"), "json") {
+		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' {
+			res.StructuredContent = json.RawMessage(trimmed)
+		}
+	}
+	meta := map[string]any{"status": status}
+	for _, h := range []string{"ETag", "Location", "Content-Type", "RateLimit-Remaining", "Retry-After"} {
+		if v := w.header.Get(h); v != "" {
+			meta[strings.ToLower(h)] = v
+		}
+	}
+	res.Meta = mcp.NewMetaFromMap(map[string]any{"http": meta})
+	return res
+}
+
+// errorResult is the tool error of a call that could not be made.
+func errorResult(err error) *mcp.CallToolResult {
+	p, ok := err.(*problem.Problem)
+	if !ok {
+		p = &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request", Detail: err.Error()}
+	}
+	data, _ := json.Marshal(p.Body())
+	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{mcp.NewTextContent(string(data))}}
+}
+
+// recorder is the http.ResponseWriter of an in-process call.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *recorder) Header() http.Header { return w.header }
+
+func (w *recorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
+}
+
+// remoteKey carries the MCP request's client address to its calls.
+type remoteKey struct{}
