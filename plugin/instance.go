@@ -9,6 +9,7 @@ import (
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/zoneapi/zoneapi/plugin/acme"
+	"github.com/zoneapi/zoneapi/plugin/apidocs"
 	"github.com/zoneapi/zoneapi/plugin/dnssec"
 	"github.com/zoneapi/zoneapi/plugin/gitlog"
 	"github.com/zoneapi/zoneapi/plugin/gitops"
@@ -164,7 +165,11 @@ func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gito
 	if err != nil {
 		return nil, err
 	}
-	return []httpapi.Adapter{v1, challenges, hz, tools}, nil
+	page, err := apidocs.New(spec.OpenAPI, rest.Base)
+	if err != nil {
+		return nil, err
+	}
+	return []httpapi.Adapter{v1, challenges, hz, tools, page}, nil
 }
 
 // configure gives the store a (new) Corefile's settings and makes the API

@@ -11,7 +11,7 @@ fuzztime=${FUZZTIME:-20s}
 step() { printf '\n=== %s\n' "$*"; }
 
 step "install test dependencies"
-pkgs=(nsd knot knot-dnsutils bind9-dnsutils bind9-utils ldnsutils unbound dnsperf python3 openssl curl)
+pkgs=(nsd knot knot-dnsutils bind9-dnsutils bind9-utils ldnsutils unbound dnsperf python3 openssl curl chromium)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -45,6 +45,9 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		exit 1
 	fi
 fi
+
+step "the Swagger UI of /docs is npm's release it names"
+./build.sh swagger-ui check
 
 step "lint openapi.yaml and hetzner.yaml (Redocly CLI)"
 redocly_dir=${XDG_CACHE_HOME:-$HOME/.cache}/zoneapi-redocly
