@@ -21,7 +21,7 @@ var layers = [][]string{
 	{"ixfr", "notify", "gitlog", "record", "resign"},
 	{"gitops"},
 	{"problem"},
-	{"acme", "hetzner", "dnsserve"},
+	{"acme", "hetzner", "dnsserve", "mcp", "apidocs"},
 	{"hetzner/mirror"},
 	{"rest"},
 	{""}, // this package: the CoreDNS glue
