@@ -62,17 +62,17 @@ func hasLabels(m *dto.Metric, want map[string]string) bool {
 
 func TestMetricsCountRequestsChangesAndRecords(t *testing.T) {
 	st, srv := newTestAPI(t)
-	route := map[string]string{"operation": "POST /v1/zones/:zoneName/records", "status": "200"}
+	route := map[string]string{"operation": "POST /v1/zones/:zoneName/records", "status": "201"}
 	store := map[string]string{"store": st.dir}
 	requests, swaps := metric(t, "coredns_zoneapi_api_requests_total", route), metric(t, "coredns_zoneapi_snapshot_swaps_total", nil)
 	records := metric(t, "coredns_zoneapi_records", store)
 	resp, err := http.Post(srv.URL+"/v1/zones/example.org/records", "application/json", strings.NewReader(`{"type":"A","name":"m","value":"192.0.2.7"}`))
-	if err != nil || resp.StatusCode != 200 {
+	if err != nil || resp.StatusCode != 201 {
 		t.Fatalf("%v %v", err, resp.StatusCode)
 	}
 	resp.Body.Close()
 	if got := metric(t, "coredns_zoneapi_api_requests_total", route) - requests; got != 1 {
-		t.Errorf("api_requests_total{operation,status=200} rose by %v, want 1", got)
+		t.Errorf("api_requests_total{operation,status=201} rose by %v, want 1", got)
 	}
 	if got := metric(t, "coredns_zoneapi_snapshot_swaps_total", nil) - swaps; got != 1 {
 		t.Errorf("snapshot_swaps_total rose by %v, want 1", got)

@@ -31,7 +31,7 @@ const tokens = `        token full-secret-1
 func TestTokensAuthenticateAndScope(t *testing.T) {
 	e := startAPI(t, tokens, "api/example.org.zone")
 	ctx := context.Background()
-	write := func(tok string, r client.DNSRecord) int {
+	write := func(tok string, r client.DNSRecordInput) int {
 		e.token = tok
 		resp, err := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, r)
 		if err != nil {
@@ -39,8 +39,8 @@ func TestTokensAuthenticateAndScope(t *testing.T) {
 		}
 		return resp.StatusCode()
 	}
-	txt := client.DNSRecord{Type: "TXT", Name: "_acme-challenge", Value: "v1", Ttl: ptr(60)}
-	a := client.DNSRecord{Type: "A", Name: "x", Value: "192.0.2.1"}
+	txt := client.DNSRecordInput{Type: "TXT", Name: "_acme-challenge", Value: "v1", Ttl: ptr(60)}
+	a := client.DNSRecordInput{Type: "A", Name: "x", Value: "192.0.2.1"}
 
 	if got := write("", a); got != http.StatusUnauthorized {
 		t.Errorf("no token: want 401, got %d", got)
@@ -58,18 +58,18 @@ func TestTokensAuthenticateAndScope(t *testing.T) {
 	if got := write("acme-secret-3", a); got != http.StatusForbidden {
 		t.Errorf("acme token writing an A: want 403, got %d", got)
 	}
-	if got := write("acme-secret-3", client.DNSRecord{Type: "TXT", Name: "www", Value: "x"}); got != http.StatusForbidden {
+	if got := write("acme-secret-3", client.DNSRecordInput{Type: "TXT", Name: "www", Value: "x"}); got != http.StatusForbidden {
 		t.Errorf("acme token writing TXT at www: want 403, got %d", got)
 	}
-	if got := write("acme-secret-3", txt); got != http.StatusOK {
-		t.Errorf("acme token writing its TXT: want 200, got %d", got)
+	if got := write("acme-secret-3", txt); got != http.StatusCreated {
+		t.Errorf("acme token writing its TXT: want 201, got %d", got)
 	}
 	e.token = "acme-secret-3"
 	if r, _ := e.c.DeleteZoneWithResponse(ctx, "example.org", &client.DeleteZoneParams{}); r.StatusCode() != http.StatusForbidden {
 		t.Errorf("acme token deleting the zone: want 403, got %d", r.StatusCode())
 	}
-	if got := write("full-secret-1", a); got != http.StatusOK {
-		t.Errorf("full token: want 200, got %d", got)
+	if got := write("full-secret-1", a); got != http.StatusCreated {
+		t.Errorf("full token: want 201, got %d", got)
 	}
 	// lego's httpreq sends the token as the Basic password.
 	req, _ := http.NewRequest("POST", e.base+"/acme/httpreq/present", strings.NewReader(`{"fqdn":"_acme-challenge.example.org.","value":"v2"}`))
@@ -111,7 +111,7 @@ func TestNonLoopbackListenWithoutTokenDoesNotStart(t *testing.T) {
 func TestCorefileReloadKeepsTheAPIAndTheZones(t *testing.T) {
 	e := startAPI(t, "        git\n", "api/example.org.zone")
 	ctx := context.Background()
-	if r, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Type: "A", Name: "before", Value: "192.0.2.33"}); r.StatusCode() != 200 {
+	if r, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecordInput{Type: "A", Name: "before", Value: "192.0.2.33"}); r.StatusCode()/100 != 2 {
 		t.Fatalf("upsert: %s", r.Body)
 	}
 	conf := filepath.Join(filepath.Dir(e.srv.cmd.Args[2]), "Corefile")
@@ -139,7 +139,7 @@ func TestCorefileReloadKeepsTheAPIAndTheZones(t *testing.T) {
 	if got := e.dig("before.example.org.", dns.TypeA); len(got) != 1 {
 		t.Fatalf("after the reload DNS lost the change")
 	}
-	if r, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Type: "A", Name: "after", Value: "192.0.2.34"}); r.StatusCode() != 200 {
+	if r, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecordInput{Type: "A", Name: "after", Value: "192.0.2.34"}); r.StatusCode()/100 != 2 {
 		t.Fatalf("upsert after the reload: %s", r.Body)
 	}
 	e.waitCommitted()

@@ -24,14 +24,14 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	ctx := context.Background()
 
 	// createZone, with records and a default SOA.
-	cz, err := e.c.CreateZoneWithResponse(ctx, &client.CreateZoneParams{}, client.Zone{Name: "Example.NET.", Records: &[]client.DNSRecord{
+	cz, err := e.c.CreateZoneWithResponse(ctx, &client.CreateZoneParams{}, client.ZoneInput{Name: "Example.NET.", Records: &[]client.DNSRecordInput{
 		{Type: "A", Name: "www", Value: "192.0.2.10", Ttl: ptr(300)},
 		{Type: "MX", Name: "@", Value: "10 mail"},
 	}})
 	if err != nil || cz.StatusCode() != http.StatusCreated {
 		t.Fatalf("createZone: %v %s", err, cz.Body)
 	}
-	if cz.JSON201.Name != "example.net" || *cz.JSON201.RecordsCount != 4 {
+	if cz.JSON201.Name != "example.net" || cz.JSON201.RecordsCount != 4 {
 		t.Errorf("createZone: %+v", cz.JSON201)
 	}
 	if got := e.dig("www.example.net.", dns.TypeA); len(got) != 1 || got[0] != "192.0.2.10" {
@@ -47,33 +47,37 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 		t.Errorf("listZones: %s", lz.Body)
 	}
 	gz, _ := e.c.GetZoneWithResponse(ctx, "example.org")
-	if gz.StatusCode() != 200 || *gz.JSON200.RecordsCount != len(*gz.JSON200.Records) {
+	if gz.StatusCode() != 200 || gz.JSON200.RecordsCount != len(*gz.JSON200.Records) {
 		t.Errorf("getZone: %s", gz.Body)
 	}
 	etag := gz.HTTPResponse.Header.Get("ETag")
 
-	// upsertRecord: add, then the same again only sets the TTL.
-	up, _ := e.c.UpsertRecordWithResponse(ctx, "example.org.", &client.UpsertRecordParams{IfMatch: &etag}, client.DNSRecord{Type: "TXT", Name: "note", Value: "hello world; with a semicolon", Ttl: ptr(120)})
-	if up.StatusCode() != 200 {
-		t.Fatalf("upsertRecord: %s", up.Body)
+	// upsertRecord: add (201, Location), then the same again only sets the
+	// TTL (200).
+	up, _ := e.c.UpsertRecordWithResponse(ctx, "example.org.", &client.UpsertRecordParams{IfMatch: &etag}, client.DNSRecordInput{Type: "TXT", Name: "note", Value: "hello world; with a semicolon", Ttl: ptr(120)})
+	if up.StatusCode() != 201 || up.HTTPResponse.Header.Get("Location") != "/v1/zones/example.org/records/"+up.JSON201.Id {
+		t.Fatalf("upsertRecord adding: want 201 with Location, got %d %v %s", up.StatusCode(), up.HTTPResponse.Header, up.Body)
 	}
-	id := *up.JSON200.Id
-	up2, _ := e.c.UpsertRecordWithResponse(ctx, "EXAMPLE.org", &client.UpsertRecordParams{}, client.DNSRecord{Type: "TXT", Name: "note.example.org.", Value: "hello world; with a semicolon", Ttl: ptr(60)})
-	if up2.StatusCode() != 200 || *up2.JSON200.Id != id || *up2.JSON200.Ttl != 60 {
+	id := up.JSON201.Id
+	if got, _ := e.c.GetRecordWithResponse(ctx, "example.org", id); got.StatusCode() != 200 || got.JSON200.Value != `"hello world; with a semicolon"` {
+		t.Errorf("the Location of the record added: %s", got.Body)
+	}
+	up2, _ := e.c.UpsertRecordWithResponse(ctx, "EXAMPLE.org", &client.UpsertRecordParams{}, client.DNSRecordInput{Type: "TXT", Name: "note.example.org.", Value: "hello world; with a semicolon", Ttl: ptr(60)})
+	if up2.StatusCode() != 200 || up2.JSON200.Id != id || up2.JSON200.Ttl != 60 {
 		t.Errorf("upsert again: want the same id with TTL 60, got %s", up2.Body)
 	}
 	if got := e.dig("note.example.org.", dns.TypeTXT); len(got) != 1 || got[0] != `"hello world; with a semicolon"` {
 		t.Errorf("TXT over DNS: %v", got)
 	}
 	// A stale If-Match is refused.
-	stale, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{IfMatch: &etag}, client.DNSRecord{Type: "A", Name: "x", Value: "192.0.2.1"})
+	stale, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{IfMatch: &etag}, client.DNSRecordInput{Type: "A", Name: "x", Value: "192.0.2.1"})
 	if stale.StatusCode() != http.StatusPreconditionFailed {
 		t.Errorf("stale If-Match: want 412, got %d", stale.StatusCode())
 	}
 
 	// getZoneRecords with filters, getRecord.
 	gr, _ := e.c.GetZoneRecordsWithResponse(ctx, "example.org", &client.GetZoneRecordsParams{Name: ptr("note"), Type: ptr("TXT")})
-	if gr.StatusCode() != 200 || len(*gr.JSON200) != 1 || *(*gr.JSON200)[0].Id != id {
+	if gr.StatusCode() != 200 || len(*gr.JSON200) != 1 || (*gr.JSON200)[0].Id != id {
 		t.Errorf("getZoneRecords filtered: %s", gr.Body)
 	}
 	g1, _ := e.c.GetRecordWithResponse(ctx, "example.org", id)
@@ -82,11 +86,11 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	}
 
 	// updateRecord gives the record a new value, and so a new id.
-	ur, _ := e.c.UpdateRecordWithResponse(ctx, "example.org", id, &client.UpdateRecordParams{}, client.DNSRecord{Type: "TXT", Name: "note", Value: "updated"})
-	if ur.StatusCode() != 200 || *ur.JSON200.Id == id {
+	ur, _ := e.c.UpdateRecordWithResponse(ctx, "example.org", id, &client.UpdateRecordParams{}, client.DNSRecordInput{Type: "TXT", Name: "note", Value: "updated"})
+	if ur.StatusCode() != 200 || ur.JSON200.Id == id {
 		t.Errorf("updateRecord: %s", ur.Body)
 	}
-	id = *ur.JSON200.Id
+	id = ur.JSON200.Id
 
 	// RRsets.
 	rs, _ := e.c.ReplaceRRsetWithResponse(ctx, "example.org", "www", "A", &client.ReplaceRRsetParams{}, client.RRsetInput{Ttl: ptr(90), Values: []string{"192.0.2.81", "192.0.2.80"}})
@@ -134,7 +138,7 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 		t.Errorf("deleteRecord: %d %s", r.StatusCode(), r.Body)
 	}
 	mx, _ := e.c.GetZoneRecordsWithResponse(ctx, "example.net", &client.GetZoneRecordsParams{Type: ptr("MX")})
-	if r, _ := e.c.DeleteRecordByIdWithResponse(ctx, "example.net", *(*mx.JSON200)[0].Id, &client.DeleteRecordByIdParams{}); r.StatusCode() != 204 {
+	if r, _ := e.c.DeleteRecordByIdWithResponse(ctx, "example.net", (*mx.JSON200)[0].Id, &client.DeleteRecordByIdParams{}); r.StatusCode() != 204 {
 		t.Errorf("deleteRecordById: %d %s", r.StatusCode(), r.Body)
 	}
 
@@ -147,7 +151,7 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	}
 	im, _ := e.c.ImportZoneWithBodyWithResponse(ctx, "example.org", &client.ImportZoneParams{}, "text/dns",
 		strings.NewReader("@ 3600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ IN NS ns1\nns1 IN A 192.0.2.1\nimported IN A 192.0.2.77\n"))
-	if im.StatusCode() != 200 || *im.JSON200.RecordsCount != 4 || *im.JSON200.Serial <= 1 {
+	if im.StatusCode() != 200 || im.JSON200.RecordsCount != 4 || im.JSON200.Serial <= 1 {
 		t.Errorf("importZone: %s", im.Body)
 	}
 	if got := e.dig("imported.example.org.", dns.TypeA); len(got) != 1 {

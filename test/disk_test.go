@@ -56,7 +56,7 @@ func TestFullAndReadOnlyStore(t *testing.T) {
 		return err == nil && len(r.Answer) > 0
 	}
 	acked := []string{}
-	if post("before") != 200 {
+	if post("before") != 201 {
 		t.Fatal("a write to a healthy store failed")
 	}
 	acked = append(acked, "before")
@@ -67,7 +67,7 @@ func TestFullAndReadOnlyStore(t *testing.T) {
 	for i := range 200 {
 		name := fmt.Sprintf("full%d", i)
 		code := post(name)
-		if code == 200 {
+		if code == 201 {
 			acked = append(acked, name)
 			continue
 		}
@@ -89,7 +89,7 @@ func TestFullAndReadOnlyStore(t *testing.T) {
 	// Space returns: writes succeed again (after a compaction, if the failed append could not be undone).
 	inNS("rm", "-f", mnt+"/fill")
 	waitFor(t, 5*time.Second, "writes succeed once space returns", func() bool {
-		if post("afterfull") == 200 {
+		if post("afterfull") == 201 {
 			acked = append(acked, "afterfull")
 			return true
 		}
@@ -112,7 +112,7 @@ func TestFullAndReadOnlyStore(t *testing.T) {
 	}
 	inNS("mount", "-o", "remount,rw", mnt)
 	waitFor(t, 5*time.Second, "writes succeed once the store is writable", func() bool {
-		if post("afterro") == 200 {
+		if post("afterro") == 201 {
 			acked = append(acked, "afterro")
 			return true
 		}

@@ -49,7 +49,7 @@ func TestHetznerRRsetsThroughHcloudGo(t *testing.T) {
 	if d, err := h.c.DeleteRRsetWithResponse(ctx, "example.org", "gone", "A", &client.DeleteRRsetParams{}); err != nil || d.StatusCode() != 204 {
 		t.Fatalf("deleteRRset through /v1: %v", err)
 	}
-	if u, err := h.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Name: "gone", Type: "A", Value: "192.0.2.30"}); err != nil || u.StatusCode() != 200 {
+	if u, err := h.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecordInput{Name: "gone", Type: "A", Value: "192.0.2.30"}); err != nil || u.StatusCode()/100 != 2 {
 		t.Fatalf("upsertRecord through /v1: %v", err)
 	}
 	if r := must(zc.GetRRSetByNameAndType(ctx, z, "gone", hcloud.ZoneRRSetTypeA)); r == nil || len(r.Labels) != 0 || r.Records[0].Comment != "" {

@@ -55,7 +55,14 @@ if [ ! -x "$redocly_dir/node_modules/.bin/redocly" ]; then
 	mkdir -p "$redocly_dir"
 	(cd "$redocly_dir" && npm install --no-save --no-audit --no-fund --loglevel=error @redocly/cli@2.77.0 >/dev/null)
 fi
-"$redocly_dir/node_modules/.bin/redocly" lint openapi.yaml --format=stylish
+# openapi.yaml: no error and no warning either.
+out=$("$redocly_dir/node_modules/.bin/redocly" lint openapi.yaml --format=stylish 2>&1) || { echo "$out"; exit 1; }
+echo "$out" | tail -n 3
+if grep -q ' warning ' <<<"$out"; then
+	echo "$out"
+	echo "redocly: openapi.yaml has warnings" >&2
+	exit 1
+fi
 # Hetzner's own paths are ambiguous (/zones/actions/{id} and /zones/{zone}/rrsets):
 # warnings, not errors.
 "$redocly_dir/node_modules/.bin/redocly" lint hetzner.yaml --format=stylish
@@ -66,6 +73,9 @@ step "install the JavaScript test tools (test/js, pinned by its package-lock.jso
 if [ ! -f test/js/node_modules/.package-lock.json ] || ! cmp -s test/js/package-lock.json test/js/node_modules/.zoneapi-lock; then
 	(cd test/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.zoneapi-lock)
 fi
+
+step "lint openapi.yaml (Spectral's spectral:oas: nothing at all, hints included)"
+test/js/node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=hint openapi.yaml
 
 step "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -83,7 +83,7 @@ func TestTokensMadeThroughTheAPI(t *testing.T) {
 	rec := func(name, typ, value string) string {
 		return fmt.Sprintf(`{"name":%q,"type":%q,"value":%q}`, name, typ, value)
 	}
-	if s := e.call("POST", "/zones/example.org/records", agent.Secret, rec("a.dev", "TXT", "made by an agent"), nil); s != 200 {
+	if s := e.call("POST", "/zones/example.org/records", agent.Secret, rec("a.dev", "TXT", "made by an agent"), nil); s != 201 {
 		t.Fatalf("the agent's TXT in its scope: %d", s)
 	}
 	// Every kind of scope, tried from outside: 403 and nothing changed.
@@ -185,7 +185,7 @@ func TestTokensMadeThroughTheAPI(t *testing.T) {
 	e.srv.cmd.Process.Kill()
 	e.srv.cmd.Wait()
 	e2 := restartAPI(t, e, tokenCorefile)
-	if s := e2.call("POST", "/zones/example.org/records", agent.Secret, rec("b.dev", "TXT", "after a restart"), nil); s != 200 {
+	if s := e2.call("POST", "/zones/example.org/records", agent.Secret, rec("b.dev", "TXT", "after a restart"), nil); s != 201 {
 		t.Fatalf("the agent after a restart: %d", s)
 	}
 	if s := e2.call("GET", "/zones", gone.Secret, "", nil); s != 401 {
@@ -229,7 +229,7 @@ func TestTheRateLimitRefusesABurst(t *testing.T) {
 			t.Fatalf("a 429 without Retry-After: %v", resp.Header)
 		}
 	}
-	if fmt.Sprint(codes) != "[200 200 200 200 200 429 429 429]" {
+	if fmt.Sprint(codes) != "[201 201 201 201 201 429 429 429]" {
 		t.Fatalf("a burst of 8 past a limit of 5: %v", codes)
 	}
 	for i := range 8 {

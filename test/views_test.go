@@ -83,7 +83,7 @@ func splitHorizon(t *testing.T, viewPlugin, zoneapiView string) {
 	// Each view's API changes its own zone.
 	in := apiClient(t, fmt.Sprintf("http://127.0.0.1:%d/v1", inAPI))
 	ctx := context.Background()
-	if r, err := in.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecord{Name: "db", Type: "A", Value: "10.0.0.5"}); err != nil || r.StatusCode() != 200 {
+	if r, err := in.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecordInput{Name: "db", Type: "A", Value: "10.0.0.5"}); err != nil || r.StatusCode()/100 != 2 {
 		t.Fatalf("upsert inside: %v", err)
 	}
 	if r := askFrom(t, inside, s.addr, "db.example.org.", dns.TypeA); len(r.Answer) != 1 {

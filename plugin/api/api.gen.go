@@ -280,8 +280,35 @@ type ChangeResult struct {
 	Zone     string   `json:"zone"`
 }
 
-// DNSRecord defines model for DNSRecord.
+// DNSRecord A record as answers show it, with its id and TTL.
 type DNSRecord struct {
+	// Id Examples: 5b1e0e2b8a47c0f9
+	Id RecordId `json:"id"`
+
+	// Name Relative to the zone (`@`, `www`, `*.dev`) or absolute with a trailing dot, in zone file presentation (a byte outside printable ASCII as `\DDD`; raw UTF-8 is taken as its escapes); at most 255 octets on the wire.
+	//
+	// Examples: www
+	Name string `json:"name"`
+	Ttl  int    `json:"ttl"`
+
+	// Type An RR type mnemonic (`A`, `TXT`, ...) or `TYPEnnn` (RFC 3597).
+	//
+	// Examples: A, AAAA, TXT
+	Type RRType `json:"type"`
+
+	// Value The RDATA in RFC 1035 presentation format (`10 mail.example.org.`
+	// for MX). For TXT, an unquoted value is one literal string, byte
+	// for byte (a backslash or a quote in it is itself), split into
+	// 255-byte chunks as needed; a value that starts with a double quote
+	// is presentation format (`"a" "b"`), the form responses show.
+	//
+	//
+	// Examples: 192.0.2.1
+	Value string `json:"value"`
+}
+
+// DNSRecordInput A record to add or change; `ttl` is 3600 when left out.
+type DNSRecordInput struct {
 	// Id Examples: 5b1e0e2b8a47c0f9
 	Id *RecordId `json:"id,omitempty"`
 
@@ -289,7 +316,9 @@ type DNSRecord struct {
 	//
 	// Examples: www
 	Name string `json:"name"`
-	Ttl  *int   `json:"ttl,omitempty"`
+
+	// Ttl The TTL of the record's RRset (RFC 2181 §5.2); 3600 when left out.
+	Ttl *int `json:"ttl,omitempty"`
 
 	// Type An RR type mnemonic (`A`, `TXT`, ...) or `TYPEnnn` (RFC 3597).
 	//
@@ -592,6 +621,7 @@ type RRset struct {
 
 // RRsetInput defines model for RRsetInput.
 type RRsetInput struct {
+	// Ttl 3600 when left out.
 	Ttl    *int     `json:"ttl,omitempty"`
 	Values []string `json:"values"`
 }
@@ -702,15 +732,15 @@ type TokenList struct {
 	Tokens []IssuedToken `json:"tokens"`
 }
 
-// Zone defines model for Zone.
+// Zone A zone as answers show it; `records` only where the answer says it has them.
 type Zone struct {
-	// Name The zone name, with or without the trailing dot; responses omit it.
+	// Name The zone name, without the trailing dot.
 	//
 	// Examples: example.org
 	Name         string       `json:"name"`
 	Records      *[]DNSRecord `json:"records,omitempty"`
-	RecordsCount *int         `json:"records_count,omitempty"`
-	Serial       *int64       `json:"serial,omitempty"`
+	RecordsCount int          `json:"records_count"`
+	Serial       int64        `json:"serial"`
 }
 
 // ZoneDnssec defines model for ZoneDnssec.
@@ -734,10 +764,21 @@ type ZoneDnssec struct {
 // ZoneDnssecDenial How names and types that are not there are proven, `nsec` or `nsec3`; absent when unsigned.
 type ZoneDnssecDenial string
 
+// ZoneInput A zone to create, with records of its own if any.
+type ZoneInput struct {
+	// Name The zone name, with or without the trailing dot.
+	//
+	// Examples: example.org
+	Name    string            `json:"name"`
+	Records *[]DNSRecordInput `json:"records,omitempty"`
+}
+
 // ZonePatch defines model for ZonePatch.
 type ZonePatch struct {
 	Changes []Change `json:"changes"`
-	DryRun  *bool    `json:"dry_run,omitempty"`
+
+	// DryRun Check and show the change without making it; false when left out.
+	DryRun *bool `json:"dry_run,omitempty"`
 }
 
 // ChangeReason defines model for ChangeReason.
@@ -998,7 +1039,7 @@ type ResolveMirrorConflictJSONRequestBody = MirrorResolution
 type CreateTokenJSONRequestBody = TokenInput
 
 // CreateZoneJSONRequestBody defines body for CreateZone for application/json ContentType.
-type CreateZoneJSONRequestBody = Zone
+type CreateZoneJSONRequestBody = ZoneInput
 
 // PatchZoneJSONRequestBody defines body for PatchZone for application/json ContentType.
 type PatchZoneJSONRequestBody = ZonePatch
@@ -1010,10 +1051,10 @@ type SetZoneDnssecJSONRequestBody = DnssecSettings
 type AddZoneKeyJSONRequestBody = DnssecKeyInput
 
 // UpsertRecordJSONRequestBody defines body for UpsertRecord for application/json ContentType.
-type UpsertRecordJSONRequestBody = DNSRecord
+type UpsertRecordJSONRequestBody = DNSRecordInput
 
 // UpdateRecordJSONRequestBody defines body for UpdateRecord for application/json ContentType.
-type UpdateRecordJSONRequestBody = DNSRecord
+type UpdateRecordJSONRequestBody = DNSRecordInput
 
 // ReplaceRRsetJSONRequestBody defines body for ReplaceRRset for application/json ContentType.
 type ReplaceRRsetJSONRequestBody = RRsetInput
@@ -3707,7 +3748,8 @@ type CreateZoneResponseObject interface {
 }
 
 type CreateZone201ResponseHeaders struct {
-	ETag *string
+	ETag     *string
+	Location *string
 }
 
 type CreateZone201JSONResponse struct {
@@ -3724,6 +3766,9 @@ func (response CreateZone201JSONResponse) VisitCreateZoneResponse(w http.Respons
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -5733,6 +5778,34 @@ func (response UpsertRecord200JSONResponse) VisitUpsertRecordResponse(w http.Res
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpsertRecord201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type UpsertRecord201JSONResponse struct {
+	Body    DNSRecord
+	Headers UpsertRecord201ResponseHeaders
+}
+
+func (response UpsertRecord201JSONResponse) VisitUpsertRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7851,6 +7924,34 @@ func (response ImportZone200JSONResponse) VisitImportZoneResponse(w http.Respons
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportZone201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type ImportZone201JSONResponse struct {
+	Body    Zone
+	Headers ImportZone201ResponseHeaders
+}
+
+func (response ImportZone201JSONResponse) VisitImportZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -43,7 +43,7 @@ func errNoZone(origin string) error {
 // toRecord is rr as the API shows it.
 func toRecord(rr dns.RR, origin string) api.DNSRecord {
 	s := record.Show(rr, origin)
-	return api.DNSRecord{Id: &s.ID, Name: s.Name, Type: s.Type, Value: s.Value, Ttl: &s.TTL}
+	return api.DNSRecord{Id: s.ID, Name: s.Name, Type: s.Type, Value: s.Value, Ttl: s.TTL}
 }
 
 // toRecords is rrs as the API shows them; never nil.
@@ -59,7 +59,7 @@ func toRecords(rrs []dns.RR, origin string) []api.DNSRecord {
 func apiZone(z *zone.Zone, full bool) api.Zone {
 	serial := int64(z.Serial())
 	count := z.Len()
-	out := api.Zone{Name: zone.TrimDot(z.Origin()), Serial: &serial, RecordsCount: &count}
+	out := api.Zone{Name: zone.TrimDot(z.Origin()), Serial: serial, RecordsCount: count}
 	if full {
 		records := toRecords(z.Records(), z.Origin())
 		out.Records = &records

@@ -53,7 +53,7 @@ func (a *API) GetZoneRecords(ctx context.Context, req api.GetZoneRecordsRequestO
 
 // writableRecord parses a record of a request body for zoneName and checks
 // that the request's token may write it.
-func writableRecord(ctx context.Context, zoneName string, r api.DNSRecord) (string, dns.RR, error) {
+func writableRecord(ctx context.Context, zoneName string, r api.DNSRecordInput) (string, dns.RR, error) {
 	origin, err := originOf(zoneName)
 	if err != nil {
 		return "", nil, err
@@ -68,7 +68,7 @@ func writableRecord(ctx context.Context, zoneName string, r api.DNSRecord) (stri
 // UpsertRecord implements api.StrictServerInterface.
 func (a *API) UpsertRecord(ctx context.Context, req api.UpsertRecordRequestObject) (api.UpsertRecordResponseObject, error) {
 	r := req.Body
-	origin, rr, err := writableRecord(ctx, req.ZoneName, *r)
+	origin, rr, err := writableRecord(ctx, req.ZoneName, api.DNSRecordInput(*r))
 	if err != nil {
 		return nil, err
 	}
@@ -76,17 +76,24 @@ func (a *API) UpsertRecord(ctx context.Context, req api.UpsertRecordRequestObjec
 	if err != nil {
 		return nil, err
 	}
+	added := false
 	res, err := a.Pipeline.Apply(pipeline.Change{Zone: origin, Meta: meta(ctx, "upsertRecord", "set "+rr.String()), IfSerial: want,
 		Edit: func(z *zone.Zone, tx *zone.Txn) error {
 			if r.Id != nil {
 				return a.replaceByID(ctx, z, tx, *r.Id, rr)
 			}
+			added = !has(z, rr)
 			return tx.Upsert(rr)
 		}})
 	if err != nil {
 		return nil, err
 	}
-	return api.UpsertRecord200JSONResponse{Body: stored(res.New, rr), Headers: api.UpsertRecord200ResponseHeaders{ETag: ptr(etag(res.New))}}, nil
+	out := stored(res.New, rr)
+	if added {
+		return api.UpsertRecord201JSONResponse{Body: out, Headers: api.UpsertRecord201ResponseHeaders{ETag: ptr(etag(res.New)),
+			Location: ptr(zonePath(origin) + "/records/" + out.Id)}}, nil
+	}
+	return api.UpsertRecord200JSONResponse{Body: out, Headers: api.UpsertRecord200ResponseHeaders{ETag: ptr(etag(res.New))}}, nil
 }
 
 // replaceByID replaces the record of z with id by rr.
@@ -176,7 +183,7 @@ func (a *API) GetRecord(ctx context.Context, req api.GetRecordRequestObject) (ap
 
 // UpdateRecord implements api.StrictServerInterface.
 func (a *API) UpdateRecord(ctx context.Context, req api.UpdateRecordRequestObject) (api.UpdateRecordResponseObject, error) {
-	origin, rr, err := writableRecord(ctx, req.ZoneName, *req.Body)
+	origin, rr, err := writableRecord(ctx, req.ZoneName, api.DNSRecordInput(*req.Body))
 	if err != nil {
 		return nil, err
 	}
@@ -191,3 +198,20 @@ func (a *API) UpdateRecord(ctx context.Context, req api.UpdateRecordRequestObjec
 	}
 	return api.UpdateRecord200JSONResponse{Body: stored(res.New, rr), Headers: api.UpdateRecord200ResponseHeaders{ETag: ptr(etag(res.New))}}, nil
 }
+
+// has reports whether z holds rr (its name, type and RDATA; any TTL).
+func has(z *zone.Zone, rr dns.RR) bool {
+	n, ok := z.Node(rr.Header().Name)
+	if !ok {
+		return false
+	}
+	for _, o := range n.Type(rr.Header().Rrtype) {
+		if dns.IsDuplicate(o, rr) {
+			return true
+		}
+	}
+	return false
+}
+
+// zonePath is where the API serves the zone origin.
+func zonePath(origin string) string { return Base + "/zones/" + zone.TrimDot(origin) }

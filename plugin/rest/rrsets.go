@@ -89,7 +89,7 @@ func rrsetOf(z *zone.Zone, owner string, typ uint16) (api.RRset, bool) {
 		return api.RRset{}, false
 	}
 	records := toRecords(n.Type(typ), z.Origin())
-	out := api.RRset{Name: records[0].Name, Type: records[0].Type, Ttl: *records[0].Ttl, Values: make([]string, len(records)), Records: &records}
+	out := api.RRset{Name: records[0].Name, Type: records[0].Type, Ttl: records[0].Ttl, Values: make([]string, len(records)), Records: &records}
 	for i, r := range records {
 		out.Values[i] = r.Value
 	}

@@ -55,12 +55,12 @@ func (a *API) CreateZone(ctx context.Context, req api.CreateZoneRequestObject) (
 	if err := a.Pipeline.Create(meta(ctx, "createZone", ""), z); err != nil {
 		return nil, err
 	}
-	return api.CreateZone201JSONResponse{Body: apiZone(z, true), Headers: api.CreateZone201ResponseHeaders{ETag: ptr(etag(z))}}, nil
+	return api.CreateZone201JSONResponse{Body: apiZone(z, true), Headers: api.CreateZone201ResponseHeaders{ETag: ptr(etag(z)), Location: ptr(zonePath(z.Origin()))}}, nil
 }
 
 // newZone makes a new zone of the records given, with a default SOA (and
 // NS) when they have none.
-func newZone(origin string, records *[]api.DNSRecord) (*zone.Zone, error) {
+func newZone(origin string, records *[]api.DNSRecordInput) (*zone.Zone, error) {
 	tx, err := zone.New(origin)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func (a *API) ImportZone(ctx context.Context, req api.ImportZoneRequestObject) (
 		if err := a.Pipeline.Create(meta(ctx, "importZone", ""), fresh); err != nil {
 			return nil, err
 		}
-		return api.ImportZone200JSONResponse{Body: apiZone(fresh, true), Headers: api.ImportZone200ResponseHeaders{ETag: ptr(etag(fresh))}}, nil
+		return api.ImportZone201JSONResponse{Body: apiZone(fresh, true), Headers: api.ImportZone201ResponseHeaders{ETag: ptr(etag(fresh)), Location: ptr(zonePath(origin))}}, nil
 	}
 	want, err := expected(req.Params.IfMatch)
 	if err != nil {

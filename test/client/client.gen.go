@@ -292,8 +292,35 @@ type ChangeResult struct {
 	Zone     string   `json:"zone"`
 }
 
-// DNSRecord defines model for DNSRecord.
+// DNSRecord A record as answers show it, with its id and TTL.
 type DNSRecord struct {
+	// Id Examples: 5b1e0e2b8a47c0f9
+	Id RecordId `json:"id"`
+
+	// Name Relative to the zone (`@`, `www`, `*.dev`) or absolute with a trailing dot, in zone file presentation (a byte outside printable ASCII as `\DDD`; raw UTF-8 is taken as its escapes); at most 255 octets on the wire.
+	//
+	// Examples: www
+	Name string `json:"name"`
+	Ttl  int    `json:"ttl"`
+
+	// Type An RR type mnemonic (`A`, `TXT`, ...) or `TYPEnnn` (RFC 3597).
+	//
+	// Examples: A, AAAA, TXT
+	Type RRType `json:"type"`
+
+	// Value The RDATA in RFC 1035 presentation format (`10 mail.example.org.`
+	// for MX). For TXT, an unquoted value is one literal string, byte
+	// for byte (a backslash or a quote in it is itself), split into
+	// 255-byte chunks as needed; a value that starts with a double quote
+	// is presentation format (`"a" "b"`), the form responses show.
+	//
+	//
+	// Examples: 192.0.2.1
+	Value string `json:"value"`
+}
+
+// DNSRecordInput A record to add or change; `ttl` is 3600 when left out.
+type DNSRecordInput struct {
 	// Id Examples: 5b1e0e2b8a47c0f9
 	Id *RecordId `json:"id,omitempty"`
 
@@ -301,7 +328,9 @@ type DNSRecord struct {
 	//
 	// Examples: www
 	Name string `json:"name"`
-	Ttl  *int   `json:"ttl,omitempty"`
+
+	// Ttl The TTL of the record's RRset (RFC 2181 §5.2); 3600 when left out.
+	Ttl *int `json:"ttl,omitempty"`
 
 	// Type An RR type mnemonic (`A`, `TXT`, ...) or `TYPEnnn` (RFC 3597).
 	//
@@ -604,6 +633,7 @@ type RRset struct {
 
 // RRsetInput defines model for RRsetInput.
 type RRsetInput struct {
+	// Ttl 3600 when left out.
 	Ttl    *int     `json:"ttl,omitempty"`
 	Values []string `json:"values"`
 }
@@ -714,15 +744,15 @@ type TokenList struct {
 	Tokens []IssuedToken `json:"tokens"`
 }
 
-// Zone defines model for Zone.
+// Zone A zone as answers show it; `records` only where the answer says it has them.
 type Zone struct {
-	// Name The zone name, with or without the trailing dot; responses omit it.
+	// Name The zone name, without the trailing dot.
 	//
 	// Examples: example.org
 	Name         string       `json:"name"`
 	Records      *[]DNSRecord `json:"records,omitempty"`
-	RecordsCount *int         `json:"records_count,omitempty"`
-	Serial       *int64       `json:"serial,omitempty"`
+	RecordsCount int          `json:"records_count"`
+	Serial       int64        `json:"serial"`
 }
 
 // ZoneDnssec defines model for ZoneDnssec.
@@ -746,10 +776,21 @@ type ZoneDnssec struct {
 // ZoneDnssecDenial How names and types that are not there are proven, `nsec` or `nsec3`; absent when unsigned.
 type ZoneDnssecDenial string
 
+// ZoneInput A zone to create, with records of its own if any.
+type ZoneInput struct {
+	// Name The zone name, with or without the trailing dot.
+	//
+	// Examples: example.org
+	Name    string            `json:"name"`
+	Records *[]DNSRecordInput `json:"records,omitempty"`
+}
+
 // ZonePatch defines model for ZonePatch.
 type ZonePatch struct {
 	Changes []Change `json:"changes"`
-	DryRun  *bool    `json:"dry_run,omitempty"`
+
+	// DryRun Check and show the change without making it; false when left out.
+	DryRun *bool `json:"dry_run,omitempty"`
 }
 
 // ChangeReason defines model for ChangeReason.
@@ -1024,7 +1065,7 @@ type ResolveMirrorConflictJSONRequestBody = MirrorResolution
 type CreateTokenJSONRequestBody = TokenInput
 
 // CreateZoneJSONRequestBody defines body for CreateZone for application/json ContentType.
-type CreateZoneJSONRequestBody = Zone
+type CreateZoneJSONRequestBody = ZoneInput
 
 // PatchZoneJSONRequestBody defines body for PatchZone for application/json ContentType.
 type PatchZoneJSONRequestBody = ZonePatch
@@ -1036,10 +1077,10 @@ type SetZoneDnssecJSONRequestBody = DnssecSettings
 type AddZoneKeyJSONRequestBody = DnssecKeyInput
 
 // UpsertRecordJSONRequestBody defines body for UpsertRecord for application/json ContentType.
-type UpsertRecordJSONRequestBody = DNSRecord
+type UpsertRecordJSONRequestBody = DNSRecordInput
 
 // UpdateRecordJSONRequestBody defines body for UpdateRecord for application/json ContentType.
-type UpdateRecordJSONRequestBody = DNSRecord
+type UpdateRecordJSONRequestBody = DNSRecordInput
 
 // ReplaceRRsetJSONRequestBody defines body for ReplaceRRset for application/json ContentType.
 type ReplaceRRsetJSONRequestBody = RRsetInput
@@ -1184,6 +1225,9 @@ type ClientInterface interface {
 
 	// GetHealth Liveness of the API
 	//
+	// Answers while the API serves, with the number of zones served; needs no
+	// token.
+	//
 	// Corresponds with GET /health (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1231,6 +1275,9 @@ type ClientInterface interface {
 	ResolveMirrorConflict(ctx context.Context, zoneName ZoneName, body ResolveMirrorConflictJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This document
+	//
+	// The OpenAPI document that the server validates every request against, as
+	// it is; needs no token.
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 	GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1334,6 +1381,10 @@ type ClientInterface interface {
 	DeleteZone(ctx context.Context, zoneName ZoneName, params *DeleteZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetZone Get a zone with its records
+	//
+	// The zone's name, serial and every record, each with its id. The ETag is
+	// the zone's serial: send it back as `If-Match` to change the zone only if
+	// nothing else did meanwhile.
 	//
 	// Corresponds with GET /zones/{zoneName} (the `GetZone` operationId).
 	GetZone(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1485,10 +1536,17 @@ type ClientInterface interface {
 
 	// DeleteRecord Delete a record by id
 	//
+	// The same as `deleteRecordById`, with the id as a query parameter. An
+	// RRset left empty is gone; the SOA and the apex NS cannot be deleted (409).
+	//
 	// Corresponds with DELETE /zones/{zoneName}/records (the `DeleteRecord` operationId).
 	DeleteRecord(ctx context.Context, zoneName ZoneName, params *DeleteRecordParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetZoneRecords List the zone's records
+	//
+	// Every record of the zone, or those with an owner `name` and a `type`. Each
+	// record has its id, which `getRecord`, `updateRecord` and `deleteRecordById`
+	// take.
 	//
 	// Corresponds with GET /zones/{zoneName}/records (the `GetZoneRecords` operationId).
 	GetZoneRecords(ctx context.Context, zoneName ZoneName, params *GetZoneRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1525,10 +1583,15 @@ type ClientInterface interface {
 
 	// DeleteRecordById Delete one record
 	//
+	// Deletes the record with this id. An RRset left empty is gone; the SOA and
+	// the apex NS cannot be deleted (409).
+	//
 	// Corresponds with DELETE /zones/{zoneName}/records/{recordId} (the `DeleteRecordById` operationId).
 	DeleteRecordById(ctx context.Context, zoneName ZoneName, recordId RecordId, params *DeleteRecordByIdParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRecord Get one record
+	//
+	// The record with this id, as `getZoneRecords` lists it.
 	//
 	// Corresponds with GET /zones/{zoneName}/records/{recordId} (the `GetRecord` operationId).
 	GetRecord(ctx context.Context, zoneName ZoneName, recordId RecordId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1594,10 +1657,16 @@ type ClientInterface interface {
 
 	// DeleteRRset Delete one RRset
 	//
+	// Deletes every record of one owner name and type. The SOA and the apex NS
+	// cannot be deleted (409).
+	//
 	// Corresponds with DELETE /zones/{zoneName}/rrsets/{name}/{type} (the `DeleteRRset` operationId).
 	DeleteRRset(ctx context.Context, zoneName ZoneName, name string, pType RRType, params *DeleteRRsetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRRset Get one RRset
+	//
+	// The records of one owner name and type (an RRset, RFC 2181 §5): their TTL,
+	// their values, and each record with its id.
 	//
 	// Corresponds with GET /zones/{zoneName}/rrsets/{name}/{type} (the `GetRRset` operationId).
 	GetRRset(ctx context.Context, zoneName ZoneName, name string, pType RRType, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1629,9 +1698,11 @@ type ClientInterface interface {
 
 	// ImportZoneWithBody Replace the zone's contents with an RFC 1035 master file
 	//
-	// Creates the zone or replaces all its records with those of the file
-	// (relative names are relative to the zone). The serial is bumped above
-	// both the current one and the file's, so it never goes backwards.
+	// Creates the zone (201) or replaces all its records with those of the
+	// file (200); relative names are relative to the zone. A zone created
+	// keeps the file's serial (a zone moved here from another server goes on
+	// where it was); a zone replaced gets a serial above both the current
+	// one and the file's, so that it never goes backwards.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1765,6 +1836,9 @@ func (c *Client) PullGit(ctx context.Context, params *PullGitParams, reqEditors 
 
 // GetHealth Liveness of the API
 //
+// Answers while the API serves, with the number of zones served; needs no
+// token.
+//
 // Corresponds with GET /health (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
@@ -1862,6 +1936,9 @@ func (c *Client) ResolveMirrorConflict(ctx context.Context, zoneName ZoneName, b
 }
 
 // GetOpenAPI This document
+//
+// The OpenAPI document that the server validates every request against, as
+// it is; needs no token.
 //
 // Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2065,6 +2142,10 @@ func (c *Client) DeleteZone(ctx context.Context, zoneName ZoneName, params *Dele
 }
 
 // GetZone Get a zone with its records
+//
+// The zone's name, serial and every record, each with its id. The ETag is
+// the zone's serial: send it back as `If-Match` to change the zone only if
+// nothing else did meanwhile.
 //
 // Corresponds with GET /zones/{zoneName} (the `GetZone` operationId).
 func (c *Client) GetZone(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2336,6 +2417,9 @@ func (c *Client) GetPropagation(ctx context.Context, zoneName ZoneName, reqEdito
 
 // DeleteRecord Delete a record by id
 //
+// The same as `deleteRecordById`, with the id as a query parameter. An
+// RRset left empty is gone; the SOA and the apex NS cannot be deleted (409).
+//
 // Corresponds with DELETE /zones/{zoneName}/records (the `DeleteRecord` operationId).
 func (c *Client) DeleteRecord(ctx context.Context, zoneName ZoneName, params *DeleteRecordParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteRecordRequest(c.Server, zoneName, params)
@@ -2350,6 +2434,10 @@ func (c *Client) DeleteRecord(ctx context.Context, zoneName ZoneName, params *De
 }
 
 // GetZoneRecords List the zone's records
+//
+// Every record of the zone, or those with an owner `name` and a `type`. Each
+// record has its id, which `getRecord`, `updateRecord` and `deleteRecordById`
+// take.
 //
 // Corresponds with GET /zones/{zoneName}/records (the `GetZoneRecords` operationId).
 func (c *Client) GetZoneRecords(ctx context.Context, zoneName ZoneName, params *GetZoneRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2416,6 +2504,9 @@ func (c *Client) UpsertRecord(ctx context.Context, zoneName ZoneName, params *Up
 
 // DeleteRecordById Delete one record
 //
+// Deletes the record with this id. An RRset left empty is gone; the SOA and
+// the apex NS cannot be deleted (409).
+//
 // Corresponds with DELETE /zones/{zoneName}/records/{recordId} (the `DeleteRecordById` operationId).
 func (c *Client) DeleteRecordById(ctx context.Context, zoneName ZoneName, recordId RecordId, params *DeleteRecordByIdParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteRecordByIdRequest(c.Server, zoneName, recordId, params)
@@ -2430,6 +2521,8 @@ func (c *Client) DeleteRecordById(ctx context.Context, zoneName ZoneName, record
 }
 
 // GetRecord Get one record
+//
+// The record with this id, as `getZoneRecords` lists it.
 //
 // Corresponds with GET /zones/{zoneName}/records/{recordId} (the `GetRecord` operationId).
 func (c *Client) GetRecord(ctx context.Context, zoneName ZoneName, recordId RecordId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2565,6 +2658,9 @@ func (c *Client) RevertZone(ctx context.Context, zoneName ZoneName, revisionId R
 
 // DeleteRRset Delete one RRset
 //
+// Deletes every record of one owner name and type. The SOA and the apex NS
+// cannot be deleted (409).
+//
 // Corresponds with DELETE /zones/{zoneName}/rrsets/{name}/{type} (the `DeleteRRset` operationId).
 func (c *Client) DeleteRRset(ctx context.Context, zoneName ZoneName, name string, pType RRType, params *DeleteRRsetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteRRsetRequest(c.Server, zoneName, name, pType, params)
@@ -2579,6 +2675,9 @@ func (c *Client) DeleteRRset(ctx context.Context, zoneName ZoneName, name string
 }
 
 // GetRRset Get one RRset
+//
+// The records of one owner name and type (an RRset, RFC 2181 §5): their TTL,
+// their values, and each record with its id.
 //
 // Corresponds with GET /zones/{zoneName}/rrsets/{name}/{type} (the `GetRRset` operationId).
 func (c *Client) GetRRset(ctx context.Context, zoneName ZoneName, name string, pType RRType, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2650,9 +2749,11 @@ func (c *Client) ExportZone(ctx context.Context, zoneName ZoneName, reqEditors .
 
 // ImportZoneWithBody Replace the zone's contents with an RFC 1035 master file
 //
-// Creates the zone or replaces all its records with those of the file
-// (relative names are relative to the zone). The serial is bumped above
-// both the current one and the file's, so it never goes backwards.
+// Creates the zone (201) or replaces all its records with those of the
+// file (200); relative names are relative to the zone. A zone created
+// keeps the file's serial (a zone moved here from another server goes on
+// where it was); a zone replaced gets a serial above both the current
+// one and the file's, so that it never goes backwards.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4877,6 +4978,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetHealthWithResponse Liveness of the API
 	//
+	// Answers while the API serves, with the number of zones served; needs no
+	// token.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /health (the `GetHealth` operationId).
@@ -4930,6 +5034,9 @@ type ClientWithResponsesInterface interface {
 	ResolveMirrorConflictWithResponse(ctx context.Context, zoneName ZoneName, body ResolveMirrorConflictJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveMirrorConflictResponse, error)
 
 	// GetOpenAPIWithResponse This document
+	//
+	// The OpenAPI document that the server validates every request against, as
+	// it is; needs no token.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5045,6 +5152,10 @@ type ClientWithResponsesInterface interface {
 	DeleteZoneWithResponse(ctx context.Context, zoneName ZoneName, params *DeleteZoneParams, reqEditors ...RequestEditorFn) (*DeleteZoneResponse, error)
 
 	// GetZoneWithResponse Get a zone with its records
+	//
+	// The zone's name, serial and every record, each with its id. The ETag is
+	// the zone's serial: send it back as `If-Match` to change the zone only if
+	// nothing else did meanwhile.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5208,12 +5319,19 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteRecordWithResponse Delete a record by id
 	//
+	// The same as `deleteRecordById`, with the id as a query parameter. An
+	// RRset left empty is gone; the SOA and the apex NS cannot be deleted (409).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /zones/{zoneName}/records (the `DeleteRecord` operationId).
 	DeleteRecordWithResponse(ctx context.Context, zoneName ZoneName, params *DeleteRecordParams, reqEditors ...RequestEditorFn) (*DeleteRecordResponse, error)
 
 	// GetZoneRecordsWithResponse List the zone's records
+	//
+	// Every record of the zone, or those with an owner `name` and a `type`. Each
+	// record has its id, which `getRecord`, `updateRecord` and `deleteRecordById`
+	// take.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5252,12 +5370,17 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteRecordByIdWithResponse Delete one record
 	//
+	// Deletes the record with this id. An RRset left empty is gone; the SOA and
+	// the apex NS cannot be deleted (409).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /zones/{zoneName}/records/{recordId} (the `DeleteRecordById` operationId).
 	DeleteRecordByIdWithResponse(ctx context.Context, zoneName ZoneName, recordId RecordId, params *DeleteRecordByIdParams, reqEditors ...RequestEditorFn) (*DeleteRecordByIdResponse, error)
 
 	// GetRecordWithResponse Get one record
+	//
+	// The record with this id, as `getZoneRecords` lists it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5333,12 +5456,18 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteRRsetWithResponse Delete one RRset
 	//
+	// Deletes every record of one owner name and type. The SOA and the apex NS
+	// cannot be deleted (409).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /zones/{zoneName}/rrsets/{name}/{type} (the `DeleteRRset` operationId).
 	DeleteRRsetWithResponse(ctx context.Context, zoneName ZoneName, name string, pType RRType, params *DeleteRRsetParams, reqEditors ...RequestEditorFn) (*DeleteRRsetResponse, error)
 
 	// GetRRsetWithResponse Get one RRset
+	//
+	// The records of one owner name and type (an RRset, RFC 2181 §5): their TTL,
+	// their values, and each record with its id.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5374,9 +5503,11 @@ type ClientWithResponsesInterface interface {
 
 	// ImportZoneWithBodyWithResponse Replace the zone's contents with an RFC 1035 master file
 	//
-	// Creates the zone or replaces all its records with those of the file
-	// (relative names are relative to the zone). The serial is bumped above
-	// both the current one and the file's, so it never goes backwards.
+	// Creates the zone (201) or replaces all its records with those of the
+	// file (200); relative names are relative to the zone. A zone created
+	// keeps the file's serial (a zone moved here from another server goes on
+	// where it was); a zone replaced gets a serial above both the current
+	// one and the file's, so that it never goes backwards.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6521,7 +6652,8 @@ func (r ListZonesResponse) ContentType() string {
 
 // CreateZoneResponse201Headers the declared response headers of an HTTP 201 response for CreateZone
 type CreateZoneResponse201Headers struct {
-	ETag *string
+	ETag     *string
+	Location *string
 }
 
 // CreateZoneResponse429Headers the declared response headers of an HTTP 429 response for CreateZone
@@ -7866,6 +7998,12 @@ type UpsertRecordResponse200Headers struct {
 	ETag *string
 }
 
+// UpsertRecordResponse201Headers the declared response headers of an HTTP 201 response for UpsertRecord
+type UpsertRecordResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
 // UpsertRecordResponse429Headers the declared response headers of an HTTP 429 response for UpsertRecord
 type UpsertRecordResponse429Headers struct {
 	RateLimitLimit     *int
@@ -7879,6 +8017,8 @@ type UpsertRecordResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *DNSRecord
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DNSRecord
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -7905,6 +8045,8 @@ type UpsertRecordResponse struct {
 	ApplicationproblemJSON507 *InsufficientStorage
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpsertRecordResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UpsertRecordResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpsertRecordResponse429Headers
 }
@@ -7912,6 +8054,11 @@ type UpsertRecordResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r UpsertRecordResponse) GetJSON200() *DNSRecord {
 	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UpsertRecordResponse) GetJSON201() *DNSRecord {
+	return r.JSON201
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -9220,6 +9367,12 @@ type ImportZoneResponse200Headers struct {
 	ETag *string
 }
 
+// ImportZoneResponse201Headers the declared response headers of an HTTP 201 response for ImportZone
+type ImportZoneResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
 // ImportZoneResponse429Headers the declared response headers of an HTTP 429 response for ImportZone
 type ImportZoneResponse429Headers struct {
 	RateLimitLimit     *int
@@ -9233,6 +9386,8 @@ type ImportZoneResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Zone
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Zone
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -9257,6 +9412,8 @@ type ImportZoneResponse struct {
 	ApplicationproblemJSON507 *InsufficientStorage
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ImportZoneResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ImportZoneResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ImportZoneResponse429Headers
 }
@@ -9264,6 +9421,11 @@ type ImportZoneResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ImportZoneResponse) GetJSON200() *Zone {
 	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ImportZoneResponse) GetJSON201() *Zone {
+	return r.JSON201
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -9456,6 +9618,9 @@ func (c *ClientWithResponses) PullGitWithResponse(ctx context.Context, params *P
 
 // GetHealthWithResponse Liveness of the API
 //
+// Answers while the API serves, with the number of zones served; needs no
+// token.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /health (the `GetHealth` operationId).
@@ -9539,6 +9704,9 @@ func (c *ClientWithResponses) ResolveMirrorConflictWithResponse(ctx context.Cont
 }
 
 // GetOpenAPIWithResponse This document
+//
+// The OpenAPI document that the server validates every request against, as
+// it is; needs no token.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9714,6 +9882,10 @@ func (c *ClientWithResponses) DeleteZoneWithResponse(ctx context.Context, zoneNa
 }
 
 // GetZoneWithResponse Get a zone with its records
+//
+// The zone's name, serial and every record, each with its id. The ETag is
+// the zone's serial: send it back as `If-Match` to change the zone only if
+// nothing else did meanwhile.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9949,6 +10121,9 @@ func (c *ClientWithResponses) GetPropagationWithResponse(ctx context.Context, zo
 
 // DeleteRecordWithResponse Delete a record by id
 //
+// The same as `deleteRecordById`, with the id as a query parameter. An
+// RRset left empty is gone; the SOA and the apex NS cannot be deleted (409).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /zones/{zoneName}/records (the `DeleteRecord` operationId).
@@ -9961,6 +10136,10 @@ func (c *ClientWithResponses) DeleteRecordWithResponse(ctx context.Context, zone
 }
 
 // GetZoneRecordsWithResponse List the zone's records
+//
+// Every record of the zone, or those with an owner `name` and a `type`. Each
+// record has its id, which `getRecord`, `updateRecord` and `deleteRecordById`
+// take.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10017,6 +10196,9 @@ func (c *ClientWithResponses) UpsertRecordWithResponse(ctx context.Context, zone
 
 // DeleteRecordByIdWithResponse Delete one record
 //
+// Deletes the record with this id. An RRset left empty is gone; the SOA and
+// the apex NS cannot be deleted (409).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /zones/{zoneName}/records/{recordId} (the `DeleteRecordById` operationId).
@@ -10029,6 +10211,8 @@ func (c *ClientWithResponses) DeleteRecordByIdWithResponse(ctx context.Context, 
 }
 
 // GetRecordWithResponse Get one record
+//
+// The record with this id, as `getZoneRecords` lists it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10146,6 +10330,9 @@ func (c *ClientWithResponses) RevertZoneWithResponse(ctx context.Context, zoneNa
 
 // DeleteRRsetWithResponse Delete one RRset
 //
+// Deletes every record of one owner name and type. The SOA and the apex NS
+// cannot be deleted (409).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /zones/{zoneName}/rrsets/{name}/{type} (the `DeleteRRset` operationId).
@@ -10158,6 +10345,9 @@ func (c *ClientWithResponses) DeleteRRsetWithResponse(ctx context.Context, zoneN
 }
 
 // GetRRsetWithResponse Get one RRset
+//
+// The records of one owner name and type (an RRset, RFC 2181 §5): their TTL,
+// their values, and each record with its id.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10217,9 +10407,11 @@ func (c *ClientWithResponses) ExportZoneWithResponse(ctx context.Context, zoneNa
 
 // ImportZoneWithBodyWithResponse Replace the zone's contents with an RFC 1035 master file
 //
-// Creates the zone or replaces all its records with those of the file
-// (relative names are relative to the zone). The serial is bumped above
-// both the current one and the file's, so it never goes backwards.
+// Creates the zone (201) or replaces all its records with those of the
+// file (200); relative names are relative to the zone. A zone created
+// keeps the file's serial (a zone moved here from another server goes on
+// where it was); a zone replaced gets a serial above both the current
+// one and the file's, so that it never goes backwards.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11556,6 +11748,13 @@ func ParseCreateZoneResponse(rsp *http.Response) (*CreateZoneResponse, error) {
 				return nil, err
 			}
 			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
@@ -12952,6 +13151,13 @@ func ParseUpsertRecordResponse(rsp *http.Response) (*UpsertRecordResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DNSRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13049,6 +13255,23 @@ func ParseUpsertRecordResponse(rsp *http.Response) (*UpsertRecordResponse, error
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers UpsertRecordResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpsertRecordResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
@@ -14444,6 +14667,13 @@ func ParseImportZoneResponse(rsp *http.Response) (*ImportZoneResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Zone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14534,6 +14764,23 @@ func ParseImportZoneResponse(rsp *http.Response) (*ImportZoneResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers ImportZoneResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers ImportZoneResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
