@@ -26,6 +26,7 @@ type badInput struct {
 	status      int
 	code        string
 	pointer     string // checked when set
+	detail      string // when set, the detail is exactly this
 }
 
 var badInputs = []badInput{
@@ -45,7 +46,10 @@ var badInputs = []badInput{
 	{name: "type ANY", method: "POST", path: "/zones/example.org/records", body: `{"type":"ANY","name":"x","value":"192.0.2.1"}`, status: 422, code: "bad-type", pointer: "/type"},
 	{name: "type OPT", method: "POST", path: "/zones/example.org/records", body: `{"type":"OPT","name":"x","value":"192.0.2.1"}`, status: 422, code: "bad-type"},
 	{name: "unknown type mnemonic", method: "POST", path: "/zones/example.org/records", body: `{"type":"NOPE","name":"x","value":"1"}`, status: 422, code: "bad-type"},
-	{name: "bad IPv4", method: "POST", path: "/zones/example.org/records", body: `{"type":"A","name":"x","value":"999.1.1.1"}`, status: 422, code: "bad-value", pointer: "/value"},
+	{name: "bad IPv4", method: "POST", path: "/zones/example.org/records", body: `{"type":"A","name":"x","value":"999.1.1.1"}`, status: 422, code: "bad-value", pointer: "/value",
+		detail: `value: not valid A RDATA: "999.1.1.1" (bad address)`},
+	{name: "bad MX preference", method: "POST", path: "/zones/example.org/records", body: `{"type":"MX","name":"x","value":"ten mail"}`, status: 422, code: "bad-value", pointer: "/value",
+		detail: `value: not valid MX RDATA: "ten" (bad preference)`},
 	{name: "IPv4 in AAAA", method: "POST", path: "/zones/example.org/records", body: `{"type":"AAAA","name":"x","value":"192.0.2.1"}`, status: 422, code: "bad-value"},
 	{name: "MX without preference", method: "POST", path: "/zones/example.org/records", body: `{"type":"MX","name":"x","value":"mail.example.org."}`, status: 422, code: "bad-value"},
 	{name: "value with a line break", method: "POST", path: "/zones/example.org/records", body: `{"type":"A","name":"x","value":"192.0.2.1\nx IN A 192.0.2.2"}`, status: 422, code: "bad-value"},
@@ -71,7 +75,13 @@ var badInputs = []badInput{
 	{name: "path with ../ in it", method: "GET", path: "/zones/../../etc", status: 404, code: "no-such-path"},
 	{name: "create a zone named ../../etc", method: "POST", path: "/zones", body: `{"name":"../../etc"}`, status: 400, code: "bad-zone-name", pointer: "/name"},
 	{name: "zone name with a control character", method: "GET", path: "/zones/ex%01ample.org", status: 400, code: "bad-zone-name"},
-	{name: "zone that does not exist", method: "GET", path: "/zones/example.com", status: 404, code: "zone-not-found"},
+	{name: "zone that does not exist", method: "GET", path: "/zones/example.com", status: 404, code: "zone-not-found", detail: "example.com. is not in the store"},
+	{name: "create a zone with an empty label", method: "POST", path: "/zones", body: `{"name":"bad..name"}`, status: 400, code: "bad-zone-name", pointer: "/name",
+		detail: `name: "bad..name." is not a domain name: an empty label`},
+	{name: "a misspelt query parameter", method: "GET", path: "/zones/example.org/records?nme=www", status: 400, code: "invalid-request",
+		detail: `query parameter "nme" is not one of this operation's: name, type`},
+	{name: "a query parameter to an operation without any", method: "GET", path: "/zones/example.org?records=false", status: 400, code: "invalid-request",
+		detail: `query parameter "records": this operation takes no query parameters`},
 	{name: "write to a zone that does not exist", method: "POST", path: "/zones/example.com/records", body: `{"type":"A","name":"x","value":"192.0.2.1"}`, status: 404, code: "zone-not-found"},
 	{name: "create an existing zone", method: "POST", path: "/zones", body: `{"name":"EXAMPLE.org."}`, status: 409, code: "zone-exists"},
 	{name: "create a zone named with a slash", method: "POST", path: "/zones", body: `{"name":"a/b.example"}`, status: 400, code: "bad-zone-name", pointer: "/name"},
@@ -141,6 +151,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 				Status  int     `json:"status"`
 				Pointer *string `json:"pointer"`
 				Hint    string  `json:"hint"`
+				Detail  string  `json:"detail"`
 			}
 			if err := json.Unmarshal(body, &p); err != nil || resp.Header.Get("Content-Type") != "application/problem+json" {
 				t.Fatalf("not a problem+json answer (%s): %s", resp.Header.Get("Content-Type"), body)
@@ -150,6 +161,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 			}
 			if tc.pointer != "" && (p.Pointer == nil || *p.Pointer != tc.pointer) {
 				t.Errorf("want pointer %s: %s", tc.pointer, body)
+			}
+			if tc.detail != "" && p.Detail != tc.detail {
+				t.Errorf("want the detail %q, got %q", tc.detail, p.Detail)
 			}
 			if tc.status != 404 && tc.status != 405 && p.Hint == "" {
 				t.Errorf("no hint: %s", body)

@@ -51,6 +51,10 @@ func TestATypeScriptClientAsGenerated(t *testing.T) {
 			Added    []string
 			Warnings []string
 		}
+		DanglingTargets struct {
+			Status   int
+			Warnings []string
+		}
 		GetZoneRecords struct {
 			Status int
 			Names  []string
@@ -74,13 +78,22 @@ func TestATypeScriptClientAsGenerated(t *testing.T) {
 	if p := got.PatchZone; p.Status != 200 || !slices.Contains(p.Added, "@ MX 10 mail.ts.test. 3600") || !slices.Contains(p.Added, "mail A 192.0.2.25 3600") {
 		t.Errorf("patchZone: %+v", p)
 	}
+	if p := got.PatchZone; len(p.Warnings) != 0 {
+		t.Errorf("warnings for targets that have their address: %v", p.Warnings)
+	}
+	if d := got.DanglingTargets; d.Status != 200 || !slices.Equal(d.Warnings, []string{
+		"the MX at @ names backup.ts.test., which has no A or AAAA record in the zone",
+		"the CNAME at docs points to nowhere.ts.test., which has no records in the zone",
+	}) {
+		t.Errorf("targets without an address: %+v", d)
+	}
 	if g := got.GetZoneRecords; g.Status != 200 || !slices.Equal(g.Names, []string{"mail", "www"}) {
 		t.Errorf("getZoneRecords: %+v", g)
 	}
 	if b := got.BadValue; b.Status != 422 || b.Code != "bad-value" || b.Pointer != "/value" {
 		t.Errorf("a bad value: %+v", b)
 	}
-	if !slices.Contains(got.ListZones, "ts.test 5") || !slices.ContainsFunc(got.ListZones, func(s string) bool { return strings.HasPrefix(s, "example.org ") }) {
+	if !slices.Contains(got.ListZones, "ts.test 7") || !slices.ContainsFunc(got.ListZones, func(s string) bool { return strings.HasPrefix(s, "example.org ") }) {
 		t.Errorf("listZones: %v", got.ListZones)
 	}
 	if a := e.dig("www.ts.test.", dns.TypeA); !slices.Equal(a, []string{"192.0.2.10"}) {

@@ -3,8 +3,10 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -57,7 +59,7 @@ func LoadSpec(data []byte) (*openapi3.T, error) {
 func Validator(doc *openapi3.T, prefix string) echo.MiddlewareFunc {
 	shape := *doc
 	shape.OpenAPI = "3.0.3"
-	ops := echoRoutes{routes: map[string]*routers.Route{}, paths: map[string]bool{}}
+	ops := echoRoutes{routes: map[string]*routers.Route{}, paths: map[string]bool{}, query: map[string]map[string]bool{}}
 	for path, item := range shape.Paths.Map() {
 		ep := prefix + echoPath(path)
 		ops.paths[ep] = true
@@ -65,6 +67,13 @@ func Validator(doc *openapi3.T, prefix string) echo.MiddlewareFunc {
 			o := *op
 			o.Security = &openapi3.SecurityRequirements{}
 			ops.routes[method+" "+ep] = &routers.Route{Spec: &shape, Path: path, PathItem: item, Method: method, Operation: &o}
+			names := map[string]bool{}
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+					names[p.Value.Name] = true
+				}
+			}
+			ops.query[method+" "+ep] = names
 		}
 	}
 	opts := &oapimw.Options{Options: openapi3filter.Options{
@@ -74,6 +83,15 @@ func Validator(doc *openapi3.T, prefix string) echo.MiddlewareFunc {
 	}}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			// A query parameter the operation does not have is refused, not
+			// ignored: a misspelt filter would otherwise list everything.
+			if allowed, ok := ops.query[c.Request().Method+" "+c.Path()]; ok {
+				for name := range c.QueryParams() {
+					if !allowed[name] {
+						return echo.NewHTTPError(http.StatusBadRequest, unknownQuery(name, allowed))
+					}
+				}
+			}
 			if err := oapimw.ValidateRequestFromContext(c, matchedRoute{c, ops}, opts); err != nil {
 				return err
 			}
@@ -91,6 +109,16 @@ func echoPath(p string) string {
 type echoRoutes struct {
 	routes map[string]*routers.Route // "METHOD /v1/zones/:zoneName"
 	paths  map[string]bool
+	query  map[string]map[string]bool // the query parameters of each route
+}
+
+// unknownQuery says that the query parameter name is not one of allowed.
+func unknownQuery(name string, allowed map[string]bool) string {
+	if len(allowed) == 0 {
+		return fmt.Sprintf("query parameter %q: this operation takes no query parameters", name)
+	}
+	names := slices.Sorted(maps.Keys(allowed))
+	return fmt.Sprintf("query parameter %q is not one of this operation's: %s", name, strings.Join(names, ", "))
 }
 
 // matchedRoute is a routers.Router that answers with the route Echo matched

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/labstack/echo/v4"
@@ -94,7 +95,11 @@ func For(err error) *Problem {
 	pointer = prefix + pointer
 	for _, r := range rules {
 		if errors.Is(err, r.err) {
-			return &Problem{Status: r.status, Code: r.code, Title: r.title, Detail: err.Error(), Hint: r.hint, Pointer: pointer}
+			// The code says what the sentinel says: the detail is what
+			// led to it ("nosuch.test. is not in the store", not "...:
+			// zone not found").
+			detail := strings.TrimSuffix(err.Error(), ": "+r.err.Error())
+			return &Problem{Status: r.status, Code: r.code, Title: r.title, Detail: detail, Hint: r.hint, Pointer: pointer}
 		}
 	}
 	if fe != nil {

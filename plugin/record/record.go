@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -148,6 +149,12 @@ func plainRdata(value string) error {
 	return nil
 }
 
+// fieldNames are miekg/dns's short names of RDATA fields, written out.
+var fieldNames = map[string]string{"pref": "preference", "mx": "exchange", "srv": "target"}
+
+// badField is miekg/dns's reason for a bad field of RDATA.
+var badField = regexp.MustCompile(`^bad (\S+) (.+?): (".*")$`)
+
 func parseReason(err error) string {
 	if err == nil {
 		return "empty"
@@ -156,6 +163,18 @@ func parseReason(err error) string {
 	s = strings.TrimPrefix(s, "dns: ")
 	if i := strings.Index(s, " at line: "); i >= 0 {
 		s = s[:i]
+	}
+	// miekg/dns says "bad A A: \"300.1.2.3\"" (the type, then the field):
+	// the value, then what of it is bad.
+	if m := badField.FindStringSubmatch(s); m != nil {
+		field := strings.ToLower(m[2])
+		if strings.EqualFold(m[1], m[2]) {
+			field = "address"
+		}
+		if f, ok := fieldNames[field]; ok {
+			field = f
+		}
+		return fmt.Sprintf("%s (bad %s)", m[3], field)
 	}
 	return s
 }

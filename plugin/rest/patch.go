@@ -54,6 +54,7 @@ func (a *API) PatchZone(ctx context.Context, req api.PatchZoneRequestObject) (ap
 	if err != nil {
 		return nil, err
 	}
+	warnings = append(warnings, danglingTargets(res.New, res.Added)...)
 	tag := etag(res.New)
 	if dry {
 		tag = etag(res.Old)

@@ -28,16 +28,19 @@ var ErrBadZoneName = errors.New("zone name cannot be stored as a file")
 // FileName returns the base name of the file of the zone origin.
 func FileName(origin string) (string, error) {
 	name := strings.TrimSuffix(strings.ToLower(dns.Fqdn(origin)), ".")
-	if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, `/\`) {
-		return "", fmt.Errorf("%q: %w", origin, ErrBadZoneName)
+	if name == "" {
+		return "", fmt.Errorf("%q is the root: %w", origin, ErrBadZoneName)
+	}
+	if why := notDomainName(name); why != "" {
+		return "", fmt.Errorf("%q is not a domain name: %s: %w", origin, why, ErrBadZoneName)
+	}
+	if strings.ContainsAny(name, `/\`) {
+		return "", fmt.Errorf("%q holds a slash or a backslash, which a file name cannot: %w", origin, ErrBadZoneName)
 	}
 	for _, c := range name {
 		if c < 0x21 || c > 0x7e {
-			return "", fmt.Errorf("%q: %w", origin, ErrBadZoneName)
+			return "", fmt.Errorf("%q holds %q, which the store's file names do not (write it as \\DDD): %w", origin, c, ErrBadZoneName)
 		}
-	}
-	if _, ok := dns.IsDomainName(name + "."); !ok {
-		return "", fmt.Errorf("%q: %w", origin, ErrBadZoneName)
 	}
 	return name + Ext, nil
 }
@@ -125,4 +128,24 @@ func CleanTemp(dir string) error {
 		}
 	}
 	return nil
+}
+
+// notDomainName says why name (without its trailing dot) is not a domain
+// name, or "" if it is one.
+func notDomainName(name string) string {
+	if len(name)+1 > 255 {
+		return "longer than 255 octets"
+	}
+	for _, label := range strings.Split(name, ".") {
+		switch {
+		case label == "":
+			return "an empty label"
+		case len(label) > 63:
+			return fmt.Sprintf("the label %q is longer than 63 octets", label[:20]+"...")
+		}
+	}
+	if _, ok := dns.IsDomainName(name + "."); !ok {
+		return "not in presentation format"
+	}
+	return ""
 }

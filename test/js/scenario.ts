@@ -32,6 +32,13 @@ const patch = await client.PATCH("/zones/{zoneName}", {
 });
 out.patchZone = { status: patch.response.status, added: patch.data?.added.map((r) => `${r.name} ${r.type} ${r.value} ${r.ttl}`), warnings: patch.data?.warnings };
 
+// A target without an address: made, with a warning.
+const dangling = await client.PATCH("/zones/{zoneName}", {
+  params: { path: { zoneName: "ts.test" } },
+  body: { changes: [{ op: "add", name: "@", type: "MX", value: "20 backup" }, { op: "add", name: "docs", type: "CNAME", value: "nowhere" }] },
+});
+out.danglingTargets = { status: dangling.response.status, warnings: dangling.data?.warnings };
+
 const list = await client.GET("/zones/{zoneName}/records", { params: { path: { zoneName: "ts.test" }, query: { type: "A" } } });
 out.getZoneRecords = { status: list.response.status, names: list.data?.map((r) => r.name).sort() };
 
