@@ -230,6 +230,16 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	if r := lr.JSON200.Revisions[0]; *r.Operation != "revertZone" || *r.Reason != "back to the first upsert" || *r.Serial != rz.JSON200.Serial || lr.JSON200.Next == nil {
 		t.Errorf("the revert's revision: %s", lr.Body)
 	}
+	// The same revert again: the zone is as it was, so nothing changes,
+	// neither the serial nor the history.
+	reverted, _ := e.c.RevertZoneWithResponse(ctx, "example.org", first.Id, &client.RevertZoneParams{})
+	if reverted.StatusCode() != 200 || reverted.JSON200.Applied || reverted.JSON200.Serial != rz.JSON200.Serial || len(reverted.JSON200.Added)+len(reverted.JSON200.Removed) != 0 || len(reverted.JSON200.Warnings) != 1 {
+		t.Errorf("the same revert again: %s", reverted.Body)
+	}
+	e.waitCommitted()
+	if lr2, _ := e.c.ListZoneRevisionsWithResponse(ctx, "example.org", &client.ListZoneRevisionsParams{Limit: ptr(1)}); lr2.JSON200.Revisions[0].Id != lr.JSON200.Revisions[0].Id {
+		t.Errorf("the same revert again made a commit: %s", lr2.Body)
+	}
 	if r, _ := e.c.PullGitWithResponse(ctx, &client.PullGitParams{}); r.StatusCode() != http.StatusConflict || r.ApplicationproblemJSON409.Code != "no-remote" {
 		t.Errorf("pullGit without a remote: %d %s", r.StatusCode(), r.Body)
 	}

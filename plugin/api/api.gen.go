@@ -270,7 +270,7 @@ type ChangeOp string
 type ChangeResult struct {
 	Added []DNSRecord `json:"added"`
 
-	// Applied false for a dry run.
+	// Applied false for a dry run, and for a revert to what the zone already is (nothing changed).
 	Applied bool        `json:"applied"`
 	Removed []DNSRecord `json:"removed"`
 

@@ -282,7 +282,7 @@ type ChangeOp string
 type ChangeResult struct {
 	Added []DNSRecord `json:"added"`
 
-	// Applied false for a dry run.
+	// Applied false for a dry run, and for a revert to what the zone already is (nothing changed).
 	Applied bool        `json:"applied"`
 	Removed []DNSRecord `json:"removed"`
 
@@ -1649,8 +1649,10 @@ type ClientInterface interface {
 	// Makes the zone's records what they were right after the revision, as a
 	// new change: it is validated like any write, gets a serial above the
 	// current one (never the old serial: secondaries must not see it go
-	// backwards), and is a new commit. A revision where the zone did not
-	// exist is refused (422 `revision-without-zone`).
+	// backwards), and is a new commit. A zone that is already as it was
+	// there (its serial aside) is left as it is: `applied` is false, no
+	// serial is bumped and no commit is made. A revision where the zone did
+	// not exist is refused (422 `revision-without-zone`).
 	//
 	// Corresponds with POST /zones/{zoneName}/revisions/{revisionId}/revert (the `RevertZone` operationId).
 	RevertZone(ctx context.Context, zoneName ZoneName, revisionId RevisionId, params *RevertZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2640,8 +2642,10 @@ func (c *Client) GetZoneRevision(ctx context.Context, zoneName ZoneName, revisio
 // Makes the zone's records what they were right after the revision, as a
 // new change: it is validated like any write, gets a serial above the
 // current one (never the old serial: secondaries must not see it go
-// backwards), and is a new commit. A revision where the zone did not
-// exist is refused (422 `revision-without-zone`).
+// backwards), and is a new commit. A zone that is already as it was
+// there (its serial aside) is left as it is: `applied` is false, no
+// serial is bumped and no commit is made. A revision where the zone did
+// not exist is refused (422 `revision-without-zone`).
 //
 // Corresponds with POST /zones/{zoneName}/revisions/{revisionId}/revert (the `RevertZone` operationId).
 func (c *Client) RevertZone(ctx context.Context, zoneName ZoneName, revisionId RevisionId, params *RevertZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5446,8 +5450,10 @@ type ClientWithResponsesInterface interface {
 	// Makes the zone's records what they were right after the revision, as a
 	// new change: it is validated like any write, gets a serial above the
 	// current one (never the old serial: secondaries must not see it go
-	// backwards), and is a new commit. A revision where the zone did not
-	// exist is refused (422 `revision-without-zone`).
+	// backwards), and is a new commit. A zone that is already as it was
+	// there (its serial aside) is left as it is: `applied` is false, no
+	// serial is bumped and no commit is made. A revision where the zone did
+	// not exist is refused (422 `revision-without-zone`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10314,8 +10320,10 @@ func (c *ClientWithResponses) GetZoneRevisionWithResponse(ctx context.Context, z
 // Makes the zone's records what they were right after the revision, as a
 // new change: it is validated like any write, gets a serial above the
 // current one (never the old serial: secondaries must not see it go
-// backwards), and is a new commit. A revision where the zone did not
-// exist is refused (422 `revision-without-zone`).
+// backwards), and is a new commit. A zone that is already as it was
+// there (its serial aside) is left as it is: `applied` is false, no
+// serial is bumped and no commit is made. A revision where the zone did
+// not exist is refused (422 `revision-without-zone`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
