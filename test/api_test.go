@@ -327,3 +327,36 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadIsGetWithoutTheBody: HEAD reads a zone's ETag and status
+// without its records.
+func TestHeadIsGetWithoutTheBody(t *testing.T) {
+	e := startAPI(t, "", "store/example.org.zone")
+	get, err := http.Get(e.base + "/zones/example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	get.Body.Close()
+	for _, tc := range []struct {
+		path   string
+		status int
+		etag   string
+	}{
+		{"/zones/example.org", 200, get.Header.Get("ETag")},
+		{"/zones/nosuch.example", 404, ""},
+		{"/reload", 405, ""},
+	} {
+		resp, err := http.Head(e.base + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || resp.Header.Get("ETag") != tc.etag || len(body) != 0 {
+			t.Errorf("HEAD %s: %d, ETag %q, %d bytes; want %d, ETag %q", tc.path, resp.StatusCode, resp.Header.Get("ETag"), len(body), tc.status, tc.etag)
+		}
+	}
+	if get.Header.Get("ETag") == "" {
+		t.Error("GET has no ETag")
+	}
+}

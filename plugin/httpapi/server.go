@@ -108,6 +108,7 @@ func New(adapters ...Adapter) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(headAsGet)
 	e.Use(middleware.Recover())
 	e.Use(s.observe)
 	e.Use(s.limitBody)
