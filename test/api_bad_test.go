@@ -79,7 +79,7 @@ var badInputs = []badInput{
 	{name: "create a zone with an empty label", method: "POST", path: "/zones", body: `{"name":"bad..name"}`, status: 400, code: "bad-zone-name", pointer: "/name",
 		detail: `name: "bad..name." is not a domain name: an empty label`},
 	{name: "a misspelt query parameter", method: "GET", path: "/zones/example.org/records?nme=www", status: 400, code: "invalid-request",
-		detail: `query parameter "nme" is not one of this operation's: name, type`},
+		detail: `query parameter "nme" is not one of this operation's: cursor, limit, name, search, type`},
 	{name: "a query parameter to an operation without any", method: "GET", path: "/zones/example.org?records=false", status: 400, code: "invalid-request",
 		detail: `query parameter "records": this operation takes no query parameters`},
 	{name: "write to a zone that does not exist", method: "POST", path: "/zones/example.com/records", body: `{"type":"A","name":"x","value":"192.0.2.1"}`, status: 404, code: "zone-not-found"},

@@ -42,7 +42,7 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	}
 
 	// listZones and getZone.
-	lz, _ := e.c.ListZonesWithResponse(ctx)
+	lz, _ := e.c.ListZonesWithResponse(ctx, &client.ListZonesParams{})
 	if lz.StatusCode() != 200 || len(*lz.JSON200) != 2 {
 		t.Errorf("listZones: %s", lz.Body)
 	}

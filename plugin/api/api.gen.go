@@ -784,6 +784,9 @@ type ZonePatch struct {
 // ChangeReason defines model for ChangeReason.
 type ChangeReason = string
 
+// Cursor defines model for Cursor.
+type Cursor = string
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -792,6 +795,12 @@ type IfMatch = string
 
 // KeyTag defines model for KeyTag.
 type KeyTag = int
+
+// Limit defines model for Limit.
+type Limit = int
+
+// Search defines model for Search.
+type Search = string
 
 // ZoneName defines model for ZoneName.
 type ZoneName = string
@@ -828,6 +837,9 @@ type Protected = Problem
 
 // PullRefused An RFC 9457 problem detail.
 type PullRefused = Problem
+
+// StaleCursor An RFC 9457 problem detail.
+type StaleCursor = Problem
 
 // StoreUnavailable An RFC 9457 problem detail.
 type StoreUnavailable = Problem
@@ -866,6 +878,18 @@ type SyncMirrorParams struct {
 type ReloadAllZonesParams struct {
 	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// ListZonesParams defines parameters for ListZones.
+type ListZonesParams struct {
+	// Search Only items whose name (for records, the name or the value) holds this text, in any case.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// Limit At most this many items in the answer; the `Link` header (`rel="next"`) of a page that is not the last gives the next. Without it, every item.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Where the page starts, as the previous page's `Link` header gives it; opaque.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // CreateZoneParams defines parameters for CreateZone.
@@ -946,6 +970,15 @@ type GetZoneRecordsParams struct {
 
 	// Type Only records of this type.
 	Type *RRType `form:"type,omitempty" json:"type,omitempty"`
+
+	// Search Only items whose name (for records, the name or the value) holds this text, in any case.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// Limit At most this many items in the answer; the `Link` header (`rel="next"`) of a page that is not the last gives the next. Without it, every item.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Where the page starts, as the previous page's `Link` header gives it; opaque.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // UpsertRecordParams defines parameters for UpsertRecord.
@@ -1096,7 +1129,7 @@ type ServerInterface interface {
 	RevokeToken(ctx echo.Context, tokenId string) error
 	// ListZones List the zones
 	// (GET /zones)
-	ListZones(ctx echo.Context) error
+	ListZones(ctx echo.Context, params ListZonesParams) error
 	// CreateZone Create a zone
 	// (POST /zones)
 	CreateZone(ctx echo.Context, params CreateZoneParams) error
@@ -1359,8 +1392,31 @@ func (w *ServerInterfaceWrapper) RevokeToken(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) ListZones(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListZonesParams
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ListZones(ctx)
+	err = w.Handler.ListZones(ctx, params)
 	return err
 }
 
@@ -1859,6 +1915,27 @@ func (w *ServerInterfaceWrapper) GetZoneRecords(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", ctx.QueryParams(), &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter type: %s", err))
+	}
+
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2582,6 +2659,8 @@ type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 type ProtectedApplicationProblemPlusJSONResponse Problem
 
 type PullRefusedApplicationProblemPlusJSONResponse Problem
+
+type StaleCursorApplicationProblemPlusJSONResponse Problem
 
 type StoreUnavailableApplicationProblemPlusJSONResponse Problem
 
@@ -3674,22 +3753,49 @@ func (response RevokeToken503ApplicationProblemPlusJSONResponse) VisitRevokeToke
 }
 
 type ListZonesRequestObject struct {
+	Params ListZonesParams
 }
 
 type ListZonesResponseObject interface {
 	VisitListZonesResponse(w http.ResponseWriter) error
 }
 
-type ListZones200JSONResponse []Zone
+type ListZones200ResponseHeaders struct {
+	Link *string
+}
+
+type ListZones200JSONResponse struct {
+	Body    []Zone
+	Headers ListZones200ResponseHeaders
+}
 
 func (response ListZones200JSONResponse) VisitListZonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListZones400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListZones400ApplicationProblemPlusJSONResponse) VisitListZonesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(200)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5634,6 +5740,7 @@ type GetZoneRecordsResponseObject interface {
 
 type GetZoneRecords200ResponseHeaders struct {
 	ETag *string
+	Link *string
 }
 
 type GetZoneRecords200JSONResponse struct {
@@ -5650,6 +5757,9 @@ func (response GetZoneRecords200JSONResponse) VisitGetZoneRecordsResponse(w http
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -5716,6 +5826,22 @@ func (response GetZoneRecords404ApplicationProblemPlusJSONResponse) VisitGetZone
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetZoneRecords409ApplicationProblemPlusJSONResponse struct {
+	StaleCursorApplicationProblemPlusJSONResponse
+}
+
+func (response GetZoneRecords409ApplicationProblemPlusJSONResponse) VisitGetZoneRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8584,8 +8710,10 @@ func (sh *strictHandler) RevokeToken(ctx echo.Context, tokenId string) error {
 }
 
 // ListZones operation middleware
-func (sh *strictHandler) ListZones(ctx echo.Context) error {
+func (sh *strictHandler) ListZones(ctx echo.Context, params ListZonesParams) error {
 	var request ListZonesRequestObject
+
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.ListZones(ctx.Request().Context(), request.(ListZonesRequestObject))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/api"
@@ -14,41 +16,99 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
-// GetZoneRecords implements api.StrictServerInterface.
+// GetZoneRecords implements api.StrictServerInterface. A page is made of
+// the records it shows only, so that paging through a large zone costs a
+// walk of it for each page, not a conversion of every record.
 func (a *API) GetZoneRecords(ctx context.Context, req api.GetZoneRecordsRequestObject) (api.GetZoneRecordsResponseObject, error) {
 	z, err := a.readable(ctx, req.ZoneName)
 	if err != nil {
 		return nil, err
 	}
+	p := req.Params
 	var typ uint16
-	if req.Params.Type != nil {
-		t, ok := record.Type(*req.Params.Type)
+	if p.Type != nil {
+		t, ok := record.Type(*p.Type)
 		if !ok {
-			return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "bad-type", Title: "Bad type", Detail: *req.Params.Type + " is not a type a zone holds", Hint: "Use a type mnemonic such as A or TXT."}
+			return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "bad-type", Title: "Bad type", Detail: *p.Type + " is not a type a zone holds", Hint: "Use a type mnemonic such as A or TXT."}
 		}
 		typ = t
 	}
+	offset, err := parseRecordCursor(p.Cursor, z.Serial())
+	if err != nil {
+		return nil, err
+	}
+	limit := -1
+	if p.Limit != nil {
+		limit = *p.Limit
+	}
 	out := []api.DNSRecord{}
-	if req.Params.Name != nil {
-		owner, err := record.Owner(*req.Params.Name, z.Origin())
+	seen, more := 0, false
+	// take adds rr to the page if it is one of the page's; false once the
+	// page is full and one more record is known to follow.
+	take := func(rr dns.RR) bool {
+		if typ != 0 && rr.Header().Rrtype != typ {
+			return true
+		}
+		var shown *api.DNSRecord
+		if p.Search != nil {
+			r := toRecord(rr, z.Origin())
+			if !contains(r.Name, *p.Search) && !contains(r.Value, *p.Search) {
+				return true
+			}
+			shown = &r
+		}
+		if seen++; seen <= offset {
+			return true
+		}
+		if limit >= 0 && len(out) == limit {
+			more = true
+			return false
+		}
+		if shown == nil {
+			r := toRecord(rr, z.Origin())
+			shown = &r
+		}
+		out = append(out, *shown)
+		return true
+	}
+	if p.Name != nil {
+		owner, err := record.Owner(*p.Name, z.Origin())
 		if err != nil {
 			return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "bad-name", Title: "Bad name", Detail: err.Error(), Hint: "Use a name relative to the zone or an absolute name in it."}
 		}
-		if n, ok := z.Node(owner); ok {
-			for _, s := range n.Sets {
-				if typ == 0 || s.Type == typ {
-					out = append(out, toRecords(s.RRs, z.Origin())...)
-				}
+		if n, ok := z.Node(owner); ok && (n != z.Apex() || take(z.SOA())) {
+			eachRR(z, n, take)
+		}
+	} else if take(z.SOA()) {
+		z.Walk(func(n *zone.Node) bool { return eachRR(z, n, take) })
+	}
+	headers := api.GetZoneRecords200ResponseHeaders{ETag: ptr(etag(z))}
+	if more {
+		q := url.Values{"limit": {strconv.Itoa(limit)}}
+		for k, v := range map[string]*string{"name": p.Name, "type": p.Type, "search": p.Search} {
+			if v != nil {
+				q.Set(k, *v)
 			}
 		}
-	} else {
-		for _, rr := range z.Records() {
-			if typ == 0 || rr.Header().Rrtype == typ {
-				out = append(out, toRecord(rr, z.Origin()))
+		headers.Link = nextLink(zonePath(z.Origin())+"/records", q, recordCursor{z.Serial(), offset + limit}.String())
+	}
+	return api.GetZoneRecords200JSONResponse{Body: out, Headers: headers}, nil
+}
+
+// eachRR calls fn for each RR of n in order (the apex's SOA aside, which
+// comes first in a zone's list), until fn returns false.
+func eachRR(z *zone.Zone, n *zone.Node, fn func(dns.RR) bool) bool {
+	for _, s := range n.Sets {
+		if s.Type == dns.TypeSOA && n == z.Apex() {
+			continue
+		}
+		for _, rr := range s.RRs {
+			if !fn(rr) {
+				return false
 			}
 		}
 	}
-	return api.GetZoneRecords200JSONResponse{Body: out, Headers: api.GetZoneRecords200ResponseHeaders{ETag: ptr(etag(z))}}, nil
+	return true
 }
 
 // writableRecord parses a record of a request body for zoneName and checks

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -19,13 +21,37 @@ import (
 )
 
 // ListZones implements api.StrictServerInterface.
-func (a *API) ListZones(ctx context.Context, _ api.ListZonesRequestObject) (api.ListZonesResponseObject, error) {
+func (a *API) ListZones(ctx context.Context, req api.ListZonesRequestObject) (api.ListZonesResponseObject, error) {
 	tok := auth.From(ctx)
-	out := api.ListZones200JSONResponse{}
-	for _, z := range a.Pipeline.Zones().Zones() {
-		if tok.CanRead(z.Origin()) {
-			out = append(out, apiZone(z, false))
+	after, err := parseZoneCursor(req.Params.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var afterKey []byte
+	if after != "" {
+		if afterKey, err = zone.Key(dns.Fqdn(after)); err != nil {
+			return nil, badCursor()
 		}
+	}
+	out := api.ListZones200JSONResponse{Body: []api.Zone{}}
+	for _, z := range a.Pipeline.Zones().Zones() {
+		if !tok.CanRead(z.Origin()) || (req.Params.Search != nil && !contains(zone.TrimDot(z.Origin()), *req.Params.Search)) {
+			continue
+		}
+		if afterKey != nil {
+			if k, _ := zone.Key(z.Origin()); bytes.Compare(k, afterKey) <= 0 {
+				continue
+			}
+		}
+		if req.Params.Limit != nil && len(out.Body) == *req.Params.Limit {
+			q := url.Values{"limit": {strconv.Itoa(*req.Params.Limit)}}
+			if req.Params.Search != nil {
+				q.Set("search", *req.Params.Search)
+			}
+			out.Headers.Link = nextLink(Base+"/zones", q, zoneCursor(out.Body[len(out.Body)-1].Name))
+			break
+		}
+		out.Body = append(out.Body, apiZone(z, false))
 	}
 	return out, nil
 }

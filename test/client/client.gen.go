@@ -796,6 +796,9 @@ type ZonePatch struct {
 // ChangeReason defines model for ChangeReason.
 type ChangeReason = string
 
+// Cursor defines model for Cursor.
+type Cursor = string
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -804,6 +807,12 @@ type IfMatch = string
 
 // KeyTag defines model for KeyTag.
 type KeyTag = int
+
+// Limit defines model for Limit.
+type Limit = int
+
+// Search defines model for Search.
+type Search = string
 
 // ZoneName defines model for ZoneName.
 type ZoneName = string
@@ -840,6 +849,9 @@ type Protected = Problem
 
 // PullRefused An RFC 9457 problem detail.
 type PullRefused = Problem
+
+// StaleCursor An RFC 9457 problem detail.
+type StaleCursor = Problem
 
 // StoreUnavailable An RFC 9457 problem detail.
 type StoreUnavailable = Problem
@@ -886,6 +898,18 @@ type SyncMirrorParams struct {
 type ReloadAllZonesParams struct {
 	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
+// ListZonesParams defines parameters for ListZones.
+type ListZonesParams struct {
+	// Search Only items whose name (for records, the name or the value) holds this text, in any case.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// Limit At most this many items in the answer; the `Link` header (`rel="next"`) of a page that is not the last gives the next. Without it, every item.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Where the page starts, as the previous page's `Link` header gives it; opaque.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // CreateZoneParams defines parameters for CreateZone.
@@ -966,6 +990,15 @@ type GetZoneRecordsParams struct {
 
 	// Type Only records of this type.
 	Type *RRType `form:"type,omitempty" json:"type,omitempty"`
+
+	// Search Only items whose name (for records, the name or the value) holds this text, in any case.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// Limit At most this many items in the answer; the `Link` header (`rel="next"`) of a page that is not the last gives the next. Without it, every item.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Where the page starts, as the previous page's `Link` header gives it; opaque.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // UpsertRecordParams defines parameters for UpsertRecord.
@@ -1344,10 +1377,12 @@ type ClientInterface interface {
 
 	// ListZones List the zones
 	//
-	// Every zone the token may read, in DNS canonical order, without their records.
+	// Every zone the token may read, in DNS canonical order, without their
+	// records; with `search`, those whose name holds the text. With `limit`,
+	// a page at a time: the `Link` header names the next page, until the last.
 	//
 	// Corresponds with GET /zones (the `ListZones` operationId).
-	ListZones(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListZones(ctx context.Context, params *ListZonesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateZoneWithBody Create a zone
 	//
@@ -1544,9 +1579,13 @@ type ClientInterface interface {
 
 	// GetZoneRecords List the zone's records
 	//
-	// Every record of the zone, or those with an owner `name` and a `type`. Each
-	// record has its id, which `getRecord`, `updateRecord` and `deleteRecordById`
-	// take.
+	// Every record of the zone, or those with an owner `name`, a `type`, or a
+	// `search` text in their name or value. Each record has its id, which
+	// `getRecord`, `updateRecord` and `deleteRecordById` take. With `limit`,
+	// a page at a time: the `Link` header names the next page, until the
+	// last; a zone changed since the first page makes the next one 409
+	// `stale-cursor` (list it again), so that pages never skip or repeat a
+	// record.
 	//
 	// Corresponds with GET /zones/{zoneName}/records (the `GetZoneRecords` operationId).
 	GetZoneRecords(ctx context.Context, zoneName ZoneName, params *GetZoneRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2067,11 +2106,13 @@ func (c *Client) RevokeToken(ctx context.Context, tokenId string, reqEditors ...
 
 // ListZones List the zones
 //
-// Every zone the token may read, in DNS canonical order, without their records.
+// Every zone the token may read, in DNS canonical order, without their
+// records; with `search`, those whose name holds the text. With `limit`,
+// a page at a time: the `Link` header names the next page, until the last.
 //
 // Corresponds with GET /zones (the `ListZones` operationId).
-func (c *Client) ListZones(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListZonesRequest(c.Server)
+func (c *Client) ListZones(ctx context.Context, params *ListZonesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListZonesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2437,9 +2478,13 @@ func (c *Client) DeleteRecord(ctx context.Context, zoneName ZoneName, params *De
 
 // GetZoneRecords List the zone's records
 //
-// Every record of the zone, or those with an owner `name` and a `type`. Each
-// record has its id, which `getRecord`, `updateRecord` and `deleteRecordById`
-// take.
+// Every record of the zone, or those with an owner `name`, a `type`, or a
+// `search` text in their name or value. Each record has its id, which
+// `getRecord`, `updateRecord` and `deleteRecordById` take. With `limit`,
+// a page at a time: the `Link` header names the next page, until the
+// last; a zone changed since the first page makes the next one 409
+// `stale-cursor` (list it again), so that pages never skip or repeat a
+// record.
 //
 // Corresponds with GET /zones/{zoneName}/records (the `GetZoneRecords` operationId).
 func (c *Client) GetZoneRecords(ctx context.Context, zoneName ZoneName, params *GetZoneRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3264,7 +3309,7 @@ func NewRevokeTokenRequest(server string, tokenId string) (*http.Request, error)
 }
 
 // NewListZonesRequest constructs an http.Request for the ListZones method
-func NewListZonesRequest(server string) (*http.Request, error) {
+func NewListZonesRequest(server string, params *ListZonesParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3280,6 +3325,57 @@ func NewListZonesRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -4027,6 +4123,42 @@ func NewGetZoneRecordsRequest(server string, zoneName ZoneName, params *GetZoneR
 		if params.Type != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5115,12 +5247,14 @@ type ClientWithResponsesInterface interface {
 
 	// ListZonesWithResponse List the zones
 	//
-	// Every zone the token may read, in DNS canonical order, without their records.
+	// Every zone the token may read, in DNS canonical order, without their
+	// records; with `search`, those whose name holds the text. With `limit`,
+	// a page at a time: the `Link` header names the next page, until the last.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /zones (the `ListZones` operationId).
-	ListZonesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListZonesResponse, error)
+	ListZonesWithResponse(ctx context.Context, params *ListZonesParams, reqEditors ...RequestEditorFn) (*ListZonesResponse, error)
 
 	// CreateZoneWithBodyWithResponse Create a zone
 	//
@@ -5333,9 +5467,13 @@ type ClientWithResponsesInterface interface {
 
 	// GetZoneRecordsWithResponse List the zone's records
 	//
-	// Every record of the zone, or those with an owner `name` and a `type`. Each
-	// record has its id, which `getRecord`, `updateRecord` and `deleteRecordById`
-	// take.
+	// Every record of the zone, or those with an owner `name`, a `type`, or a
+	// `search` text in their name or value. Each record has its id, which
+	// `getRecord`, `updateRecord` and `deleteRecordById` take. With `limit`,
+	// a page at a time: the `Link` header names the next page, until the
+	// last; a zone changed since the first page makes the next one 409
+	// `stale-cursor` (list it again), so that pages never skip or repeat a
+	// record.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6591,6 +6729,11 @@ func (r RevokeTokenResponse) ContentType() string {
 	return ""
 }
 
+// ListZonesResponse200Headers the declared response headers of an HTTP 200 response for ListZones
+type ListZonesResponse200Headers struct {
+	Link *string
+}
+
 // ListZonesResponse429Headers the declared response headers of an HTTP 429 response for ListZones
 type ListZonesResponse429Headers struct {
 	RateLimitLimit     *int
@@ -6604,10 +6747,14 @@ type ListZonesResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Zone
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListZonesResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListZonesResponse429Headers
 }
@@ -6615,6 +6762,11 @@ type ListZonesResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListZonesResponse) GetJSON200() *[]Zone {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListZonesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -7909,6 +8061,7 @@ func (r DeleteRecordResponse) ContentType() string {
 // GetZoneRecordsResponse200Headers the declared response headers of an HTTP 200 response for GetZoneRecords
 type GetZoneRecordsResponse200Headers struct {
 	ETag *string
+	Link *string
 }
 
 // GetZoneRecordsResponse429Headers the declared response headers of an HTTP 429 response for GetZoneRecords
@@ -7932,6 +8085,8 @@ type GetZoneRecordsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *StaleCursor
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -7963,6 +8118,11 @@ func (r GetZoneRecordsResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetZoneRecordsResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetZoneRecordsResponse) GetApplicationproblemJSON409() *StaleCursor {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -9823,13 +9983,15 @@ func (c *ClientWithResponses) RevokeTokenWithResponse(ctx context.Context, token
 
 // ListZonesWithResponse List the zones
 //
-// Every zone the token may read, in DNS canonical order, without their records.
+// Every zone the token may read, in DNS canonical order, without their
+// records; with `search`, those whose name holds the text. With `limit`,
+// a page at a time: the `Link` header names the next page, until the last.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /zones (the `ListZones` operationId).
-func (c *ClientWithResponses) ListZonesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListZonesResponse, error) {
-	rsp, err := c.ListZones(ctx, reqEditors...)
+func (c *ClientWithResponses) ListZonesWithResponse(ctx context.Context, params *ListZonesParams, reqEditors ...RequestEditorFn) (*ListZonesResponse, error) {
+	rsp, err := c.ListZones(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10143,9 +10305,13 @@ func (c *ClientWithResponses) DeleteRecordWithResponse(ctx context.Context, zone
 
 // GetZoneRecordsWithResponse List the zone's records
 //
-// Every record of the zone, or those with an owner `name` and a `type`. Each
-// record has its id, which `getRecord`, `updateRecord` and `deleteRecordById`
-// take.
+// Every record of the zone, or those with an owner `name`, a `type`, or a
+// `search` text in their name or value. Each record has its id, which
+// `getRecord`, `updateRecord` and `deleteRecordById` take. With `limit`,
+// a page at a time: the `Link` header names the next page, until the
+// last; a zone changed since the first page makes the next one 409
+// `stale-cursor` (list it again), so that pages never skip or repeat a
+// record.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11601,6 +11767,13 @@ func ParseListZonesResponse(rsp *http.Response) (*ListZonesResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11618,6 +11791,16 @@ func ParseListZonesResponse(rsp *http.Response) (*ListZonesResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ListZonesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListZonesResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
@@ -13082,6 +13265,13 @@ func ParseGetZoneRecordsResponse(rsp *http.Response) (*GetZoneRecordsResponse, e
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest StaleCursor
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13100,6 +13290,13 @@ func ParseGetZoneRecordsResponse(rsp *http.Response) (*GetZoneRecordsResponse, e
 				return nil, err
 			}
 			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
