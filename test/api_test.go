@@ -145,7 +145,7 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	// exportZone gives the store's bytes, once the journal is compacted;
 	// importZone replaces the zone.
 	e.waitCompacted("example.org")
-	ex, _ := e.c.ExportZoneWithResponse(ctx, "example.org")
+	ex, _ := e.c.ExportZoneWithResponse(ctx, "example.org", &client.ExportZoneParams{})
 	if ex.StatusCode() != 200 || string(ex.Body) != e.storeFile("example.org") {
 		t.Errorf("exportZone differs from the store file")
 	}

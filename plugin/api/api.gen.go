@@ -247,6 +247,24 @@ func (e ZoneDnssecDenial) Valid() bool {
 	}
 }
 
+// Defines values for ZoneFormat.
+const (
+	ZoneFormatYaml ZoneFormat = "yaml"
+	ZoneFormatZone ZoneFormat = "zone"
+)
+
+// Valid indicates whether the value is a known member of the ZoneFormat enum.
+func (e ZoneFormat) Valid() bool {
+	switch e {
+	case ZoneFormatYaml:
+		return true
+	case ZoneFormatZone:
+		return true
+	default:
+		return false
+	}
+}
+
 // Change `add` adds `value`; `delete` removes the record with `value` (or with
 // `id`); `replace_rrset` makes `values` the RRset; `delete_rrset` removes
 // the RRset.
@@ -734,6 +752,12 @@ type TokenList struct {
 
 // Zone A zone as answers show it; `records` only where the answer says it has them.
 type Zone struct {
+	// Format The format of a zone's file in the store: `zone`, an RFC 1035 master
+	// file (`DIR/<zone>.zone`), or `yaml`, octoDNS's YAML record format
+	// (`DIR/<zone>.yaml`). Changes are written back in the zone's format;
+	// `convertZone` changes it.
+	Format *ZoneFormat `json:"format,omitempty"`
+
 	// Name The zone name, without the trailing dot.
 	//
 	// Examples: example.org
@@ -764,8 +788,20 @@ type ZoneDnssec struct {
 // ZoneDnssecDenial How names and types that are not there are proven, `nsec` or `nsec3`; absent when unsigned.
 type ZoneDnssecDenial string
 
+// ZoneFormat The format of a zone's file in the store: `zone`, an RFC 1035 master
+// file (`DIR/<zone>.zone`), or `yaml`, octoDNS's YAML record format
+// (`DIR/<zone>.yaml`). Changes are written back in the zone's format;
+// `convertZone` changes it.
+type ZoneFormat string
+
 // ZoneInput A zone to create, with records of its own if any.
 type ZoneInput struct {
+	// Format The format of a zone's file in the store: `zone`, an RFC 1035 master
+	// file (`DIR/<zone>.zone`), or `yaml`, octoDNS's YAML record format
+	// (`DIR/<zone>.yaml`). Changes are written back in the zone's format;
+	// `convertZone` changes it.
+	Format *ZoneFormat `json:"format,omitempty"`
+
 	// Name The zone name, with or without the trailing dot.
 	//
 	// Examples: example.org
@@ -952,6 +988,21 @@ type SubmitZoneKeyParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// ConvertZoneJSONBody defines parameters for ConvertZone.
+type ConvertZoneJSONBody struct {
+	// Format The format of a zone's file in the store: `zone`, an RFC 1035 master
+	// file (`DIR/<zone>.zone`), or `yaml`, octoDNS's YAML record format
+	// (`DIR/<zone>.yaml`). Changes are written back in the zone's format;
+	// `convertZone` changes it.
+	Format ZoneFormat `json:"format"`
+}
+
+// ConvertZoneParams defines parameters for ConvertZone.
+type ConvertZoneParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
 // DeleteRecordParams defines parameters for DeleteRecord.
 type DeleteRecordParams struct {
 	RecordId RecordId `form:"recordId" json:"recordId"`
@@ -1056,6 +1107,12 @@ type ReplaceRRsetParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// ExportZoneParams defines parameters for ExportZone.
+type ExportZoneParams struct {
+	// Format The format to export in.
+	Format *ZoneFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
 // ImportZoneParams defines parameters for ImportZone.
 type ImportZoneParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
@@ -1082,6 +1139,9 @@ type SetZoneDnssecJSONRequestBody = DnssecSettings
 
 // AddZoneKeyJSONRequestBody defines body for AddZoneKey for application/json ContentType.
 type AddZoneKeyJSONRequestBody = DnssecKeyInput
+
+// ConvertZoneJSONRequestBody defines body for ConvertZone for application/json ContentType.
+type ConvertZoneJSONRequestBody ConvertZoneJSONBody
 
 // UpsertRecordJSONRequestBody defines body for UpsertRecord for application/json ContentType.
 type UpsertRecordJSONRequestBody = DNSRecordInput
@@ -1160,6 +1220,9 @@ type ServerInterface interface {
 	// SubmitZoneKey Say that the DS of a ready key is at the parent
 	// (POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted)
 	SubmitZoneKey(ctx echo.Context, zoneName ZoneName, keyTag KeyTag, params SubmitZoneKeyParams) error
+	// ConvertZone Change the format of the zone's file
+	// (PUT /zones/{zoneName}/format)
+	ConvertZone(ctx echo.Context, zoneName ZoneName, params ConvertZoneParams) error
 	// GetPropagation Which serial each secondary serves
 	// (GET /zones/{zoneName}/propagation)
 	GetPropagation(ctx echo.Context, zoneName ZoneName) error
@@ -1202,9 +1265,9 @@ type ServerInterface interface {
 	// ReplaceRRset Replace one RRset
 	// (PUT /zones/{zoneName}/rrsets/{name}/{type})
 	ReplaceRRset(ctx echo.Context, zoneName ZoneName, name string, pType RRType, params ReplaceRRsetParams) error
-	// ExportZone Export the zone as an RFC 1035 master file
+	// ExportZone Export the zone as an RFC 1035 master file or as YAML
 	// (GET /zones/{zoneName}/zonefile)
-	ExportZone(ctx echo.Context, zoneName ZoneName) error
+	ExportZone(ctx echo.Context, zoneName ZoneName, params ExportZoneParams) error
 	// ImportZone Replace the zone's contents with an RFC 1035 master file
 	// (PUT /zones/{zoneName}/zonefile)
 	ImportZone(ctx echo.Context, zoneName ZoneName, params ImportZoneParams) error
@@ -1814,6 +1877,42 @@ func (w *ServerInterfaceWrapper) SubmitZoneKey(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SubmitZoneKey(ctx, zoneName, keyTag, params)
+	return err
+}
+
+// ConvertZone converts echo context to params.
+func (w *ServerInterfaceWrapper) ConvertZone(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "zoneName" -------------
+	var zoneName ZoneName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "zoneName", ctx.Param("zoneName"), &zoneName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConvertZoneParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Change-Reason" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Change-Reason")]; found {
+		var XChangeReason ChangeReason
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Change-Reason, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Change-Reason", valueList[0], &XChangeReason, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Change-Reason: %s", err))
+		}
+
+		params.XChangeReason = &XChangeReason
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ConvertZone(ctx, zoneName, params)
 	return err
 }
 
@@ -2494,8 +2593,17 @@ func (w *ServerInterfaceWrapper) ExportZone(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter zoneName: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportZoneParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ExportZone(ctx, zoneName)
+	err = w.Handler.ExportZone(ctx, zoneName, params)
 	return err
 }
 
@@ -2604,6 +2712,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/zones/:zoneName", wrapper.PatchZone, options.OperationMiddlewares["patchZone"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/zonefile", wrapper.ExportZone, options.OperationMiddlewares["exportZone"]...)
 	router.PUT(options.BaseURL+"/zones/:zoneName/zonefile", wrapper.ImportZone, options.OperationMiddlewares["importZone"]...)
+	router.PUT(options.BaseURL+"/zones/:zoneName/format", wrapper.ConvertZone, options.OperationMiddlewares["convertZone"]...)
 	router.DELETE(options.BaseURL+"/zones/:zoneName/records", wrapper.DeleteRecord, options.OperationMiddlewares["deleteRecord"]...)
 	router.GET(options.BaseURL+"/zones/:zoneName/records", wrapper.GetZoneRecords, options.OperationMiddlewares["getZoneRecords"]...)
 	router.POST(options.BaseURL+"/zones/:zoneName/records", wrapper.UpsertRecord, options.OperationMiddlewares["upsertRecord"]...)
@@ -5426,6 +5535,164 @@ func (response SubmitZoneKey503ApplicationProblemPlusJSONResponse) VisitSubmitZo
 	return err
 }
 
+type ConvertZoneRequestObject struct {
+	ZoneName ZoneName `json:"zoneName"`
+	Params   ConvertZoneParams
+	Body     *ConvertZoneJSONRequestBody
+}
+
+type ConvertZoneResponseObject interface {
+	VisitConvertZoneResponse(w http.ResponseWriter) error
+}
+
+type ConvertZone200ResponseHeaders struct {
+	ETag *string
+}
+
+type ConvertZone200JSONResponse struct {
+	Body    Zone
+	Headers ConvertZone200ResponseHeaders
+}
+
+func (response ConvertZone200JSONResponse) VisitConvertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConvertZone400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConvertZone400ApplicationProblemPlusJSONResponse) VisitConvertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConvertZone401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConvertZone401ApplicationProblemPlusJSONResponse) VisitConvertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConvertZone403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ConvertZone403ApplicationProblemPlusJSONResponse) VisitConvertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConvertZone404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ConvertZone404ApplicationProblemPlusJSONResponse) VisitConvertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConvertZone429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ConvertZone429ApplicationProblemPlusJSONResponse) VisitConvertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConvertZone503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ConvertZone503ApplicationProblemPlusJSONResponse) VisitConvertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConvertZone507ApplicationProblemPlusJSONResponse struct {
+	InsufficientStorageApplicationProblemPlusJSONResponse
+}
+
+func (response ConvertZone507ApplicationProblemPlusJSONResponse) VisitConvertZoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(507)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetPropagationRequestObject struct {
 	ZoneName ZoneName `json:"zoneName"`
 }
@@ -7894,6 +8161,7 @@ func (response ReplaceRRset507ApplicationProblemPlusJSONResponse) VisitReplaceRR
 
 type ExportZoneRequestObject struct {
 	ZoneName ZoneName `json:"zoneName"`
+	Params   ExportZoneParams
 }
 
 type ExportZoneResponseObject interface {
@@ -7902,6 +8170,30 @@ type ExportZoneResponseObject interface {
 
 type ExportZone200ResponseHeaders struct {
 	ETag *string
+}
+
+type ExportZone200ApplicationyamlResponse struct {
+	Body          io.Reader
+	Headers       ExportZone200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportZone200ApplicationyamlResponse) VisitExportZoneResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/yaml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
 }
 
 type ExportZone200TextdnsResponse struct {
@@ -8338,6 +8630,9 @@ type StrictServerInterface interface {
 	// SubmitZoneKey Say that the DS of a ready key is at the parent
 	// (POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted)
 	SubmitZoneKey(ctx context.Context, request SubmitZoneKeyRequestObject) (SubmitZoneKeyResponseObject, error)
+	// ConvertZone Change the format of the zone's file
+	// (PUT /zones/{zoneName}/format)
+	ConvertZone(ctx context.Context, request ConvertZoneRequestObject) (ConvertZoneResponseObject, error)
 	// GetPropagation Which serial each secondary serves
 	// (GET /zones/{zoneName}/propagation)
 	GetPropagation(ctx context.Context, request GetPropagationRequestObject) (GetPropagationResponseObject, error)
@@ -8380,7 +8675,7 @@ type StrictServerInterface interface {
 	// ReplaceRRset Replace one RRset
 	// (PUT /zones/{zoneName}/rrsets/{name}/{type})
 	ReplaceRRset(ctx context.Context, request ReplaceRRsetRequestObject) (ReplaceRRsetResponseObject, error)
-	// ExportZone Export the zone as an RFC 1035 master file
+	// ExportZone Export the zone as an RFC 1035 master file or as YAML
 	// (GET /zones/{zoneName}/zonefile)
 	ExportZone(ctx context.Context, request ExportZoneRequestObject) (ExportZoneResponseObject, error)
 	// ImportZone Replace the zone's contents with an RFC 1035 master file
@@ -9086,6 +9381,55 @@ func (sh *strictHandler) SubmitZoneKey(ctx echo.Context, zoneName ZoneName, keyT
 	return nil
 }
 
+// ConvertZone operation middleware
+func (sh *strictHandler) ConvertZone(ctx echo.Context, zoneName ZoneName, params ConvertZoneParams) error {
+	var request ConvertZoneRequestObject
+
+	request.ZoneName = zoneName
+	request.Params = params
+
+	var body ConvertZoneJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ConvertZone(ctx.Request().Context(), request.(ConvertZoneRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConvertZone")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ConvertZoneResponseObject); ok {
+		return validResponse.VisitConvertZoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetPropagation operation middleware
 func (sh *strictHandler) GetPropagation(ctx echo.Context, zoneName ZoneName) error {
 	var request GetPropagationRequestObject
@@ -9527,10 +9871,11 @@ func (sh *strictHandler) ReplaceRRset(ctx echo.Context, zoneName ZoneName, name 
 }
 
 // ExportZone operation middleware
-func (sh *strictHandler) ExportZone(ctx echo.Context, zoneName ZoneName) error {
+func (sh *strictHandler) ExportZone(ctx echo.Context, zoneName ZoneName, params ExportZoneParams) error {
 	var request ExportZoneRequestObject
 
 	request.ZoneName = zoneName
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.ExportZone(ctx.Request().Context(), request.(ExportZoneRequestObject))

@@ -225,10 +225,20 @@ func (c *Committer) commitBatch(batch []item, closed bool) {
 // commit makes the commit of one change.
 func (c *Committer) commit(it item) error {
 	start := time.Now()
-	name, err := store.FileName(it.origin)
+	src := zone.SourceZone
+	if it.z != nil {
+		src = it.z.Source()
+	}
+	name, err := store.FileNameOf(it.origin, src)
 	if err != nil {
 		return err
 	}
+	// The zone's file in the other format goes (a conversion, a deletion).
+	other := zone.SourceYAML
+	if src == zone.SourceYAML {
+		other = zone.SourceZone
+	}
+	otherName, _ := store.FileNameOf(it.origin, other)
 	data := it.data
 	signed := it.z != nil && c.cfg.Signed != nil && c.cfg.Signed(it.origin)
 	if signed {
@@ -249,7 +259,7 @@ func (c *Committer) commit(it item) error {
 			}
 		}
 	}
-	if _, err := c.repo.Commit(map[string][]byte{name: data}, it.message(), it.when); err != nil {
+	if _, err := c.repo.Commit(map[string][]byte{name: data, otherName: nil}, it.message(), it.when); err != nil {
 		return err
 	}
 	if it.z != nil && (it.data == nil || signed) && it.z.Len() >= patchFrom {

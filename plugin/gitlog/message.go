@@ -43,6 +43,9 @@ func (it item) message() string {
 	fmt.Fprintf(&b, "Operation: %s\nZone: %s\n", it.meta.Op, zoneName)
 	if it.z != nil {
 		fmt.Fprintf(&b, "Serial: %d\n", it.to)
+		if it.z.Source() != zone.SourceZone {
+			fmt.Fprintf(&b, "Format: %s\n", it.z.Source())
+		}
 	}
 	if it.meta.Actor != "" {
 		fmt.Fprintf(&b, "Token: %s\n", it.meta.Actor)
@@ -60,6 +63,10 @@ func Touched(rev history.Revision) (string, bool) {
 	if !ok || rev.Trailer["Operation"] == "" {
 		return "", false
 	}
-	name, err := store.FileName(dns.Fqdn(zoneName))
+	src := zone.SourceZone
+	if rev.Trailer["Format"] == zone.SourceYAML.String() {
+		src = zone.SourceYAML
+	}
+	name, err := store.FileNameOf(dns.Fqdn(zoneName), src)
 	return name, err == nil
 }

@@ -87,7 +87,7 @@ func differences(repo *history.Repo, cfg Config, dir string, zones []*zone.Zone,
 	var notes []string
 	held := map[string]bool{}
 	for _, z := range zones {
-		name, _ := store.FileName(z.Origin())
+		name, _ := store.FileNameOf(z.Origin(), z.Source())
 		held[name] = true
 		var file []byte
 		if replayed[z.Origin()] == 0 {
@@ -116,12 +116,12 @@ func differences(repo *history.Repo, cfg Config, dir string, zones []*zone.Zone,
 		}
 	}
 	for _, name := range repo.Names() {
-		if !strings.HasSuffix(name, store.Ext) || held[name] {
+		if !store.IsZoneFile(name) || held[name] {
 			continue
 		}
 		if _, err := os.Stat(filepath.Join(dir, name)); os.IsNotExist(err) {
 			files[name] = nil
-			notes = append(notes, fmt.Sprintf("%s: file removed outside zoneapi", strings.TrimSuffix(name, store.Ext)))
+			notes = append(notes, fmt.Sprintf("%s: file removed outside zoneapi", strings.TrimSuffix(strings.TrimSuffix(name, store.Ext), store.YAMLExt)))
 		}
 	}
 	return files, notes, nil

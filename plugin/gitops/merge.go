@@ -82,7 +82,7 @@ func (g *GitOps) combine(repo *history.Repo, rel history.Relation, local, target
 	var conflicts []string
 	for _, name := range changedNames(base, local) {
 		if entryOf(base, name) != entryOf(target, name) && entryOf(local, name) != entryOf(target, name) {
-			if strings.HasSuffix(name, store.Ext) {
+			if store.IsZoneFile(name) {
 				conflicts = append(conflicts, name)
 			}
 			continue // a file that is not a zone (.gitignore, a README): the remote's wins
@@ -104,8 +104,9 @@ func (g *GitOps) combine(repo *history.Repo, rel history.Relation, local, target
 // that does not parse refuses them all.
 func readZones(repo *history.Repo, from, to map[string]object.TreeEntry, maxRecords int) ([]pipeline.File, error) {
 	var out []pipeline.File
+	byZone := map[string]int{}
 	for _, name := range changedNames(from, to) {
-		if !strings.HasSuffix(name, store.Ext) {
+		if !store.IsZoneFile(name) {
 			continue // not a zone: it only goes into the tree
 		}
 		origin, err := store.Origin(name)
@@ -117,10 +118,27 @@ func readZones(repo *history.Repo, from, to map[string]object.TreeEntry, maxReco
 			if f.Data, err = repo.ReadBlob(e.Hash); err != nil {
 				return nil, err
 			}
-			if f.New, _, err = store.Read(bytes.NewReader(f.Data), name, origin, store.Options{MaxRecords: maxRecords}); err != nil {
+			if f.New, _, err = store.ReadAs(bytes.NewReader(f.Data), name, origin, store.Options{MaxRecords: maxRecords}); err != nil {
 				return nil, err
 			}
+			// A zone has one file: the other format's goes, or was never.
+			for _, src := range []zone.Source{zone.SourceZone, zone.SourceYAML} {
+				if other, _ := store.FileNameOf(origin, src); other != name {
+					if e, ok := to[other]; ok && e.Mode.IsFile() {
+						return nil, &store.FileError{File: name, Err: fmt.Errorf("%s is the zone's file too: a zone has one, remove either", other)}
+					}
+				}
+			}
 		}
+		// One zone's file in one format gone and in the other come: the
+		// zone is converted, not deleted.
+		if j, ok := byZone[origin]; ok {
+			if f.New != nil {
+				out[j] = f
+			}
+			continue
+		}
+		byZone[origin] = len(out)
 		out = append(out, f)
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // The compactor writes a zone's file from memory once the zone has been
@@ -35,10 +36,26 @@ func stampOf(path string) fileStamp {
 	return fileStamp{fi.Size(), fi.ModTime()}
 }
 
-// path is the file of origin's zone.
+// path is the file of origin's zone: in the format of the zone served,
+// unless only the other one is there (a file put in its place).
 func (p *Pipeline) path(origin string) string {
-	name, _ := store.FileName(origin)
-	return filepath.Join(p.dir, name)
+	src := zone.SourceZone
+	if z, ok := p.Zone(origin); ok {
+		src = z.Source()
+	}
+	name, _ := store.FileNameOf(origin, src)
+	path := filepath.Join(p.dir, name)
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		other := zone.SourceYAML
+		if src == zone.SourceYAML {
+			other = zone.SourceZone
+		}
+		name, _ = store.FileNameOf(origin, other)
+		if alt := filepath.Join(p.dir, name); stampOf(alt) != (fileStamp{}) {
+			return alt
+		}
+	}
+	return path
 }
 
 // stamp remembers the file of origin's zone as the pipeline wrote or read

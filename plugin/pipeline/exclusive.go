@@ -90,6 +90,9 @@ func (x *Excl) Install(m Meta, files []File) (raised map[string][]byte, err erro
 		} else {
 			data := f.Data
 			err = store.WriteAtomic(p.dir, f.Name, func(w io.Writer) error { _, err := w.Write(data); return err })
+			if err == nil {
+				err = store.RemoveOther(p.dir, f.New)
+			}
 		}
 		if err != nil {
 			p.restore(files[:i])

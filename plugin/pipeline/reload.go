@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -51,7 +52,7 @@ func (p *Pipeline) reload(m Meta, origin, path string) (ReloadResult, error) {
 	if err != nil {
 		return ReloadResult{}, &store.FileError{File: path, Err: err}
 	}
-	fresh, _, err := store.Read(bytes.NewReader(data), path, origin, store.Options{MaxRecords: p.Limits().MaxRecords})
+	fresh, _, err := store.ReadAs(bytes.NewReader(data), path, origin, store.Options{MaxRecords: p.Limits().MaxRecords})
 	if err != nil {
 		return ReloadResult{}, err
 	}
@@ -78,6 +79,12 @@ func (p *Pipeline) reload(m Meta, origin, path string) (ReloadResult, error) {
 			return res, err
 		}
 		rewrite = true
+	}
+	if exists && cur.Source() != fresh.Source() {
+		// The file of the other format took the zone's: the old one goes.
+		if err := store.RemoveOther(p.dir, fresh); err != nil {
+			return res, persistError(err)
+		}
 	}
 	if rewrite {
 		if err := store.WriteFile(p.dir, fresh); err != nil {
@@ -130,11 +137,25 @@ type ReloadAllResult struct {
 func (p *Pipeline) ReloadAll(m Meta) ReloadAllResult {
 	var out ReloadAllResult
 	paths, _ := filepath.Glob(filepath.Join(p.dir, "*"+store.Ext))
+	yamls, _ := filepath.Glob(filepath.Join(p.dir, "*"+store.YAMLExt))
+	paths = append(paths, yamls...)
+	files := map[string]int{}
+	for _, path := range paths {
+		if origin, err := store.Origin(filepath.Base(path)); err == nil {
+			files[origin]++
+		}
+	}
 	onDisk := map[string]bool{}
 	for _, path := range paths {
 		origin, err := store.Origin(filepath.Base(path))
 		if err != nil {
 			out.Errors = append(out.Errors, &store.FileError{File: path, Err: err})
+			continue
+		}
+		if files[origin] > 1 {
+			// Served as it is until one of the two goes.
+			onDisk[origin] = true
+			out.Errors = append(out.Errors, &store.FileError{File: path, Err: fmt.Errorf("the zone has a .zone and a .yaml file: a zone has one, remove either")})
 			continue
 		}
 		onDisk[origin] = true

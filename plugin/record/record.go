@@ -180,27 +180,9 @@ func parseReason(err error) string {
 }
 
 // LiteralTXT is the TXT (or SPF) record of hdr that holds value, byte for
-// byte, in strings of at most 255 bytes (RFC 1035 §3.3.14). It is read from
-// the wire form, so that its strings are escaped as miekg/dns escapes them
-// when it reads a zone file (a quote, a backslash, a byte outside printable
-// ASCII): miekg/dns compares TXT records by that text, and a value sent
-// again after a restart must be the same record, not a second one.
+// byte (store.LiteralTXT).
 func LiteralTXT(hdr dns.RR_Header, value string) (dns.RR, error) {
-	rdata := make([]byte, 0, len(value)+len(value)/255+1)
-	for {
-		n := min(len(value), 255)
-		rdata = append(rdata, byte(n))
-		rdata = append(rdata, value[:n]...)
-		if value = value[n:]; value == "" {
-			break
-		}
-	}
-	if len(rdata) > 0xFFFF {
-		return nil, fmt.Errorf("is %d bytes in strings of 255; a record holds at most 65535", len(rdata))
-	}
-	hdr.Rdlength = uint16(len(rdata))
-	rr, _, err := dns.UnpackRRWithHeader(hdr, rdata, 0)
-	return rr, err
+	return store.LiteralTXT(hdr, value)
 }
 
 // DefaultApex returns the SOA and NS a new zone gets when it is created

@@ -59,7 +59,8 @@ func toRecords(rrs []dns.RR, origin string) []api.DNSRecord {
 func apiZone(z *zone.Zone, full bool) api.Zone {
 	serial := int64(z.Serial())
 	count := z.Len()
-	out := api.Zone{Name: zone.TrimDot(z.Origin()), Serial: serial, RecordsCount: count}
+	format := api.ZoneFormat(z.Source().String())
+	out := api.Zone{Name: zone.TrimDot(z.Origin()), Serial: serial, RecordsCount: count, Format: &format}
 	if full {
 		records := toRecords(z.Records(), z.Origin())
 		out.Records = &records

@@ -68,7 +68,11 @@ func (a *API) historyTarget(ctx context.Context, zoneName string) (repo *history
 	if a.Git == nil {
 		return nil, "", "", problem.ErrHistoryDisabled
 	}
-	name, err = store.FileName(origin)
+	src := zone.SourceZone
+	if z, ok := a.Pipeline.Zone(origin); ok {
+		src = z.Source()
+	}
+	name, err = store.FileNameOf(origin, src)
 	return a.Git.Repo(), origin, name, err
 }
 
@@ -116,7 +120,7 @@ func recordDiff(origin, name string, before, after []byte) (removed, added []dns
 		if b == nil {
 			return nil
 		}
-		z, _, err := store.Read(bytes.NewReader(b), name, origin, store.Options{})
+		z, _, err := store.ReadAs(bytes.NewReader(b), name, origin, store.Options{})
 		if err != nil {
 			return nil
 		}
@@ -142,7 +146,11 @@ func (a *API) RevertZone(ctx context.Context, req api.RevertZoneRequestObject) (
 	if data == nil {
 		return nil, fmt.Errorf("%s at %s: %w", origin, rev.ID, problem.ErrRevisionWithoutZone)
 	}
-	old, _, err := store.Read(bytes.NewReader(data), name+"@"+rev.ID[:12], origin, store.Options{MaxRecords: a.Pipeline.Limits().MaxRecords})
+	read := store.Read
+	if store.SourceOf(name) == zone.SourceYAML {
+		read = store.ReadYAML
+	}
+	old, _, err := read(bytes.NewReader(data), name+"@"+rev.ID[:12], origin, store.Options{MaxRecords: a.Pipeline.Limits().MaxRecords})
 	if err != nil {
 		return nil, err
 	}

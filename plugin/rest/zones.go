@@ -74,7 +74,7 @@ func (a *API) CreateZone(ctx context.Context, req api.CreateZoneRequestObject) (
 	if err := auth.From(ctx).MayWriteZone("create", origin); err != nil {
 		return nil, err
 	}
-	z, err := newZone(origin, req.Body.Records)
+	z, err := newZone(origin, req.Body.Records, sourceOf(req.Body.Format))
 	if err != nil {
 		return nil, err
 	}
@@ -86,11 +86,12 @@ func (a *API) CreateZone(ctx context.Context, req api.CreateZoneRequestObject) (
 
 // newZone makes a new zone of the records given, with a default SOA (and
 // NS) when they have none.
-func newZone(origin string, records *[]api.DNSRecordInput) (*zone.Zone, error) {
+func newZone(origin string, records *[]api.DNSRecordInput, src zone.Source) (*zone.Zone, error) {
 	tx, err := zone.New(origin)
 	if err != nil {
 		return nil, err
 	}
+	tx.SetSource(src)
 	hasSOA, hasNS := false, false
 	var rrs []dns.RR
 	if records != nil {
@@ -148,10 +149,42 @@ func (a *API) ExportZone(ctx context.Context, req api.ExportZoneRequestObject) (
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := store.Format(&b, z); err != nil {
+	headers := api.ExportZone200ResponseHeaders{ETag: ptr(etag(z))}
+	if req.Params.Format != nil && *req.Params.Format == api.ZoneFormatYaml {
+		if err := store.FormatYAML(&b, z, false); err != nil {
+			return nil, err
+		}
+		return api.ExportZone200ApplicationyamlResponse{Body: &b, ContentLength: int64(b.Len()), Headers: headers}, nil
+	}
+	if err := store.FormatZone(&b, z); err != nil {
 		return nil, err
 	}
-	return api.ExportZone200TextdnsResponse{Body: &b, ContentLength: int64(b.Len()), Headers: api.ExportZone200ResponseHeaders{ETag: ptr(etag(z))}}, nil
+	return api.ExportZone200TextdnsResponse{Body: &b, ContentLength: int64(b.Len()), Headers: headers}, nil
+}
+
+// ConvertZone implements api.StrictServerInterface.
+func (a *API) ConvertZone(ctx context.Context, req api.ConvertZoneRequestObject) (api.ConvertZoneResponseObject, error) {
+	origin, err := originOf(req.ZoneName)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.From(ctx).MayWriteZone("convert", origin); err != nil {
+		return nil, err
+	}
+	src := sourceOf(&req.Body.Format)
+	z, err := a.Pipeline.Convert(meta(ctx, "convertZone", "to "+src.String()), origin, src)
+	if err != nil {
+		return nil, err
+	}
+	return api.ConvertZone200JSONResponse{Body: apiZone(z, false), Headers: api.ConvertZone200ResponseHeaders{ETag: ptr(etag(z))}}, nil
+}
+
+// sourceOf is the zone source of an API format; zone when not given.
+func sourceOf(f *api.ZoneFormat) zone.Source {
+	if f != nil && *f == api.ZoneFormatYaml {
+		return zone.SourceYAML
+	}
+	return zone.SourceZone
 }
 
 // ImportZone implements api.StrictServerInterface: the zone file given

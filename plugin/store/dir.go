@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,10 +46,42 @@ func FileName(origin string) (string, error) {
 	return name + Ext, nil
 }
 
+// FileNameOf returns the file name of the zone origin in the format src.
+func FileNameOf(origin string, src zone.Source) (string, error) {
+	name, err := FileName(origin)
+	if err != nil || src != zone.SourceYAML {
+		return name, err
+	}
+	return strings.TrimSuffix(name, Ext) + YAMLExt, nil
+}
+
+// IsZoneFile reports whether name is the name of a zone's file, in either
+// format.
+func IsZoneFile(name string) bool {
+	return strings.HasSuffix(name, Ext) || strings.HasSuffix(name, YAMLExt)
+}
+
+// SourceOf returns the format of the zone file named name.
+func SourceOf(name string) zone.Source {
+	if strings.HasSuffix(name, YAMLExt) {
+		return zone.SourceYAML
+	}
+	return zone.SourceZone
+}
+
+// ReadAs reads a zone file of either format from r (name, used in errors,
+// tells which).
+func ReadAs(r io.Reader, name, origin string, opt Options) (*zone.Zone, []Warning, error) {
+	if SourceOf(name) == zone.SourceYAML {
+		return ReadYAML(r, name, origin, opt)
+	}
+	return Read(r, name, origin, opt)
+}
+
 // Origin returns the zone origin of a zone file's base name.
 func Origin(file string) (string, error) {
-	origin := strings.TrimSuffix(file, Ext) + "."
-	name, err := FileName(origin)
+	origin := strings.TrimSuffix(strings.TrimSuffix(file, Ext), YAMLExt) + "."
+	name, err := FileNameOf(origin, SourceOf(file))
 	if err != nil {
 		return "", err
 	}
@@ -78,6 +111,11 @@ func LoadDir(dir string, opt Options) ([]Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	yamls, err := filepath.Glob(filepath.Join(dir, "*"+YAMLExt))
+	if err != nil {
+		return nil, err
+	}
+	paths = append(paths, yamls...)
 	sort.Strings(paths)
 	if opt.Progress == nil {
 		opt.Progress = &Progress{}
@@ -109,6 +147,20 @@ func load(path string, opt Options) Loaded {
 	origin, err := Origin(filepath.Base(path))
 	if err != nil {
 		l.Err = &FileError{File: path, Err: err}
+		return l
+	}
+	// A zone has one source: a .zone and a .yaml of one zone are refused
+	// both, rather than one of them being served without a word.
+	other := strings.TrimSuffix(path, Ext) + YAMLExt
+	if SourceOf(path) == zone.SourceYAML {
+		other = strings.TrimSuffix(path, YAMLExt) + Ext
+	}
+	if _, err := os.Stat(other); err == nil {
+		l.Err = &FileError{File: path, Err: fmt.Errorf("%s is the zone's file too: a zone has one, remove either", filepath.Base(other))}
+		return l
+	}
+	if SourceOf(path) == zone.SourceYAML {
+		l.Zone, l.Warnings, l.Err = ReadYAMLFile(path, origin, opt)
 		return l
 	}
 	l.Zone, l.Warnings, l.Err = ReadFile(path, origin, opt)

@@ -245,3 +245,49 @@ func EscapeRaw(s string) string {
 	b, _ := io.ReadAll(&lineReader{r: bufio.NewReader(strings.NewReader(s))})
 	return string(b)
 }
+
+// LiteralTXT is the TXT (or SPF) record of hdr that holds value, byte for
+// byte, in strings of at most 255 bytes (RFC 1035 §3.3.14). It is read from
+// the wire form, so that its strings are escaped as miekg/dns escapes them
+// when it reads a zone file (a quote, a backslash, a byte outside printable
+// ASCII): miekg/dns compares TXT records by that text, and a value sent
+// again after a restart must be the same record, not a second one.
+func LiteralTXT(hdr dns.RR_Header, value string) (dns.RR, error) {
+	rdata := make([]byte, 0, len(value)+len(value)/255+1)
+	for {
+		n := min(len(value), 255)
+		rdata = append(rdata, byte(n))
+		rdata = append(rdata, value[:n]...)
+		if value = value[n:]; value == "" {
+			break
+		}
+	}
+	if len(rdata) > 0xFFFF {
+		return nil, fmt.Errorf("is %d bytes in strings of 255; a record holds at most 65535", len(rdata))
+	}
+	hdr.Rdlength = uint16(len(rdata))
+	rr, _, err := dns.UnpackRRWithHeader(hdr, rdata, 0)
+	return rr, err
+}
+
+// TXTStrings returns the character strings of a TXT (or SPF) record as
+// bytes, unescaped: what LiteralTXT took, in its pieces.
+func TXTStrings(rr dns.RR) ([][]byte, error) {
+	buf := make([]byte, dns.Len(rr)+1)
+	end, err := dns.PackRR(rr, buf, 0, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	rdlen := int(rr.Header().Rdlength)
+	rdata := buf[end-rdlen : end]
+	var out [][]byte
+	for len(rdata) > 0 {
+		n := int(rdata[0])
+		if 1+n > len(rdata) {
+			return nil, fmt.Errorf("a character string runs past the RDATA")
+		}
+		out = append(out, rdata[1:1+n])
+		rdata = rdata[1+n:]
+	}
+	return out, nil
+}

@@ -25,6 +25,9 @@ func PatchUnsigned(old []byte, z *zone.Zone, touched [][]byte) ([]byte, bool) {
 }
 
 func patch(old []byte, z *zone.Zone, touched [][]byte, unsigned bool) (out []byte, ok bool) {
+	if z.Source() != zone.SourceZone {
+		return nil, false // the YAML format is written whole
+	}
 	origin := z.Origin()
 	hlen, ok := headerLen(old, origin)
 	if !ok {

@@ -17,12 +17,27 @@ import (
 // one RR a line in DNS canonical order with owners relative to the origin.
 // The same zone always gives the same bytes, so a change to a zone is a
 // change to the lines of the RRs that changed, and Git diffs stay minimal.
-func Format(w io.Writer, z *zone.Zone) error { return format(w, z, false) }
+// A zone whose source is YAML is written in that format (FormatYAML).
+func Format(w io.Writer, z *zone.Zone) error {
+	if z.Source() == zone.SourceYAML {
+		return FormatYAML(w, z, false)
+	}
+	return format(w, z, false)
+}
 
 // FormatUnsigned is Format without the records that a signer makes
 // (Derived): the zone as its Git history keeps a zone signed here, whose
 // signatures are derived from it.
-func FormatUnsigned(w io.Writer, z *zone.Zone) error { return format(w, z, true) }
+func FormatUnsigned(w io.Writer, z *zone.Zone) error {
+	if z.Source() == zone.SourceYAML {
+		return FormatYAML(w, z, true)
+	}
+	return format(w, z, true)
+}
+
+// FormatZone writes z as a master file whatever its source: what
+// exportZone gives.
+func FormatZone(w io.Writer, z *zone.Zone) error { return format(w, z, false) }
 
 // Derived reports whether records of typ are made by the signer of a zone
 // signed here: RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY, CDS and CDNSKEY.
@@ -170,7 +185,7 @@ func WriteFile(dir string, z *zone.Zone) error {
 // there, and syncs it; Commit puts it in place. Formatting a large zone
 // takes a while, and this half needs no lock.
 func PrepareFile(dir string, z *zone.Zone) (*Pending, error) {
-	name, err := FileName(z.Origin())
+	name, err := FileNameOf(z.Origin(), z.Source())
 	if err != nil {
 		return nil, err
 	}
@@ -230,14 +245,37 @@ func prepare(dir, name string, write func(io.Writer) error) (*Pending, error) {
 	return &Pending{tmp: tmp.Name(), dir: dir, name: name}, nil
 }
 
-// RemoveFile removes the file of the zone origin from dir, durably.
+// RemoveFile removes the file of the zone origin from dir, durably,
+// whatever its format.
 func RemoveFile(dir, origin string) error {
-	name, err := FileName(origin)
+	for _, src := range []zone.Source{zone.SourceZone, zone.SourceYAML} {
+		name, err := FileNameOf(origin, src)
+		if err != nil {
+			return err
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("remove zone %s: %w", origin, err)
+		}
+	}
+	return syncDir(dir)
+}
+
+// RemoveOther removes the file of z's zone in the format z's source is
+// not, once a conversion put the other in place.
+func RemoveOther(dir string, z *zone.Zone) error {
+	other := zone.SourceYAML
+	if z.Source() == zone.SourceYAML {
+		other = zone.SourceZone
+	}
+	name, err := FileNameOf(z.Origin(), other)
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("remove zone %s: %w", origin, err)
+	if err := os.Remove(filepath.Join(dir, name)); err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return fmt.Errorf("remove zone %s: %w", z.Origin(), err)
 	}
 	return syncDir(dir)
 }

@@ -20,7 +20,7 @@ func (t *Txn) Commit() (*Zone, error) {
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
 	neg := negativeSOA(t.soa)
 	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negSOA: neg,
-		negSig: appendTTL(nil, covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.committedNotes()}, nil
+		negSig: appendTTL(nil, covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.committedNotes(), source: t.source}, nil
 }
 
 // negativeSOA returns the SOA as it goes in a negative answer: with the

@@ -21,6 +21,7 @@ type Txn struct {
 	soa    *dns.SOA
 	count  int
 	limit  int
+	source Source
 
 	// touched holds the keys of the names this Txn changed, for Diff; nil
 	// when the Txn builds a zone from nothing, as loading a file does.
@@ -54,12 +55,15 @@ func (z *Zone) Txn() *Txn {
 	z.seedMu.Lock()
 	tree := z.seed.Copy()
 	z.seedMu.Unlock()
-	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), hashes: z.hashes.Txn(), soa: z.soa, count: z.count, base: z.notes, notes: z.notes.mapOf(),
+	return &Txn{origin: z.origin, key: z.key, tree: tree, cuts: z.cuts.Txn(), hashes: z.hashes.Txn(), soa: z.soa, count: z.count, source: z.source, base: z.notes, notes: z.notes.mapOf(),
 		owned: map[*Node]struct{}{}, touched: map[string]struct{}{}}
 }
 
 // get returns the node at key k in the zone being built.
 func (t *Txn) get(k []byte) (*Node, bool) { return getNode(t.tree, k) }
+
+// SetSource makes the zone's file one of format s.
+func (t *Txn) SetSource(s Source) { t.source = s }
 
 // SetLimit makes Add fail with ErrTooManyRRs once the zone would hold more
 // than n RRs. Zero means no limit.

@@ -24,6 +24,7 @@ type Zone struct {
 	negSig []dns.RR // the SOA's RRSIGs with that TTL, for negative answers with DO
 	count  int      // number of RRs
 	notes  *noteSet // notes.go; never written once published
+	source Source   // the format of the zone's file
 
 	// seed is a twin of tree that only Txn touches: copying a B-tree marks
 	// the original, and tree, once published, is never written to.
@@ -45,6 +46,24 @@ type RRset struct {
 	Type uint16
 	RRs  []dns.RR
 }
+
+// Source is the format of a zone's file in the store.
+type Source uint8
+
+const (
+	SourceZone Source = iota // an RFC 1035 master file, DIR/<zone>.zone
+	SourceYAML               // octoDNS's YAML format, DIR/<zone>.yaml
+)
+
+func (s Source) String() string {
+	if s == SourceYAML {
+		return "yaml"
+	}
+	return "zone"
+}
+
+// Source returns the format of the zone's file.
+func (z *Zone) Source() Source { return z.source }
 
 // Origin returns the zone's origin, lower-case and fully qualified.
 func (z *Zone) Origin() string { return z.origin }

@@ -250,6 +250,24 @@ func (e ZoneDnssecDenial) Valid() bool {
 	}
 }
 
+// Defines values for ZoneFormat.
+const (
+	ZoneFormatYaml ZoneFormat = "yaml"
+	ZoneFormatZone ZoneFormat = "zone"
+)
+
+// Valid indicates whether the value is a known member of the ZoneFormat enum.
+func (e ZoneFormat) Valid() bool {
+	switch e {
+	case ZoneFormatYaml:
+		return true
+	case ZoneFormatZone:
+		return true
+	default:
+		return false
+	}
+}
+
 // AcmeRequest lego httpreq's default body (`fqdn`, `value`) or its RAW body (`domain`, `token`, `keyAuth`). Member names are matched exactly, as lego sends them; other members are ignored.
 type AcmeRequest struct {
 	Domain  *string `json:"domain,omitempty"`
@@ -746,6 +764,12 @@ type TokenList struct {
 
 // Zone A zone as answers show it; `records` only where the answer says it has them.
 type Zone struct {
+	// Format The format of a zone's file in the store: `zone`, an RFC 1035 master
+	// file (`DIR/<zone>.zone`), or `yaml`, octoDNS's YAML record format
+	// (`DIR/<zone>.yaml`). Changes are written back in the zone's format;
+	// `convertZone` changes it.
+	Format *ZoneFormat `json:"format,omitempty"`
+
 	// Name The zone name, without the trailing dot.
 	//
 	// Examples: example.org
@@ -776,8 +800,20 @@ type ZoneDnssec struct {
 // ZoneDnssecDenial How names and types that are not there are proven, `nsec` or `nsec3`; absent when unsigned.
 type ZoneDnssecDenial string
 
+// ZoneFormat The format of a zone's file in the store: `zone`, an RFC 1035 master
+// file (`DIR/<zone>.zone`), or `yaml`, octoDNS's YAML record format
+// (`DIR/<zone>.yaml`). Changes are written back in the zone's format;
+// `convertZone` changes it.
+type ZoneFormat string
+
 // ZoneInput A zone to create, with records of its own if any.
 type ZoneInput struct {
+	// Format The format of a zone's file in the store: `zone`, an RFC 1035 master
+	// file (`DIR/<zone>.zone`), or `yaml`, octoDNS's YAML record format
+	// (`DIR/<zone>.yaml`). Changes are written back in the zone's format;
+	// `convertZone` changes it.
+	Format *ZoneFormat `json:"format,omitempty"`
+
 	// Name The zone name, with or without the trailing dot.
 	//
 	// Examples: example.org
@@ -972,6 +1008,21 @@ type SubmitZoneKeyParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// ConvertZoneJSONBody defines parameters for ConvertZone.
+type ConvertZoneJSONBody struct {
+	// Format The format of a zone's file in the store: `zone`, an RFC 1035 master
+	// file (`DIR/<zone>.zone`), or `yaml`, octoDNS's YAML record format
+	// (`DIR/<zone>.yaml`). Changes are written back in the zone's format;
+	// `convertZone` changes it.
+	Format ZoneFormat `json:"format"`
+}
+
+// ConvertZoneParams defines parameters for ConvertZone.
+type ConvertZoneParams struct {
+	// XChangeReason Why the change is made; kept in the Git commit message and the audit log.
+	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
+}
+
 // DeleteRecordParams defines parameters for DeleteRecord.
 type DeleteRecordParams struct {
 	RecordId RecordId `form:"recordId" json:"recordId"`
@@ -1076,6 +1127,12 @@ type ReplaceRRsetParams struct {
 	XChangeReason *ChangeReason `json:"X-Change-Reason,omitempty"`
 }
 
+// ExportZoneParams defines parameters for ExportZone.
+type ExportZoneParams struct {
+	// Format The format to export in.
+	Format *ZoneFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
 // ImportZoneParams defines parameters for ImportZone.
 type ImportZoneParams struct {
 	// IfMatch Apply only if the zone's ETag is this one (optimistic concurrency).
@@ -1108,6 +1165,9 @@ type SetZoneDnssecJSONRequestBody = DnssecSettings
 
 // AddZoneKeyJSONRequestBody defines body for AddZoneKey for application/json ContentType.
 type AddZoneKeyJSONRequestBody = DnssecKeyInput
+
+// ConvertZoneJSONRequestBody defines body for ConvertZone for application/json ContentType.
+type ConvertZoneJSONRequestBody ConvertZoneJSONBody
 
 // UpsertRecordJSONRequestBody defines body for UpsertRecord for application/json ContentType.
 type UpsertRecordJSONRequestBody = DNSRecordInput
@@ -1560,6 +1620,32 @@ type ClientInterface interface {
 	// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted (the `SubmitZoneKey` operationId).
 	SubmitZoneKey(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *SubmitZoneKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ConvertZoneWithBody Change the format of the zone's file
+	//
+	// Writes the zone's file in the other format (`zone` or `yaml`) and
+	// removes the old one, as one commit of the Git history; the records and
+	// the serial stay as they are, so nothing changes over DNS. Later changes
+	// are written in the new format. Converting to the format the zone has
+	// changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /zones/{zoneName}/format (the `ConvertZone` operationId).
+	ConvertZoneWithBody(ctx context.Context, zoneName ZoneName, params *ConvertZoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConvertZone Change the format of the zone's file
+	//
+	// Writes the zone's file in the other format (`zone` or `yaml`) and
+	// removes the old one, as one commit of the Git history; the records and
+	// the serial stay as they are, so nothing changes over DNS. Later changes
+	// are written in the new format. Converting to the format the zone has
+	// changes nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /zones/{zoneName}/format (the `ConvertZone` operationId).
+	ConvertZone(ctx context.Context, zoneName ZoneName, params *ConvertZoneParams, body ConvertZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetPropagation Which serial each secondary serves
 	//
 	// For each secondary listed with `secondaries` in the Corefile: the serial it
@@ -1730,12 +1816,15 @@ type ClientInterface interface {
 	// Corresponds with PUT /zones/{zoneName}/rrsets/{name}/{type} (the `ReplaceRRset` operationId).
 	ReplaceRRset(ctx context.Context, zoneName ZoneName, name string, pType RRType, params *ReplaceRRsetParams, body ReplaceRRsetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ExportZone Export the zone as an RFC 1035 master file
+	// ExportZone Export the zone as an RFC 1035 master file or as YAML
 	//
-	// The exact bytes of the zone's file in the store.
+	// The zone as an RFC 1035 master file (`format=zone`, the default) or in
+	// octoDNS's YAML record format (`format=yaml`), whatever the format of
+	// its file in the store (`format` of getZone). In the zone's own format,
+	// these are the exact bytes of its file.
 	//
 	// Corresponds with GET /zones/{zoneName}/zonefile (the `ExportZone` operationId).
-	ExportZone(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExportZone(ctx context.Context, zoneName ZoneName, params *ExportZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImportZoneWithBody Replace the zone's contents with an RFC 1035 master file
 	//
@@ -2439,6 +2528,52 @@ func (c *Client) SubmitZoneKey(ctx context.Context, zoneName ZoneName, keyTag Ke
 	return c.Client.Do(req)
 }
 
+// ConvertZoneWithBody Change the format of the zone's file
+//
+// Writes the zone's file in the other format (`zone` or `yaml`) and
+// removes the old one, as one commit of the Git history; the records and
+// the serial stay as they are, so nothing changes over DNS. Later changes
+// are written in the new format. Converting to the format the zone has
+// changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /zones/{zoneName}/format (the `ConvertZone` operationId).
+func (c *Client) ConvertZoneWithBody(ctx context.Context, zoneName ZoneName, params *ConvertZoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConvertZoneRequestWithBody(c.Server, zoneName, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConvertZone Change the format of the zone's file
+//
+// Writes the zone's file in the other format (`zone` or `yaml`) and
+// removes the old one, as one commit of the Git history; the records and
+// the serial stay as they are, so nothing changes over DNS. Later changes
+// are written in the new format. Converting to the format the zone has
+// changes nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /zones/{zoneName}/format (the `ConvertZone` operationId).
+func (c *Client) ConvertZone(ctx context.Context, zoneName ZoneName, params *ConvertZoneParams, body ConvertZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConvertZoneRequest(c.Server, zoneName, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetPropagation Which serial each secondary serves
 //
 // For each secondary listed with `secondaries` in the Corefile: the serial it
@@ -2779,13 +2914,16 @@ func (c *Client) ReplaceRRset(ctx context.Context, zoneName ZoneName, name strin
 	return c.Client.Do(req)
 }
 
-// ExportZone Export the zone as an RFC 1035 master file
+// ExportZone Export the zone as an RFC 1035 master file or as YAML
 //
-// The exact bytes of the zone's file in the store.
+// The zone as an RFC 1035 master file (`format=zone`, the default) or in
+// octoDNS's YAML record format (`format=yaml`), whatever the format of
+// its file in the store (`format` of getZone). In the zone's own format,
+// these are the exact bytes of its file.
 //
 // Corresponds with GET /zones/{zoneName}/zonefile (the `ExportZone` operationId).
-func (c *Client) ExportZone(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewExportZoneRequest(c.Server, zoneName)
+func (c *Client) ExportZone(ctx context.Context, zoneName ZoneName, params *ExportZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportZoneRequest(c.Server, zoneName, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3956,6 +4094,68 @@ func NewSubmitZoneKeyRequest(server string, zoneName ZoneName, keyTag KeyTag, pa
 	return req, nil
 }
 
+// NewConvertZoneRequest calls the generic ConvertZone builder with application/json body
+func NewConvertZoneRequest(server string, zoneName ZoneName, params *ConvertZoneParams, body ConvertZoneJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConvertZoneRequestWithBody(server, zoneName, params, "application/json", bodyReader)
+}
+
+// NewConvertZoneRequestWithBody constructs an http.Request for the ConvertZone method, with any body, and a specified content type
+func NewConvertZoneRequestWithBody(server string, zoneName ZoneName, params *ConvertZoneParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "zoneName", zoneName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/zones/%s/format", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XChangeReason != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Change-Reason", *params.XChangeReason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Change-Reason", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetPropagationRequest constructs an http.Request for the GetPropagation method
 func NewGetPropagationRequest(server string, zoneName ZoneName) (*http.Request, error) {
 	var err error
@@ -4905,7 +5105,7 @@ func NewReplaceRRsetRequestWithBody(server string, zoneName ZoneName, name strin
 }
 
 // NewExportZoneRequest constructs an http.Request for the ExportZone method
-func NewExportZoneRequest(server string, zoneName ZoneName) (*http.Request, error) {
+func NewExportZoneRequest(server string, zoneName ZoneName, params *ExportZoneParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4928,6 +5128,33 @@ func NewExportZoneRequest(server string, zoneName ZoneName) (*http.Request, erro
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5444,6 +5671,32 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /zones/{zoneName}/dnssec/keys/{keyTag}/submitted (the `SubmitZoneKey` operationId).
 	SubmitZoneKeyWithResponse(ctx context.Context, zoneName ZoneName, keyTag KeyTag, params *SubmitZoneKeyParams, reqEditors ...RequestEditorFn) (*SubmitZoneKeyResponse, error)
 
+	// ConvertZoneWithBodyWithResponse Change the format of the zone's file
+	//
+	// Writes the zone's file in the other format (`zone` or `yaml`) and
+	// removes the old one, as one commit of the Git history; the records and
+	// the serial stay as they are, so nothing changes over DNS. Later changes
+	// are written in the new format. Converting to the format the zone has
+	// changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /zones/{zoneName}/format (the `ConvertZone` operationId).
+	ConvertZoneWithBodyWithResponse(ctx context.Context, zoneName ZoneName, params *ConvertZoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConvertZoneResponse, error)
+
+	// ConvertZoneWithResponse Change the format of the zone's file
+	//
+	// Writes the zone's file in the other format (`zone` or `yaml`) and
+	// removes the old one, as one commit of the Git history; the records and
+	// the serial stay as they are, so nothing changes over DNS. Later changes
+	// are written in the new format. Converting to the format the zone has
+	// changes nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /zones/{zoneName}/format (the `ConvertZone` operationId).
+	ConvertZoneWithResponse(ctx context.Context, zoneName ZoneName, params *ConvertZoneParams, body ConvertZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*ConvertZoneResponse, error)
+
 	// GetPropagationWithResponse Which serial each secondary serves
 	//
 	// For each secondary listed with `secondaries` in the Corefile: the serial it
@@ -5636,14 +5889,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /zones/{zoneName}/rrsets/{name}/{type} (the `ReplaceRRset` operationId).
 	ReplaceRRsetWithResponse(ctx context.Context, zoneName ZoneName, name string, pType RRType, params *ReplaceRRsetParams, body ReplaceRRsetJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRRsetResponse, error)
 
-	// ExportZoneWithResponse Export the zone as an RFC 1035 master file
+	// ExportZoneWithResponse Export the zone as an RFC 1035 master file or as YAML
 	//
-	// The exact bytes of the zone's file in the store.
+	// The zone as an RFC 1035 master file (`format=zone`, the default) or in
+	// octoDNS's YAML record format (`format=yaml`), whatever the format of
+	// its file in the store (`format` of getZone). In the zone's own format,
+	// these are the exact bytes of its file.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /zones/{zoneName}/zonefile (the `ExportZone` operationId).
-	ExportZoneWithResponse(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*ExportZoneResponse, error)
+	ExportZoneWithResponse(ctx context.Context, zoneName ZoneName, params *ExportZoneParams, reqEditors ...RequestEditorFn) (*ExportZoneResponse, error)
 
 	// ImportZoneWithBodyWithResponse Replace the zone's contents with an RFC 1035 master file
 	//
@@ -7858,6 +8114,113 @@ func (r SubmitZoneKeyResponse) ContentType() string {
 	return ""
 }
 
+// ConvertZoneResponse200Headers the declared response headers of an HTTP 200 response for ConvertZone
+type ConvertZoneResponse200Headers struct {
+	ETag *string
+}
+
+// ConvertZoneResponse429Headers the declared response headers of an HTTP 429 response for ConvertZone
+type ConvertZoneResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type ConvertZoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Zone
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *InsufficientStorage
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ConvertZoneResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ConvertZoneResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConvertZoneResponse) GetJSON200() *Zone {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConvertZoneResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConvertZoneResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConvertZoneResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ConvertZoneResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ConvertZoneResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ConvertZoneResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r ConvertZoneResponse) GetApplicationproblemJSON507() *InsufficientStorage {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r ConvertZoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConvertZoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConvertZoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConvertZoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetPropagationResponse429Headers the declared response headers of an HTTP 429 response for GetPropagation
 type GetPropagationResponse429Headers struct {
 	RateLimitLimit     *int
@@ -9458,6 +9821,8 @@ type ExportZoneResponse429Headers struct {
 type ExportZoneResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// YAML200 the response for an HTTP 200 `application/yaml` response
+	YAML200 *string
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -9472,6 +9837,11 @@ type ExportZoneResponse struct {
 	Headers200 *ExportZoneResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ExportZoneResponse429Headers
+}
+
+// GetYAML200 returns the response for an HTTP 200 `application/yaml` response
+func (r ExportZoneResponse) GetYAML200() *string {
+	return r.YAML200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -10270,6 +10640,44 @@ func (c *ClientWithResponses) SubmitZoneKeyWithResponse(ctx context.Context, zon
 	return ParseSubmitZoneKeyResponse(rsp)
 }
 
+// ConvertZoneWithBodyWithResponse Change the format of the zone's file
+//
+// Writes the zone's file in the other format (`zone` or `yaml`) and
+// removes the old one, as one commit of the Git history; the records and
+// the serial stay as they are, so nothing changes over DNS. Later changes
+// are written in the new format. Converting to the format the zone has
+// changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /zones/{zoneName}/format (the `ConvertZone` operationId).
+func (c *ClientWithResponses) ConvertZoneWithBodyWithResponse(ctx context.Context, zoneName ZoneName, params *ConvertZoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConvertZoneResponse, error) {
+	rsp, err := c.ConvertZoneWithBody(ctx, zoneName, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConvertZoneResponse(rsp)
+}
+
+// ConvertZoneWithResponse Change the format of the zone's file
+//
+// Writes the zone's file in the other format (`zone` or `yaml`) and
+// removes the old one, as one commit of the Git history; the records and
+// the serial stay as they are, so nothing changes over DNS. Later changes
+// are written in the new format. Converting to the format the zone has
+// changes nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /zones/{zoneName}/format (the `ConvertZone` operationId).
+func (c *ClientWithResponses) ConvertZoneWithResponse(ctx context.Context, zoneName ZoneName, params *ConvertZoneParams, body ConvertZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*ConvertZoneResponse, error) {
+	rsp, err := c.ConvertZone(ctx, zoneName, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConvertZoneResponse(rsp)
+}
+
 // GetPropagationWithResponse Which serial each secondary serves
 //
 // For each secondary listed with `secondaries` in the Corefile: the serial it
@@ -10564,15 +10972,18 @@ func (c *ClientWithResponses) ReplaceRRsetWithResponse(ctx context.Context, zone
 	return ParseReplaceRRsetResponse(rsp)
 }
 
-// ExportZoneWithResponse Export the zone as an RFC 1035 master file
+// ExportZoneWithResponse Export the zone as an RFC 1035 master file or as YAML
 //
-// The exact bytes of the zone's file in the store.
+// The zone as an RFC 1035 master file (`format=zone`, the default) or in
+// octoDNS's YAML record format (`format=yaml`), whatever the format of
+// its file in the store (`format` of getZone). In the zone's own format,
+// these are the exact bytes of its file.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /zones/{zoneName}/zonefile (the `ExportZone` operationId).
-func (c *ClientWithResponses) ExportZoneWithResponse(ctx context.Context, zoneName ZoneName, reqEditors ...RequestEditorFn) (*ExportZoneResponse, error) {
-	rsp, err := c.ExportZone(ctx, zoneName, reqEditors...)
+func (c *ClientWithResponses) ExportZoneWithResponse(ctx context.Context, zoneName ZoneName, params *ExportZoneParams, reqEditors ...RequestEditorFn) (*ExportZoneResponse, error) {
+	rsp, err := c.ExportZone(ctx, zoneName, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12995,6 +13406,125 @@ func ParseSubmitZoneKeyResponse(rsp *http.Response) (*SubmitZoneKeyResponse, err
 	return response, nil
 }
 
+// ParseConvertZoneResponse parses an HTTP response from a ConvertZoneWithResponse call
+func ParseConvertZoneResponse(rsp *http.Response) (*ConvertZoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConvertZoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Zone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest InsufficientStorage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ConvertZoneResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ConvertZoneResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetPropagationResponse parses an HTTP response from a GetPropagationWithResponse call
 func ParseGetPropagationResponse(rsp *http.Response) (*GetPropagationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -14767,6 +15297,13 @@ func ParseExportZoneResponse(rsp *http.Response) (*ExportZoneResponse, error) {
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
+		var dest string
+		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.YAML200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14801,6 +15338,9 @@ func ParseExportZoneResponse(rsp *http.Response) (*ExportZoneResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON429 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/dns) unsupported
 
 	}
 
