@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -298,6 +300,20 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	}
 	if sigs := e.digDO("www.example.org", dns.TypeA); len(sigs) != 0 {
 		t.Errorf("RRSIGs after signing stopped: %v", sigs)
+	}
+
+	// convertZone: to YAML and back, the records as they were.
+	for _, f := range []client.ZoneFormat{client.ZoneFormatYaml, client.ZoneFormatZone} {
+		cv, _ := e.c.ConvertZoneWithResponse(ctx, "example.org", &client.ConvertZoneParams{}, client.ConvertZoneJSONRequestBody{Format: f})
+		if cv.StatusCode() != 200 || *cv.JSON200.Format != f {
+			t.Errorf("convertZone to %s: %d %s", f, cv.StatusCode(), cv.Body)
+		}
+		if _, err := os.Stat(filepath.Join(e.dir, "example.org."+string(f))); err != nil {
+			t.Errorf("no file of format %s: %v", f, err)
+		}
+	}
+	if got := e.dig("www.example.org.", dns.TypeA); len(got) != 1 {
+		t.Errorf("www after two conversions: %v", got)
 	}
 
 	// Without a hetzner block the mirror is off: its state says so, and

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // zone100k is the text of a zone of 100,000 A records.
@@ -33,6 +35,51 @@ func BenchmarkRead100k(b *testing.B) {
 // compactor does when it rewrites a zone's file from memory.
 func BenchmarkFormat100k(b *testing.B) {
 	z, _, err := Read(strings.NewReader(zone100k()), "example.org.zone", "example.org.", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Format(io.Discard, z); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// yaml100k is zone100k as octoDNS YAML, as FormatYAML writes it.
+func yaml100k(b *testing.B) string {
+	z, _, err := Read(strings.NewReader(zone100k()), "example.org.zone", "example.org.", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tx := z.Txn()
+	tx.SetSource(zone.SourceYAML)
+	if z, err = tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := Format(&buf, z); err != nil {
+		b.Fatal(err)
+	}
+	return buf.String()
+}
+
+// BenchmarkReadYAML100k is BenchmarkRead100k for the same zone as YAML:
+// the aim is at most twice the time.
+func BenchmarkReadYAML100k(b *testing.B) {
+	text := yaml100k(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := ReadYAML(strings.NewReader(text), "example.org.yaml", "example.org.", Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFormatYAML100k is BenchmarkFormat100k as YAML.
+func BenchmarkFormatYAML100k(b *testing.B) {
+	z, _, err := ReadYAML(strings.NewReader(yaml100k(b)), "example.org.yaml", "example.org.", Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

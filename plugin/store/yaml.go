@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"regexp"
 	"strconv"
@@ -289,7 +290,74 @@ func (y *yamlReader) rr(hdr dns.RR_Header, v *yaml.Node) (dns.RR, error) {
 	case octoNames[t] && !strings.HasSuffix(v.Value, "."):
 		return nil, fmt.Errorf("%q is not absolute: end it with a dot", v.Value)
 	}
+	if rr := quickRR(hdr, v.Value); rr != nil {
+		return rr, nil
+	}
 	return y.presentation(hdr, v)
+}
+
+// quickRR makes the record of the commonest values (an address, an
+// absolute name of plain letters) without the zone file parser, which
+// costs a large zone most of its reading time; nil for any other.
+func quickRR(hdr dns.RR_Header, value string) dns.RR {
+	switch hdr.Rrtype {
+	case dns.TypeA, dns.TypeAAAA:
+		ip := net.ParseIP(value)
+		if ip == nil || (ip.To4() != nil) != (hdr.Rrtype == dns.TypeA) || strings.Contains(value, "%") {
+			return nil
+		}
+		if hdr.Rrtype == dns.TypeA {
+			return &dns.A{Hdr: hdr, A: ip}
+		}
+		if strings.Contains(value, ".") { // an IPv4-mapped form: as the parser has it
+			return nil
+		}
+		return &dns.AAAA{Hdr: hdr, AAAA: ip}
+	}
+	if !plainName(value) {
+		return nil
+	}
+	switch hdr.Rrtype {
+	case dns.TypeCNAME:
+		return &dns.CNAME{Hdr: hdr, Target: value}
+	case dns.TypeNS:
+		return &dns.NS{Hdr: hdr, Ns: value}
+	case dns.TypePTR:
+		return &dns.PTR{Hdr: hdr, Ptr: value}
+	case dns.TypeDNAME:
+		return &dns.DNAME{Hdr: hdr, Target: value}
+	}
+	return nil
+}
+
+// plainName reports whether s is an absolute domain name of letters,
+// digits, hyphens and underscores only, which the parser would take as
+// it is.
+func plainName(s string) bool {
+	if !strings.HasSuffix(s, ".") || len(s) > 254 {
+		return false
+	}
+	if s == "." {
+		return true
+	}
+	label := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if label == 0 {
+				return false
+			}
+			label = 0
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '*':
+			if label++; label > 63 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // presentation reads a value of RFC 1035 presentation format.
