@@ -159,6 +159,16 @@ func TestEveryOperationOverHTTP(t *testing.T) {
 	if got := e.dig("imported.example.org.", dns.TypeA); len(got) != 1 {
 		t.Errorf("imported record not served")
 	}
+	// importZone of a zone that is not there: 201 with its Location, the
+	// file's serial kept.
+	in, _ := e.c.ImportZoneWithBodyWithResponse(ctx, "imported.test", &client.ImportZoneParams{}, "text/dns",
+		strings.NewReader("@ 3600 IN SOA ns1 hostmaster 2020020202 7200 3600 1209600 300\n@ IN NS ns1\nns1 IN A 192.0.2.1\n"))
+	if in.StatusCode() != 201 || in.JSON201.Serial != 2020020202 || in.HTTPResponse.Header.Get("Location") != "/v1/zones/imported.test" {
+		t.Errorf("importZone creating a zone: %d %v %s", in.StatusCode(), in.HTTPResponse.Header, in.Body)
+	}
+	if r, _ := e.c.DeleteZoneWithResponse(ctx, "imported.test", &client.DeleteZoneParams{}); r.StatusCode() != 204 {
+		t.Errorf("deleteZone of the imported zone: %d", r.StatusCode())
+	}
 
 	// reloadZone after an out-of-band edit with a lower serial: bumped.
 	e.waitCompacted("example.org")

@@ -8,8 +8,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,4 +158,47 @@ func selfSigned(t *testing.T, dir string) (string, string) {
 	os.WriteFile(crt, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
 	return crt, key
+}
+
+// TestTheQuickStartServesMetricsAndDocs: the server of ./build.sh run
+// (Corefile.example) has Prometheus metrics, the reference page and the
+// MCP endpoint where its comment says.
+func TestTheQuickStartServesMetricsAndDocs(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join(repoRoot(t), "Corefile.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dns, api, metrics := freePort(t), freePort(t), freePort(t)
+	dir := copyZones(t, "store/example.org.zone")
+	corefile := strings.NewReplacer(":1053", fmt.Sprintf(":%d", dns), ":8053", fmt.Sprintf(":%d", api), ":9153", fmt.Sprintf(":%d", metrics), "zoneapi data", "zoneapi "+dir).Replace(string(example))
+	for _, want := range []string{fmt.Sprintf("prometheus 127.0.0.1:%d", metrics), "/docs", "/v1/mcp"} {
+		if !strings.Contains(corefile, want) {
+			t.Fatalf("Corefile.example does not say %q:\n%s", want, example)
+		}
+	}
+	startCoreDNSOnPort(t, corefile, dns, "example.org.")
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if s, body := get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)); s != 200 || !strings.Contains(body, "coredns_zoneapi_zones") {
+		t.Errorf("metrics: %d", s)
+	}
+	if s, body := get(fmt.Sprintf("http://127.0.0.1:%d/docs", api)); s != 200 || !strings.Contains(body, "swagger-ui") {
+		t.Errorf("/docs: %d", s)
+	}
+	req, _ := http.NewRequest("POST", fmt.Sprintf("http://127.0.0.1:%d/v1/mcp", api), strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("MCP initialize: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 }
