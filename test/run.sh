@@ -119,5 +119,6 @@ fuzz FuzzUpdate ./plugin/dnsserve
 fuzz FuzzRecordRoundTrip ./plugin/record
 fuzz FuzzKey ./plugin/zone
 fuzz FuzzRead ./plugin/store
+fuzz FuzzFastYAML ./plugin/store
 
 step "all tests passed"

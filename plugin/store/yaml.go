@@ -50,9 +50,12 @@ func ReadYAML(r io.Reader, name, origin string, opt Options) (*zone.Zone, []Warn
 	if err != nil {
 		return nil, nil, &FileError{File: name, Err: err}
 	}
-	var doc yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, yamlError(name, src, err)
+	doc, fast := fastYAML(src)
+	if !fast {
+		doc = &yaml.Node{}
+		if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(doc); err != nil && !errors.Is(err, io.EOF) {
+			return nil, nil, yamlError(name, src, err)
+		}
 	}
 	var warns []Warning
 	if len(doc.Content) > 0 {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/zone"
+	"go.yaml.in/yaml/v3"
 )
 
 // TestEveryOctoDNSTypeRoundTrips: a YAML zone of every type octoDNS knows
@@ -147,4 +149,78 @@ func TestBadYAMLZonesSayWhereAndWhat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTheFastReaderReadsAsYAMLDoes: where fastYAML takes a file, its tree
+// is yaml.v3's (kinds, values, lines); it takes what FormatYAML writes.
+func TestTheFastReaderReadsAsYAMLDoes(t *testing.T) {
+	fixture, _ := os.ReadFile("testdata/octodns.yaml")
+	inputs := []string{string(fixture), "", "---\n", "www:\n  type: A\n  value: '192.0.2.1'\n", "a: 1\nb:\n- x\n- y: 'it''s'\n  z: w\nc: d\n",
+		"www:\n  type: A\n  value: 192.0.2.1 # a comment\n", "x: {a: 1}\n", "x: \"q\"\n", "x:\n  - a\n  - b\n", "- a\n- b\n", "a:\n  b:\n    c: d\n  e: f\n"}
+	taken := 0
+	for _, in := range inputs {
+		fast, ok := fastYAML([]byte(in))
+		if !ok {
+			continue
+		}
+		taken++
+		var slow yaml.Node
+		if err := yaml.Unmarshal([]byte(in), &slow); err != nil {
+			t.Errorf("fastYAML took what yaml.v3 refuses: %q: %v", in, err)
+			continue
+		}
+		if d := sameTree(fast, &slow); d != "" {
+			t.Errorf("%q: %s", in, d)
+		}
+	}
+	if taken != 5 { // the block-style ones; the others are yaml.v3's
+		t.Errorf("fastYAML took %d of the inputs, not the 5 in block style", taken)
+	}
+	// The fixture but its flow mapping (svcparams), which fastYAML leaves
+	// to yaml.v3.
+	block := string(fixture)[:strings.Index(string(fixture), "svc:\n")] + "www:\n  ttl: 60\n  type: A\n  value: 192.0.2.80\n"
+	fast, ok := fastYAML([]byte(block))
+	var slow yaml.Node
+	yaml.Unmarshal([]byte(block), &slow)
+	if !ok {
+		t.Error("fastYAML does not take what FormatYAML writes")
+	} else if d := sameTree(fast, &slow); d != "" {
+		t.Errorf("the fixture: %s", d)
+	}
+}
+
+func sameTree(a, b *yaml.Node) string {
+	if (a.Kind == yaml.DocumentNode) != (b.Kind == yaml.DocumentNode) && b.Kind == 0 {
+		return ""
+	}
+	if a.Kind != b.Kind || a.Value != b.Value || a.Line != b.Line || len(a.Content) != len(b.Content) {
+		return fmt.Sprintf("at line %d: %v %q (%d) against %v %q at line %d (%d)", a.Line, a.Kind, a.Value, len(a.Content), b.Kind, b.Value, b.Line, len(b.Content))
+	}
+	for i := range a.Content {
+		if d := sameTree(a.Content[i], b.Content[i]); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// FuzzFastYAML: whatever fastYAML takes, yaml.v3 reads as the same tree.
+func FuzzFastYAML(f *testing.F) {
+	fixture, _ := os.ReadFile("testdata/octodns.yaml")
+	f.Add(string(fixture))
+	f.Add("a: 1\nb:\n- x\n- y: 'it''s'\n  z: w\nc: d\n")
+	f.Add("'':\n- type: A\n  values:\n  - 192.0.2.1\n  - -2\n- ttl: 300\n  type: TXT\n  value: 'a: b'\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		fast, ok := fastYAML([]byte(in))
+		if !ok {
+			return
+		}
+		var slow yaml.Node
+		if err := yaml.Unmarshal([]byte(in), &slow); err != nil {
+			t.Fatalf("fastYAML took what yaml.v3 refuses: %q: %v", in, err)
+		}
+		if d := sameTree(fast, &slow); d != "" {
+			t.Fatalf("%q: %s", in, d)
+		}
+	})
 }

@@ -259,8 +259,17 @@ func yamlString(s string) string {
 
 // plain reports whether YAML reads s unquoted, in block context, as the
 // text s.
-func plain(s string) bool {
-	if s == "" || strings.ContainsRune("-?:,[]{}#&*!|>'\"%@` \t", rune(s[0])) || yamlKeyword(s) {
+func plain(s string) bool { return plainSyntax(s) && !yamlKeyword(s) }
+
+// plainSyntax reports whether s is a plain scalar of one line, in block
+// context, whose text is s (it may read as a number or a boolean).
+func plainSyntax(s string) bool {
+	if s == "" || strings.ContainsRune(",[]{}#&*!|>'\"%@` \t", rune(s[0])) {
+		return false
+	}
+	// -, ? and : begin a plain scalar only when what follows is not a
+	// space (-2 is one; "- 2" a list).
+	if strings.ContainsRune("-?:", rune(s[0])) && (len(s) == 1 || s[1] == ' ') {
 		return false
 	}
 	if strings.HasSuffix(s, " ") || strings.HasSuffix(s, ":") || strings.Contains(s, ": ") || strings.Contains(s, " #") || !utf8.ValidString(s) {
