@@ -31,6 +31,7 @@ func tsTool(t *testing.T, tool string, args ...string) {
 // patch, a filtered list and a bad value's problem.
 func TestATypeScriptClientAsGenerated(t *testing.T) {
 	tsTool(t, "openapi-typescript", "../../openapi.yaml", "-o", "gen/openapi.d.ts")
+	tsTool(t, "tsc", "-p", ".", "--noEmit")
 	tsTool(t, "tsc", "-p", ".")
 	e := startAPI(t, "        token ts-secret-1\n", "store/example.org.zone")
 	out := nodeScript(t, "gen/out/scenario.js", e.base, "ts-secret-1")

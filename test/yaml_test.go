@@ -34,6 +34,33 @@ func TestAZoneWrittenAsYAML(t *testing.T) {
 	if z.StatusCode() != 200 || z.JSON200.Format == nil || *z.JSON200.Format != client.ZoneFormatYaml {
 		t.Fatalf("getZone: %s", z.Body)
 	}
+	// Every type as DNS answers it, and exported as YAML: the file as it was.
+	for name, want := range map[string][]string{
+		"example.org. MX":                 {"10 mail.example.org.", "20 mail2.example.org."},
+		"example.org. CAA":                {`0 issue "letsencrypt.org"`, `128 iodef "mailto:security@example.org"`},
+		"_443._tcp.www.example.org. TLSA": {"3 1 1 d2abde240d7cd3ee6b4b28c54df034b97983a1d16e8a410e4561cb106618e971"},
+		"child.example.org. DS":           {"60485 13 1 2BB183AF5F22588179A53B0A98631FAD1A292118"},
+		"geo.example.org. LOC":            {"52 22 23.000 N 04 53 32.000 E -2m 1m 10000m 10m"},
+		"host.example.org. SSHFP":         {"4 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"},
+		"sipnaptr.example.org. NAPTR":     {`100 10 "S" "SIP+D2T" "" _sip._tcp.example.org.`},
+		"svc.example.org. HTTPS":          {`1 www.example.org. alpn="h2,h3" port="443"`},
+		"x.dev.example.org. CNAME":        {"www.example.org."},
+		"old.example.org. DNAME":          {"new.example.org."},
+		"ptr.example.org. PTR":            {"www.example.org."},
+		"info.example.org. HINFO":         {`"PC" "Linux"`},
+	} {
+		owner, typ, _ := strings.Cut(name, " ")
+		if got := e.dig(owner, dns.StringToType[typ]); !slices.Equal(got, want) {
+			t.Errorf("%s over DNS: %v, want %v", name, got, want)
+		}
+	}
+	if resp, err := http.Get(e.base + "/zones/example.org/zonefile?format=yaml"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if fixture, _ := os.ReadFile("testdata/yaml/example.org.yaml"); string(b) != string(fixture) {
+			t.Errorf("exported as YAML, the zone is not its file:\n%s", b)
+		}
+	}
 
 	// A change, written back as YAML: the diff is the change.
 	if r, _ := e.c.UpsertRecordWithResponse(ctx, "example.org", &client.UpsertRecordParams{}, client.DNSRecordInput{Name: "api", Type: "MX", Value: "5 mail.example.org."}); r.StatusCode() != 201 {

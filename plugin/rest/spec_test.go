@@ -54,3 +54,29 @@ func TestRequestSchemasAre30(t *testing.T) {
 		t.Fatalf("only %d schemas checked", len(seen))
 	}
 }
+
+// TestEveryOperationMayBeAnonymous: the document says what the server
+// does, that a server without tokens takes requests without one, so that
+// validators and generated clients do not refuse what it allows: every
+// operation's security has the empty requirement, or none.
+func TestEveryOperationMayBeAnonymous(t *testing.T) {
+	a, err := New(Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range a.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			sec := a.doc.Security
+			if op.Security != nil {
+				sec = *op.Security
+			}
+			anonymous := len(sec) == 0
+			for _, req := range sec {
+				anonymous = anonymous || len(req) == 0
+			}
+			if !anonymous {
+				t.Errorf("%s %s (%s) demands a token: %v", method, path, op.OperationID, sec)
+			}
+		}
+	}
+}

@@ -22,8 +22,14 @@ const rec = await client.POST("/zones/{zoneName}/records", {
   params: { path: { zoneName: "ts.test" } },
   body: { type: "A", name: "www", value: "192.0.2.10" },
 });
-// A record in an answer has its id and ttl: no optional chaining needed.
+// A record in an answer has its id and ttl: they type-check as a string
+// and a number, not as possibly undefined.
 const record: DNSRecord | undefined = rec.data;
+if (record) {
+  const id: string = record.id;
+  const ttl: number = record.ttl;
+  void id, ttl;
+}
 out.upsertRecord = { status: rec.response.status, id: record?.id, ttl: record?.ttl, location: rec.response.headers.get("Location") };
 
 const patch = await client.PATCH("/zones/{zoneName}", {
