@@ -26,6 +26,7 @@ func BenchmarkMCPCall(b *testing.B) {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", "2025-06-18") // as a client sends it after initialize
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
@@ -71,6 +72,7 @@ func BenchmarkMCPCallServer(b *testing.B) {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
 		rec := httptest.NewRecorder()
 		a.ServeHTTP(rec, req)
 		if rec.Code >= 300 || strings.Contains(rec.Body.String(), `"isError":true`) {

@@ -142,14 +142,22 @@ func (t tool) result(w *recorder) *mcp.CallToolResult {
 			res.StructuredContent = json.RawMessage(trimmed)
 		}
 	}
-	meta := map[string]any{"status": status}
-	for _, h := range []string{"ETag", "Location", "Content-Type", "RateLimit-Remaining", "Retry-After"} {
-		if v := w.header.Get(h); v != "" {
-			meta[strings.ToLower(h)] = v
-		}
-	}
-	res.Meta = mcp.NewMetaFromMap(map[string]any{"http": meta})
+	h := w.header
+	meta, _ := json.Marshal(httpMeta{Status: status, ETag: h.Get("ETag"), Location: h.Get("Location"), ContentType: h.Get("Content-Type"),
+		RateLimitRemaining: h.Get("RateLimit-Remaining"), RetryAfter: h.Get("Retry-After")})
+	res.Meta = &mcp.Meta{AdditionalFields: map[string]any{"http": json.RawMessage(meta)}}
 	return res
+}
+
+// httpMeta is the answer's status and the headers a client acts on, in
+// a result's _meta.
+type httpMeta struct {
+	Status             int    `json:"status"`
+	ETag               string `json:"etag,omitempty"`
+	Location           string `json:"location,omitempty"`
+	ContentType        string `json:"content-type,omitempty"`
+	RateLimitRemaining string `json:"ratelimit-remaining,omitempty"`
+	RetryAfter         string `json:"retry-after,omitempty"`
 }
 
 // errorResult is the tool error of a call that could not be made.

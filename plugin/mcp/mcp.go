@@ -31,9 +31,10 @@ const Version = "1.0.0"
 
 // Adapter is the MCP endpoint, an httpapi.Adapter.
 type Adapter struct {
-	tools []tool
-	mcp   *server.StreamableHTTPServer
-	api   http.Handler // the listener's Echo server, which serves each call
+	tools  []tool
+	server *server.MCPServer
+	mcp    *server.StreamableHTTPServer
+	api    http.Handler // the listener's Echo server, which serves each call
 }
 
 var _ httpapi.Adapter = (*Adapter)(nil)
@@ -53,6 +54,7 @@ func New(spec []byte, base string) (*Adapter, error) {
 	for _, t := range tools {
 		s.AddTool(t.def, a.handler(t))
 	}
+	a.server = s
 	// Stateless: every POST stands alone (the tools keep no state between
 	// calls), so nothing is kept per session, and any server of a cluster
 	// may answer. Answers are JSON, not an event stream: a tool call is one
@@ -82,7 +84,7 @@ func (a *Adapter) Base() string { return Base }
 // Mount implements httpapi.Adapter.
 func (a *Adapter) Mount(e *echo.Echo) {
 	a.api = e
-	e.Any(Base, echo.WrapHandler(a.mcp))
+	e.Any(Base, echo.WrapHandler(http.HandlerFunc(a.serve)))
 }
 
 // Public implements httpapi.Adapter: every MCP request needs a token, as
