@@ -62,7 +62,7 @@ func (p *Pipeline) reload(m Meta, origin, path string) (ReloadResult, error) {
 	res := ReloadResult{Zone: origin, Serial: fresh.Serial(), Records: fresh.Len()}
 	rewrite := false // the file is to be written as the store writes it
 	if exists && !SerialGreater(fresh.Serial(), cur.Serial()) {
-		if sameRecords(cur, fresh) {
+		if SameRecords(cur, fresh) {
 			res.Serial = cur.Serial()
 			return res, nil
 		}
@@ -101,9 +101,9 @@ func (p *Pipeline) reload(m Meta, origin, path string) (ReloadResult, error) {
 	return res, nil
 }
 
-// sameRecords reports whether two versions of a zone hold the same RRs,
+// SameRecords reports whether two versions of a zone hold the same RRs,
 // the SOA serial aside.
-func sameRecords(a, b *zone.Zone) bool {
+func SameRecords(a, b *zone.Zone) bool {
 	if a.Len() != b.Len() {
 		return false
 	}

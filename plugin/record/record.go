@@ -69,7 +69,7 @@ func New(origin, name, typ, value string, ttl *int) (dns.RR, error) {
 	if rr := addressRR(hdr, value); rr != nil {
 		return rr, nil
 	}
-	if err := plainRdata(value); err != nil {
+	if err := store.PlainRDATA(value); err != nil {
 		return nil, &FieldError{Field: "value", Err: err}
 	}
 	zp := dns.NewZoneParser(strings.NewReader(fmt.Sprintf("@ %d IN %s %s\n", tl, dns.Type(t), store.EscapeRaw(value))), origin, "")
@@ -123,28 +123,6 @@ func addressRR(hdr dns.RR_Header, value string) dns.RR {
 		return &dns.A{Hdr: hdr, A: ip}
 	case hdr.Rrtype == dns.TypeAAAA && v6:
 		return &dns.AAAA{Hdr: hdr, AAAA: ip}
-	}
-	return nil
-}
-
-// plainRdata refuses what the zone file syntax would read as something else
-// than RDATA: a comment, parentheses or a directive outside quotes.
-func plainRdata(value string) error {
-	quoted, escaped := false, false
-	for _, c := range value {
-		switch {
-		case escaped:
-			escaped = false
-		case c == '\\':
-			escaped = true
-		case c == '"':
-			quoted = !quoted
-		case !quoted && (c == ';' || c == '(' || c == ')'):
-			return fmt.Errorf("%q outside double quotes: quote it or escape it with a backslash", c)
-		}
-	}
-	if quoted {
-		return fmt.Errorf("unbalanced double quote")
 	}
 	return nil
 }

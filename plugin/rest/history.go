@@ -160,7 +160,7 @@ func (a *API) RevertZone(ctx context.Context, req api.RevertZoneRequestObject) (
 	}
 	// A zone that is as it was (but for the serial) stays as it is: no
 	// serial bumped for nothing, no empty commit.
-	if z, ok := a.Pipeline.Zone(origin); ok && sameButSerial(z, old) {
+	if z, ok := a.Pipeline.Zone(origin); ok && pipeline.SameRecords(z, old) {
 		if want != nil && *want != z.Serial() {
 			return nil, fmt.Errorf("the change expects serial %d but the zone is at %d: %w", *want, z.Serial(), pipeline.ErrStale)
 		}
@@ -244,33 +244,4 @@ func (a *API) PullGit(ctx context.Context, _ api.PullGitRequestObject) (api.Pull
 		return nil, err
 	}
 	return api.PullGit200JSONResponse(a.gitStatus()), nil
-}
-
-// sameButSerial reports whether a and b hold the same records, their SOA
-// serials aside.
-func sameButSerial(a, b *zone.Zone) bool {
-	ra, rb := a.Records(), b.Records()
-	if len(ra) != len(rb) {
-		return false
-	}
-	text := func(rr dns.RR) string {
-		if soa, ok := rr.(*dns.SOA); ok {
-			c := *soa
-			c.Serial = 0
-			return c.String()
-		}
-		return rr.String()
-	}
-	seen := make(map[string]int, len(ra))
-	for _, rr := range ra {
-		seen[text(rr)]++
-	}
-	for _, rr := range rb {
-		k := text(rr)
-		if seen[k] == 0 {
-			return false
-		}
-		seen[k]--
-	}
-	return true
 }

@@ -368,8 +368,11 @@ func (y *yamlReader) presentation(hdr dns.RR_Header, v *yaml.Node) (dns.RR, erro
 	if v.Kind != yaml.ScalarNode || v.Value == "" {
 		return nil, fmt.Errorf("the RDATA is a text in presentation format")
 	}
-	if !oneLine(v.Value) {
-		return nil, fmt.Errorf("%q: RDATA in presentation format has no line break, and no comment or parenthesis outside quotes", v.Value)
+	if strings.ContainsAny(v.Value, "\n\r\x00") {
+		return nil, fmt.Errorf("%q: RDATA in presentation format has no line break", v.Value)
+	}
+	if err := PlainRDATA(v.Value); err != nil {
+		return nil, fmt.Errorf("%q: %w", v.Value, err)
 	}
 	typ := dns.TypeToString[hdr.Rrtype]
 	if typ == "" {
@@ -384,15 +387,12 @@ func (y *yamlReader) presentation(hdr dns.RR_Header, v *yaml.Node) (dns.RR, erro
 	return rr, nil
 }
 
-// oneLine reports whether s is RDATA of one line: no line break or NUL,
-// and no ; ( or ) outside a quoted string, which a zone file reads as a
-// comment or as the record going on.
-func oneLine(s string) bool {
+// PlainRDATA refuses what the zone file syntax would read as something else
+// than RDATA: a comment, parentheses or a directive outside quotes.
+func PlainRDATA(value string) error {
 	quoted, escaped := false, false
-	for _, c := range s {
+	for _, c := range value {
 		switch {
-		case c == '\n' || c == '\r' || c == 0:
-			return false
 		case escaped:
 			escaped = false
 		case c == '\\':
@@ -400,10 +400,13 @@ func oneLine(s string) bool {
 		case c == '"':
 			quoted = !quoted
 		case !quoted && (c == ';' || c == '(' || c == ')'):
-			return false
+			return fmt.Errorf("%q outside double quotes: quote it or escape it with a backslash", c)
 		}
 	}
-	return true
+	if quoted {
+		return fmt.Errorf("unbalanced double quote")
+	}
+	return nil
 }
 
 // reason is the parser's error without its position.

@@ -139,7 +139,7 @@ func TestBadYAMLZonesSayWhereAndWhat(t *testing.T) {
 		{"an empty label", "a..b:\n  type: A\n  value: 192.0.2.1\n", 1, "is not a name"},
 		{"records not a mapping", "www: 192.0.2.1\n", 1, "the records of \"www\" are a mapping or a list"},
 		{"a record not a mapping", "www:\n- A 192.0.2.1\n", 2, "a record of \"www\" is a mapping"},
-		{"generic RDATA with a comment", "info:\n  type: HINFO\n  value: '\"PC\" ; \"Linux\"'\n", 3, "no line break, and no comment"},
+		{"generic RDATA with a comment", "info:\n  type: HINFO\n  value: '\"PC\" ; \"Linux\"'\n", 3, "';' outside double quotes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := ReadYAML(strings.NewReader(tc.yaml), "z.yaml", "example.org.", Options{})
