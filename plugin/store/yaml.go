@@ -20,6 +20,11 @@ import (
 // YAMLExt is the extension of zone files in octoDNS's YAML format.
 const YAMLExt = ".yaml"
 
+// YAMLNotePrefix begins a note of a YAML zone file (zone.Zone.Note), a
+// comment line after the document's marker: NotePrefix as YAML writes a
+// comment.
+const YAMLNotePrefix = "#@note "
+
 // ReadYAMLFile is ReadFile for a zone file in octoDNS's YAML format
 // (octodns.go).
 func ReadYAMLFile(path, origin string, opt Options) (*zone.Zone, []Warning, error) {
@@ -71,6 +76,14 @@ func ReadYAML(r io.Reader, name, origin string, opt Options) (*zone.Zone, []Warn
 		}
 		if opt.Progress != nil {
 			opt.Progress.Records.Add(int64(y.count))
+		}
+	}
+	for i, line := range bytes.Split(src, []byte("\n")) {
+		if text, ok := bytes.CutPrefix(line, []byte(YAMLNotePrefix)); ok {
+			k, v, _ := strings.Cut(strings.TrimSuffix(string(text), "\r"), " ")
+			if err := tx.SetNote(k, v); err != nil {
+				return nil, nil, &FileError{File: name, Line: i + 1, Err: fmt.Errorf("note %q: %w", k, err)}
+			}
 		}
 	}
 	if tx.RRset(origin, dns.TypeSOA) == nil {

@@ -22,8 +22,8 @@ func fastYAML(src []byte) (*yaml.Node, bool) {
 		if !utf8.ValidString(line) || strings.ContainsFunc(line, notPrintable) {
 			return nil, false
 		}
-		if strings.Trim(line, " ") == "" || (i == 0 && line == "---") {
-			continue
+		if strings.Trim(line, " ") == "" || (i == 0 && line == "---") || strings.HasPrefix(line, YAMLNotePrefix) {
+			continue // a note is a comment line, which YAML passes over
 		}
 		indent := len(line) - len(strings.TrimLeft(line, " "))
 		text := line[indent:]

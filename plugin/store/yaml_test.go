@@ -224,3 +224,25 @@ func FuzzFastYAML(f *testing.F) {
 		}
 	})
 }
+
+// TestAYAMLZoneKeepsItsNotes: the notes of a zone (the Hetzner API's
+// labels) are comment lines of its YAML file, read back as they were.
+func TestAYAMLZoneKeepsItsNotes(t *testing.T) {
+	z, _, err := ReadYAML(strings.NewReader("---\n#@note www/A {\"labels\":{\"env\":\"prod\"}}\nwww:\n  type: A\n  value: 192.0.2.1\n"), "z.yaml", "example.org.", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := z.Note("www/A"); !ok || v != `{"labels":{"env":"prod"}}` {
+		t.Fatalf("note: %q %v", v, ok)
+	}
+	var out bytes.Buffer
+	FormatYAML(&out, z, false)
+	text := out.String()
+	again, _, err := ReadYAML(strings.NewReader(text), "z.yaml", "example.org.", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := again.Note("www/A"); v != `{"labels":{"env":"prod"}}` || !strings.Contains(text, "#@note www/A ") {
+		t.Errorf("written back:\n%s", text)
+	}
+}

@@ -47,6 +47,12 @@ func FormatYAML(w io.Writer, z *zone.Zone, unsigned bool) error {
 	})
 	slices.SortFunc(names, func(a, b named) int { return strings.Compare(a.rel, b.rel) })
 	bw.WriteString("---\n")
+	// The zone's notes (the Hetzner API's RRset labels): comment lines,
+	// which a reader of octoDNS's format passes over.
+	for _, k := range z.NoteKeys() {
+		v, _ := z.Note(k)
+		bw.WriteString(YAMLNotePrefix + k + " " + v + "\n")
+	}
 	for _, n := range names {
 		bw.WriteString(yamlString(n.rel))
 		bw.WriteString(":\n")
