@@ -20,6 +20,7 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/mcp"
 	"github.com/zoneapi/zoneapi/plugin/notify"
 	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/powerdns"
 	"github.com/zoneapi/zoneapi/plugin/record"
 	"github.com/zoneapi/zoneapi/plugin/resign"
 	"github.com/zoneapi/zoneapi/plugin/rest"
@@ -169,7 +170,7 @@ func (st *instance) adapters(ids *record.Index, git *gitlog.Committer, ops *gito
 	if err != nil {
 		return nil, err
 	}
-	return []httpapi.Adapter{v1, challenges, hz, tools, page}, nil
+	return []httpapi.Adapter{v1, challenges, hz, tools, page, powerdns.New(st.pipe)}, nil
 }
 
 // configure gives the store a (new) Corefile's settings and makes the API

@@ -21,7 +21,7 @@ var layers = [][]string{
 	{"ixfr", "notify", "gitlog", "record", "resign"},
 	{"gitops"},
 	{"problem"},
-	{"acme", "hetzner", "dnsserve", "mcp", "apidocs"},
+	{"acme", "hetzner", "dnsserve", "mcp", "apidocs", "powerdns"},
 	{"hetzner/mirror"},
 	{"rest"},
 	{""}, // this package: the CoreDNS glue

@@ -28,6 +28,7 @@ import (
 	"github.com/go-acme/lego/v5/lego"
 	"github.com/go-acme/lego/v5/providers/dns/dnsupdate"
 	"github.com/go-acme/lego/v5/providers/dns/httpreq"
+	"github.com/go-acme/lego/v5/providers/dns/pdns"
 	"github.com/go-acme/lego/v5/registration"
 	"github.com/miekg/dns"
 )
@@ -91,6 +92,25 @@ func TestLegoGetsACertificateThroughHttpreq(t *testing.T) {
 		endpoint, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d/v1/acme/httpreq", apiPort))
 		p, err := httpreq.NewDNSProviderConfig(&httpreq.Config{
 			Endpoint: endpoint, Username: "lego", Password: "acme-only-secret",
+			PropagationTimeout: 30 * time.Second, PollingInterval: 200 * time.Millisecond,
+			HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+}
+
+// TestLegoGetsACertificateThroughPowerDNSAPI does the same with lego's
+// pdns provider against the PowerDNS-compatible API at /api, with the same
+// scoped token as its X-API-Key: the API's version found at /api, the zone
+// read, each challenge a PATCH of the TXT RRset (REPLACE, then DELETE).
+func TestLegoGetsACertificateThroughPowerDNSAPI(t *testing.T) {
+	issue(t, func(_ string, apiPort int) challenge.Provider {
+		host, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", apiPort))
+		p, err := pdns.NewDNSProviderConfig(&pdns.Config{
+			Host: host, APIKey: "acme-only-secret", ServerName: "localhost", TTL: 60,
 			PropagationTimeout: 30 * time.Second, PollingInterval: 200 * time.Millisecond,
 			HTTPClient: &http.Client{Timeout: 10 * time.Second},
 		})

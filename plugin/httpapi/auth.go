@@ -15,8 +15,8 @@ var (
 	ErrUnknownToken = errors.New("the token is not known")
 )
 
-// authenticate finds the token of the request (Bearer, or the password of
-// Basic, as lego's httpreq sends it) and puts it in the request's context
+// authenticate finds the token of the request (Bearer, the password of
+// Basic, as lego's httpreq sends it, or X-API-Key, as PowerDNS's clients do) and puts it in the request's context
 // (auth.From), or refuses the request. With no token configured every
 // request is auth.Anonymous and may do everything; the API then only
 // listens on loopback (the Corefile's parse refuses anything else).
@@ -42,6 +42,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			secret = strings.TrimSpace(s)
 		} else if _, pw, ok := c.Request().BasicAuth(); ok {
 			secret = pw
+		} else if k := c.Request().Header.Get("X-API-Key"); k != "" {
+			secret = k // PowerDNS's clients send the key so
 		}
 		if secret == "" {
 			// A client certificate that the TLS handshake verified stands

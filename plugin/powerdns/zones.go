@@ -1,0 +1,249 @@
+package powerdns
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/auth"
+	"github.com/zoneapi/zoneapi/plugin/httpapi"
+	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/record"
+	"github.com/zoneapi/zoneapi/plugin/store"
+	"github.com/zoneapi/zoneapi/plugin/zone"
+)
+
+// versions answers GET /api, where lego finds the API's version.
+func (a *API) versions(c echo.Context) error {
+	return c.JSON(http.StatusOK, []map[string]any{{"url": Base + "/v1", "version": 1}})
+}
+
+func serverObject() map[string]any {
+	return map[string]any{"type": "Server", "id": server, "daemon_type": "authoritative", "version": Version,
+		"url": Base + "/v1/servers/" + server, "config_url": Base + "/v1/servers/" + server + "/config{/config_setting}",
+		"zones_url": Base + "/v1/servers/" + server + "/zones{/zone}"}
+}
+
+func (a *API) servers(c echo.Context) error {
+	return c.JSON(http.StatusOK, []map[string]any{serverObject()})
+}
+
+func (a *API) server(c echo.Context) error {
+	if c.Param("server") != server {
+		return errNotFound
+	}
+	return c.JSON(http.StatusOK, serverObject())
+}
+
+// zoneObject is a zone as PowerDNS shows it; with its RRsets when full.
+// Zones report kind Native: they are not a primary in PowerDNS's sense, and
+// lego then sends no NOTIFY request (this server notifies by itself).
+func zoneObject(z *zone.Zone, full bool) map[string]any {
+	out := map[string]any{"id": z.Origin(), "name": z.Origin(), "type": "Zone", "kind": "Native",
+		"url": Base + "/v1/servers/" + server + "/zones/" + z.Origin(), "serial": z.Serial(), "notified_serial": z.Serial(),
+		"edited_serial": z.Serial(), "masters": []string{}, "dnssec": len(z.Apex().Type(dns.TypeDNSKEY)) > 0, "account": "", "nsec3param": "",
+		"nsec3narrow": false, "presigned": false, "soa_edit": "", "soa_edit_api": "DEFAULT", "api_rectify": false}
+	if full {
+		var sets []map[string]any
+		add := func(n *zone.Node) bool {
+			for _, s := range n.Sets {
+				if store.Derived(s.Type) {
+					continue
+				}
+				records := make([]map[string]any, len(s.RRs))
+				for i, rr := range s.RRs {
+					records[i] = map[string]any{"content": store.RDATA(rr), "disabled": false}
+				}
+				sets = append(sets, map[string]any{"name": strings.ToLower(n.Name), "type": typeName(s.Type), "ttl": s.RRs[0].Header().Ttl,
+					"records": records, "comments": []any{}})
+			}
+			return true
+		}
+		z.Walk(add)
+		out["rrsets"] = sets
+	}
+	return out
+}
+
+// zoneOf returns the published zone of the request's zone id, for a read.
+func (a *API) zoneOf(c echo.Context) (*zone.Zone, error) {
+	if c.Param("server") != server {
+		return nil, errNotFound
+	}
+	origin := strings.ToLower(dns.Fqdn(c.Param("zone")))
+	if err := auth.From(c.Request().Context()).MayRead(origin); err != nil {
+		return nil, &apiError{http.StatusForbidden, err.Error()}
+	}
+	z, ok := a.pipe.Zone(origin)
+	if !ok {
+		return nil, &apiError{http.StatusNotFound, "Could not find domain '" + origin + "'"}
+	}
+	return z, nil
+}
+
+func (a *API) listZones(c echo.Context) error {
+	if c.Param("server") != server {
+		return errNotFound
+	}
+	tok := auth.From(c.Request().Context())
+	out := []map[string]any{}
+	for _, z := range a.pipe.Zones().Zones() {
+		if !tok.CanRead(z.Origin()) {
+			continue
+		}
+		if want := c.QueryParam("zone"); want != "" && !strings.EqualFold(dns.Fqdn(want), z.Origin()) {
+			continue
+		}
+		out = append(out, zoneObject(z, false))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) getZone(c echo.Context) error {
+	z, err := a.zoneOf(c)
+	if err != nil {
+		return err
+	}
+	out := zoneObject(z, c.QueryParam("rrsets") != "false")
+	if sets, ok := out["rrsets"].([]map[string]any); ok {
+		name, typ := strings.ToLower(c.QueryParam("rrset_name")), strings.ToUpper(c.QueryParam("rrset_type"))
+		out["rrsets"] = slices.DeleteFunc(sets, func(s map[string]any) bool {
+			return (name != "" && s["name"] != dns.Fqdn(name)) || (typ != "" && s["type"] != typ)
+		})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) export(c echo.Context) error {
+	z, err := a.zoneOf(c)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := store.FormatZone(&b, z); err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "text/plain; charset=us-ascii", b.Bytes())
+}
+
+// notify answers as PowerDNS does for a zone it is not primary of in its
+// sense: this server notifies its secondaries after every change itself.
+func (a *API) notify(c echo.Context) error {
+	if _, err := a.zoneOf(c); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"result": "Notification queued"})
+}
+
+// rrsetPatch is one RRset of a PATCH; what else a client sends (a whole
+// zone object, as external-dns does) is ignored, as PowerDNS ignores it.
+type rrsetPatch struct {
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	TTL        *int   `json:"ttl"`
+	ChangeType string `json:"changetype"`
+	Records    []struct {
+		Content  string `json:"content"`
+		Disabled bool   `json:"disabled"`
+	} `json:"records"`
+}
+
+// patchZone applies the RRsets of a PATCH as one change: REPLACE,
+// DELETE, EXTEND (add the records) and PRUNE (remove them), all or none.
+func (a *API) patchZone(c echo.Context) error {
+	if c.Param("server") != server {
+		return errNotFound
+	}
+	origin := strings.ToLower(dns.Fqdn(c.Param("zone")))
+	var body struct {
+		RRsets []rrsetPatch `json:"rrsets"`
+	}
+	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
+		return &apiError{http.StatusBadRequest, "Request body is not valid JSON: " + err.Error()}
+	}
+	tok := auth.From(c.Request().Context())
+	ctx := c.Request().Context()
+	_, err := a.pipe.Apply(pipeline.Change{Zone: origin,
+		Meta: pipeline.Meta{Op: "powerdns:patchZone", Actor: tok.Name, Reason: httpapi.Reason(ctx), Detail: fmt.Sprintf("%d rrsets", len(body.RRsets))},
+		Edit: func(_ *zone.Zone, tx *zone.Txn) error {
+			for _, p := range body.RRsets {
+				if err := apply(origin, tok, p, tx); err != nil {
+					return &apiError{http.StatusUnprocessableEntity, err.Error()}
+				}
+			}
+			return nil
+		}})
+	if err != nil {
+		if errors.Is(err, pipeline.ErrZoneNotFound) {
+			return &apiError{http.StatusNotFound, "Could not find domain '" + origin + "'"}
+		}
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// apply applies one RRset of a PATCH to tx.
+func apply(origin string, tok *auth.Token, p rrsetPatch, tx *zone.Txn) error {
+	name := strings.ToLower(p.Name)
+	if !strings.HasSuffix(name, ".") {
+		return fmt.Errorf("RRset %s IN %s: Name is not canonical", p.Name, p.Type)
+	}
+	if !dns.IsSubDomain(origin, name) {
+		return fmt.Errorf("RRset %s IN %s: Name is out of zone", p.Name, p.Type)
+	}
+	typ, ok := record.Type(strings.ToUpper(p.Type))
+	if !ok {
+		return fmt.Errorf("RRset %s IN %s: unknown type", p.Name, p.Type)
+	}
+	if err := tok.MayWrite(origin, name, typ); err != nil {
+		return err
+	}
+	rrs := make([]dns.RR, 0, len(p.Records))
+	for _, r := range p.Records {
+		if r.Disabled {
+			return fmt.Errorf("RRset %s IN %s: disabled records are not kept here", p.Name, p.Type)
+		}
+		rr, err := record.New(origin, name, p.Type, r.Content, p.TTL)
+		if err != nil {
+			return fmt.Errorf("RRset %s IN %s: record content %q: %v", p.Name, p.Type, r.Content, err)
+		}
+		rrs = append(rrs, rr)
+	}
+	switch strings.ToUpper(p.ChangeType) {
+	case "REPLACE":
+		if len(rrs) == 0 {
+			tx.DeleteRRset(name, typ)
+			return nil
+		}
+		return tx.ReplaceRRset(name, typ, rrs)
+	case "DELETE":
+		tx.DeleteRRset(name, typ)
+		return nil
+	case "EXTEND":
+		for _, rr := range rrs {
+			if err := tx.Upsert(rr); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "PRUNE":
+		for _, rr := range rrs {
+			tx.Delete(rr)
+		}
+		return nil
+	}
+	return fmt.Errorf("RRset %s IN %s: changetype %q is not one of REPLACE, DELETE, EXTEND, PRUNE", p.Name, p.Type, p.ChangeType)
+}
+
+func typeName(t uint16) string {
+	if s, ok := dns.TypeToString[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("TYPE%d", t)
+}

@@ -1,0 +1,135 @@
+package test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+// pdnsCall sends a request to the PowerDNS-compatible API with key, and
+// returns its status and its body decoded into out.
+func pdnsCall(t *testing.T, e *apiEnv, method, path, key, body string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, strings.TrimSuffix(e.base, "/v1")+path, strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		json.Unmarshal(b, out)
+	}
+	return resp.StatusCode
+}
+
+// TestThePowerDNSAPIsShapes: /api's discovery, the server, zones with
+// their RRsets (filtered), a PATCH of REPLACE, EXTEND, PRUNE and DELETE as
+// one change, a bad PATCH refused whole with 422 and PowerDNS's error
+// body, 401 without the key, 404 for what it does not serve.
+func TestThePowerDNSAPIsShapes(t *testing.T) {
+	e := startAPI(t, "        token pdns-key-1\n", "store/example.org.zone")
+	var versions []struct {
+		URL     string
+		Version int
+	}
+	if s := pdnsCall(t, e, "GET", "/api", "pdns-key-1", "", &versions); s != 200 || len(versions) != 1 || versions[0].URL != "/api/v1" {
+		t.Errorf("GET /api: %d %v", s, versions)
+	}
+	var srv map[string]any
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost", "pdns-key-1", "", &srv); s != 200 || srv["id"] != "localhost" || srv["daemon_type"] != "authoritative" {
+		t.Errorf("the server: %d %v", s, srv)
+	}
+	var zones []map[string]any
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/zones", "pdns-key-1", "", &zones); s != 200 || len(zones) != 1 || zones[0]["name"] != "example.org." || zones[0]["kind"] != "Native" {
+		t.Errorf("zones: %d %v", s, zones)
+	}
+	patch := `{"rrsets":[
+		{"name":"api.example.org.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.10","disabled":false},{"content":"192.0.2.11","disabled":false}]},
+		{"name":"_acme-challenge.example.org.","type":"TXT","ttl":60,"changetype":"REPLACE","records":[{"content":"\"token-1\"","disabled":false}]},
+		{"name":"www.example.org.","type":"A","ttl":3600,"changetype":"EXTEND","records":[{"content":"192.0.2.81","disabled":false}]}
+	]}`
+	if s := pdnsCall(t, e, "PATCH", "/api/v1/servers/localhost/zones/example.org.", "pdns-key-1", patch, nil); s != 204 {
+		t.Fatalf("PATCH: %d", s)
+	}
+	if got := e.dig("api.example.org.", dns.TypeA); !slices.Equal(got, []string{"192.0.2.10", "192.0.2.11"}) {
+		t.Errorf("REPLACE: %v", got)
+	}
+	if got := e.dig("www.example.org.", dns.TypeA); len(got) != 2 {
+		t.Errorf("EXTEND: %v", got)
+	}
+	var z struct {
+		Serial int64
+		RRsets []struct {
+			Name, Type string
+			TTL        int
+			Records    []struct{ Content string }
+		}
+	}
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/zones/example.org.?rrset_name=_acme-challenge.example.org.&rrset_type=TXT", "pdns-key-1", "", &z); s != 200 || len(z.RRsets) != 1 || z.RRsets[0].Records[0].Content != `"token-1"` || z.RRsets[0].TTL != 60 {
+		t.Errorf("a zone's RRset by name and type: %d %+v", s, z)
+	}
+	serial := z.Serial
+
+	// One bad RRset: nothing of the PATCH is applied.
+	bad := `{"rrsets":[{"name":"ok.example.org.","type":"A","ttl":60,"changetype":"REPLACE","records":[{"content":"192.0.2.5"}]},
+		{"name":"bad.example.org.","type":"A","ttl":60,"changetype":"REPLACE","records":[{"content":"300.1.2.3"}]}]}`
+	var perr struct{ Error string }
+	if s := pdnsCall(t, e, "PATCH", "/api/v1/servers/localhost/zones/example.org.", "pdns-key-1", bad, &perr); s != 422 || !strings.Contains(perr.Error, "300.1.2.3") {
+		t.Errorf("a bad PATCH: %d %q", s, perr.Error)
+	}
+	if got := e.dig("ok.example.org.", dns.TypeA); len(got) != 0 {
+		t.Errorf("a refused PATCH applied a part: %v", got)
+	}
+	for _, body := range []string{
+		`{"rrsets":[{"name":"x","type":"A","changetype":"REPLACE","records":[{"content":"192.0.2.1"}]}]}`,
+		`{"rrsets":[{"name":"x.example.com.","type":"A","changetype":"REPLACE","records":[{"content":"192.0.2.1"}]}]}`,
+		`{"rrsets":[{"name":"x.example.org.","type":"A","changetype":"MERGE","records":[{"content":"192.0.2.1"}]}]}`,
+	} {
+		if s := pdnsCall(t, e, "PATCH", "/api/v1/servers/localhost/zones/example.org.", "pdns-key-1", body, &perr); s != 422 || perr.Error == "" {
+			t.Errorf("%s: %d %q", body, s, perr.Error)
+		}
+	}
+
+	// PRUNE and DELETE.
+	if s := pdnsCall(t, e, "PATCH", "/api/v1/servers/localhost/zones/example.org.", "pdns-key-1", `{"rrsets":[
+		{"name":"www.example.org.","type":"A","changetype":"PRUNE","records":[{"content":"192.0.2.81"}]},
+		{"name":"_acme-challenge.example.org.","type":"TXT","changetype":"DELETE"}]}`, nil); s != 204 {
+		t.Errorf("PRUNE and DELETE: %d", s)
+	}
+	if got := e.dig("www.example.org.", dns.TypeA); !slices.Equal(got, []string{"192.0.2.80"}) {
+		t.Errorf("PRUNE: %v", got)
+	}
+	if got := e.dig("_acme-challenge.example.org.", dns.TypeTXT); len(got) != 0 {
+		t.Errorf("DELETE: %v", got)
+	}
+	var after struct {
+		Serial int64
+		RRsets []any
+	}
+	pdnsCall(t, e, "GET", "/api/v1/servers/localhost/zones/example.org.?rrsets=false", "pdns-key-1", "", &after)
+	if after.Serial != serial+1 || after.RRsets != nil {
+		t.Errorf("one change a PATCH: serial %d after %d, rrsets %v", after.Serial, serial, after.RRsets)
+	}
+
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/zones", "", "", &perr); s != 401 || perr.Error == "" {
+		t.Errorf("without the key: %d %q", s, perr.Error)
+	}
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/zones/nosuch.example.", "pdns-key-1", "", &perr); s != 404 || !strings.Contains(perr.Error, "nosuch.example.") {
+		t.Errorf("a zone that is not there: %d %q", s, perr.Error)
+	}
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/cryptokeys", "pdns-key-1", "", &perr); s != 404 || perr.Error != "Not Found" {
+		t.Errorf("what is not served: %d %q", s, perr.Error)
+	}
+}
