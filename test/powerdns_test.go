@@ -123,6 +123,29 @@ func TestThePowerDNSAPIsShapes(t *testing.T) {
 		t.Errorf("one change a PATCH: serial %d after %d, rrsets %v", after.Serial, serial, after.RRsets)
 	}
 
+	// A zone made as octoDNS makes one, and deleted as Terraform deletes one.
+	create := `{"name":"made.example.","kind":"Native","soa_edit_api":"INCEPTION-INCREMENT","nameservers":["ns1.made.example."],
+		"rrsets":[{"name":"ns1.made.example.","type":"A","ttl":300,"records":[{"content":"192.0.2.53","disabled":false}]}]}`
+	var made map[string]any
+	if s := pdnsCall(t, e, "POST", "/api/v1/servers/localhost/zones", "pdns-key-1", create, &made); s != 201 || made["name"] != "made.example." {
+		t.Errorf("create a zone: %d %v", s, made)
+	}
+	if got := e.dig("ns1.made.example.", dns.TypeA); !slices.Equal(got, []string{"192.0.2.53"}) {
+		t.Errorf("the zone made: %v", got)
+	}
+	if got := e.dig("made.example.", dns.TypeNS); !slices.Equal(got, []string{"ns1.made.example."}) {
+		t.Errorf("the zone made's NS: %v", got)
+	}
+	if s := pdnsCall(t, e, "POST", "/api/v1/servers/localhost/zones", "pdns-key-1", create, &perr); s != 409 || !strings.Contains(perr.Error, "already exists") {
+		t.Errorf("create it again: %d %q", s, perr.Error)
+	}
+	if s := pdnsCall(t, e, "DELETE", "/api/v1/servers/localhost/zones/made.example.", "pdns-key-1", "", nil); s != 204 {
+		t.Errorf("delete the zone: %d", s)
+	}
+	if s := pdnsCall(t, e, "DELETE", "/api/v1/servers/localhost/zones/made.example.", "pdns-key-1", "", &perr); s != 404 {
+		t.Errorf("delete it again: %d %q", s, perr.Error)
+	}
+
 	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/zones", "", "", &perr); s != 401 || perr.Error == "" {
 		t.Errorf("without the key: %d %q", s, perr.Error)
 	}

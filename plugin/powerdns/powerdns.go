@@ -50,6 +50,8 @@ func (a *API) Mount(e *echo.Echo) {
 	g.GET("/servers", a.servers)
 	g.GET("/servers/:server", a.server)
 	g.GET("/servers/:server/zones", a.listZones)
+	g.POST("/servers/:server/zones", a.createZone)
+	g.DELETE("/servers/:server/zones/:zone", a.deleteZone)
 	g.GET("/servers/:server/zones/:zone", a.getZone)
 	g.PATCH("/servers/:server/zones/:zone", a.patchZone)
 	g.PUT("/servers/:server/zones/:zone/notify", a.notify)

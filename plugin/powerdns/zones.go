@@ -247,3 +247,81 @@ func typeName(t uint16) string {
 	}
 	return fmt.Sprintf("TYPE%d", t)
 }
+
+// createZone makes a zone of the body's rrsets and nameservers (its SOA,
+// without one, and NS, without those, a zone made through /v1 gets), and
+// answers 201 with it. A zone of kind Slave is refused: this API does not
+// make secondaries.
+func (a *API) createZone(c echo.Context) error {
+	if c.Param("server") != server {
+		return errNotFound
+	}
+	var body struct {
+		Name        string       `json:"name"`
+		Kind        string       `json:"kind"`
+		Nameservers []string     `json:"nameservers"`
+		RRsets      []rrsetPatch `json:"rrsets"`
+	}
+	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
+		return &apiError{http.StatusBadRequest, "Request body is not valid JSON: " + err.Error()}
+	}
+	if !strings.HasSuffix(body.Name, ".") {
+		return &apiError{http.StatusUnprocessableEntity, "DNS Name '" + body.Name + "' is not canonical"}
+	}
+	if k := strings.ToLower(body.Kind); k == "slave" || k == "consumer" || k == "producer" {
+		return &apiError{http.StatusUnprocessableEntity, "kind " + body.Kind + " is not made through this API: zones here are Native"}
+	}
+	origin := strings.ToLower(body.Name)
+	tok := auth.From(c.Request().Context())
+	if err := tok.MayWriteZone("create", origin); err != nil {
+		return &apiError{http.StatusForbidden, err.Error()}
+	}
+	var rrs []dns.RR
+	for _, ns := range body.Nameservers {
+		rr, err := record.New(origin, origin, "NS", dns.Fqdn(ns), nil)
+		if err != nil {
+			return &apiError{http.StatusUnprocessableEntity, fmt.Sprintf("nameserver %q: %v", ns, err)}
+		}
+		rrs = append(rrs, rr)
+	}
+	for _, p := range body.RRsets {
+		typ := strings.ToUpper(p.Type)
+		for _, r := range p.Records {
+			rr, err := record.New(origin, strings.ToLower(p.Name), typ, r.Content, p.TTL)
+			if err != nil {
+				return &apiError{http.StatusUnprocessableEntity, fmt.Sprintf("RRset %s IN %s: record content %q: %v", p.Name, p.Type, r.Content, err)}
+			}
+			rrs = append(rrs, rr)
+		}
+	}
+	z, _, err := record.NewZone(origin, rrs, zone.SourceZone)
+	if err != nil {
+		return &apiError{http.StatusUnprocessableEntity, err.Error()}
+	}
+	if err := a.pipe.Create(pipeline.Meta{Op: "powerdns:createZone", Actor: tok.Name, Reason: httpapi.Reason(c.Request().Context())}, z); err != nil {
+		if errors.Is(err, pipeline.ErrZoneExists) {
+			return &apiError{http.StatusConflict, "Domain '" + origin + "' already exists"}
+		}
+		return err
+	}
+	return c.JSON(http.StatusCreated, zoneObject(z, true))
+}
+
+// deleteZone removes a zone: 204.
+func (a *API) deleteZone(c echo.Context) error {
+	if c.Param("server") != server {
+		return errNotFound
+	}
+	origin := strings.ToLower(dns.Fqdn(c.Param("zone")))
+	tok := auth.From(c.Request().Context())
+	if err := tok.MayWriteZone("delete", origin); err != nil {
+		return &apiError{http.StatusForbidden, err.Error()}
+	}
+	if _, err := a.pipe.Delete(pipeline.Meta{Op: "powerdns:deleteZone", Actor: tok.Name, Reason: httpapi.Reason(c.Request().Context())}, origin, nil); err != nil {
+		if errors.Is(err, pipeline.ErrZoneNotFound) {
+			return &apiError{http.StatusNotFound, "Could not find domain '" + origin + "'"}
+		}
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

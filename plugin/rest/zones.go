@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/miekg/dns"
 	spec "github.com/zoneapi/zoneapi"
@@ -87,12 +86,6 @@ func (a *API) CreateZone(ctx context.Context, req api.CreateZoneRequestObject) (
 // newZone makes a new zone of the records given, with a default SOA (and
 // NS) when they have none.
 func newZone(origin string, records *[]api.DNSRecordInput, src zone.Source) (*zone.Zone, error) {
-	tx, err := zone.New(origin)
-	if err != nil {
-		return nil, err
-	}
-	tx.SetSource(src)
-	hasSOA, hasNS := false, false
 	var rrs []dns.RR
 	if records != nil {
 		for i, r := range *records {
@@ -100,27 +93,14 @@ func newZone(origin string, records *[]api.DNSRecordInput, src zone.Source) (*zo
 			if err != nil {
 				return nil, problem.At(fmt.Sprintf("/records/%d", i), err)
 			}
-			hasSOA = hasSOA || rr.Header().Rrtype == dns.TypeSOA
-			hasNS = hasNS || (rr.Header().Rrtype == dns.TypeNS && strings.EqualFold(rr.Header().Name, origin))
 			rrs = append(rrs, rr)
 		}
 	}
-	if !hasSOA {
-		soa, ns := record.DefaultApex(origin, pipeline.NextSerial(0, pipeline.Now()))
-		rrs = append([]dns.RR{soa}, rrs...)
-		if !hasNS {
-			rrs = append(rrs, ns)
-		}
+	z, at, err := record.NewZone(origin, rrs, src)
+	if err != nil && at >= 0 {
+		return nil, problem.At(fmt.Sprintf("/records/%d", at), err)
 	}
-	for i, rr := range rrs {
-		if err := tx.Add(rr); err != nil {
-			if records != nil && hasSOA {
-				return nil, problem.At(fmt.Sprintf("/records/%d", i), err)
-			}
-			return nil, err
-		}
-	}
-	return tx.Commit()
+	return z, err
 }
 
 // DeleteZone implements api.StrictServerInterface.
