@@ -123,6 +123,23 @@ func TestThePowerDNSAPIsShapes(t *testing.T) {
 		t.Errorf("one change a PATCH: serial %d after %d, rrsets %v", after.Serial, serial, after.RRsets)
 	}
 
+	// search-data: by name and by content, with wildcards, in any case.
+	var found []map[string]any
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/search-data?q=API.*&max=10", "pdns-key-1", "", &found); s != 200 || len(found) != 2 || found[0]["type"] != "A" || found[0]["zone"] != "example.org." {
+		t.Errorf("search by name: %d %v", s, found)
+	}
+	found = nil
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/search-data?q=192.0.2.1?&object_type=record", "pdns-key-1", "", &found); s != 200 || len(found) != 2 {
+		t.Errorf("search by content: %d %v", s, found)
+	}
+	found = nil
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/search-data?q=example.org.&object_type=zone", "pdns-key-1", "", &found); s != 200 || len(found) != 1 || found[0]["object_type"] != "zone" {
+		t.Errorf("search for a zone: %d %v", s, found)
+	}
+	if s := pdnsCall(t, e, "GET", "/api/v1/servers/localhost/search-data", "pdns-key-1", "", &perr); s != 422 {
+		t.Errorf("search without q: %d %q", s, perr.Error)
+	}
+
 	// A zone made as octoDNS makes one, and deleted as Terraform deletes one.
 	create := `{"name":"made.example.","kind":"Native","soa_edit_api":"INCEPTION-INCREMENT","nameservers":["ns1.made.example."],
 		"rrsets":[{"name":"ns1.made.example.","type":"A","ttl":300,"records":[{"content":"192.0.2.53","disabled":false}]}]}`

@@ -56,6 +56,7 @@ func (a *API) Mount(e *echo.Echo) {
 	g.PATCH("/servers/:server/zones/:zone", a.patchZone)
 	g.PUT("/servers/:server/zones/:zone/notify", a.notify)
 	g.GET("/servers/:server/zones/:zone/export", a.export)
+	g.GET("/servers/:server/search-data", a.search)
 	g.Any("/*", func(echo.Context) error { return errNotFound })
 }
 
