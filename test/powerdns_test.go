@@ -39,7 +39,7 @@ func pdnsCall(t *testing.T, e *apiEnv, method, path, key, body string, out any) 
 // one change, a bad PATCH refused whole with 422 and PowerDNS's error
 // body, 401 without the key, 404 for what it does not serve.
 func TestThePowerDNSAPIsShapes(t *testing.T) {
-	e := startAPI(t, "        token pdns-key-1\n", "store/example.org.zone")
+	e := startAPI(t, "        token pdns-key-1\n        token narrow {\n            secret pdns-narrow-2\n            names _acme-challenge.*\n            types TXT\n        }\n", "store/example.org.zone")
 	var versions []struct {
 		URL     string
 		Version int
@@ -100,6 +100,16 @@ func TestThePowerDNSAPIsShapes(t *testing.T) {
 		if s := pdnsCall(t, e, "PATCH", "/api/v1/servers/localhost/zones/example.org.", "pdns-key-1", body, &perr); s != 422 || perr.Error == "" {
 			t.Errorf("%s: %d %q", body, s, perr.Error)
 		}
+	}
+
+	// A key's scope: outside it, 403 and nothing changed.
+	outside := `{"rrsets":[{"name":"_acme-challenge.example.org.","type":"TXT","ttl":60,"changetype":"REPLACE","records":[{"content":"\"ok\""}]},
+		{"name":"www.example.org.","type":"A","ttl":60,"changetype":"REPLACE","records":[{"content":"192.0.2.66"}]}]}`
+	if s := pdnsCall(t, e, "PATCH", "/api/v1/servers/localhost/zones/example.org.", "pdns-narrow-2", outside, &perr); s != 403 {
+		t.Errorf("a PATCH outside the key's scope: %d %q", s, perr.Error)
+	}
+	if got := e.dig("www.example.org.", dns.TypeA); slices.Contains(got, "192.0.2.66") {
+		t.Errorf("a PATCH outside the key's scope changed www: %v", got)
 	}
 
 	// PRUNE and DELETE.

@@ -174,6 +174,9 @@ func (a *API) patchZone(c echo.Context) error {
 		Edit: func(_ *zone.Zone, tx *zone.Txn) error {
 			for _, p := range body.RRsets {
 				if err := apply(origin, tok, p, tx); err != nil {
+					if errors.Is(err, auth.ErrForbidden) {
+						return &apiError{http.StatusForbidden, err.Error()}
+					}
 					return &apiError{http.StatusUnprocessableEntity, err.Error()}
 				}
 			}

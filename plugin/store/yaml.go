@@ -78,7 +78,14 @@ func ReadYAML(r io.Reader, name, origin string, opt Options) (*zone.Zone, []Warn
 			opt.Progress.Records.Add(int64(y.count))
 		}
 	}
+	// The notes are the comment lines that begin the file.
 	for i, line := range bytes.Split(src, []byte("\n")) {
+		if i == 0 && string(line) == "---" {
+			continue
+		}
+		if !bytes.HasPrefix(line, []byte("#")) {
+			break
+		}
 		if text, ok := bytes.CutPrefix(line, []byte(YAMLNotePrefix)); ok {
 			k, v, _ := strings.Cut(strings.TrimSuffix(string(text), "\r"), " ")
 			if err := tx.SetNote(k, v); err != nil {
