@@ -17,19 +17,25 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/problem"
 )
 
-// handler serves a call of t: the operation's request, made from the
-// arguments and served by the listener in-process with the context of the
-// MCP request (which carries its token), and its answer as the result.
+// handler serves a call of t through the SDK.
 func (a *Adapter) handler(t tool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		r, err := t.request(ctx, req.GetArguments())
-		if err != nil {
-			return errorResult(err), nil
-		}
-		w := &recorder{header: http.Header{}}
-		a.api.ServeHTTP(w, r)
-		return t.result(w), nil
+		return a.call(ctx, t, req.GetArguments()).result(), nil
 	}
+}
+
+// call serves a call of t with args: the operation's request, made from
+// the arguments and served by the listener in-process with the context of
+// the MCP request (which carries its token), and its answer as the
+// outcome.
+func (a *Adapter) call(ctx context.Context, t tool, args map[string]any) outcome {
+	r, err := t.request(ctx, args)
+	if err != nil {
+		return errorOutcome(err)
+	}
+	w := &recorder{header: http.Header{}}
+	a.api.ServeHTTP(w, r)
+	return t.outcome(w)
 }
 
 // request makes the HTTP request of a call of t with args.
@@ -117,35 +123,52 @@ func text(v any) string {
 	}
 }
 
-// result is the tool's result of the answer w: its body as text and, when
-// the tool has an output schema (its answers are one JSON object), as
+// outcome is the outcome of the answer w: its body as text and, when the
+// tool has an output schema (its answers are one JSON object), as
 // structured content too. An error answer is a tool error whose text is
 // the problem+json; it has no structured content, which clients check
 // against the output schema even then. The status and the headers a
 // client acts on (ETag, Location) are in _meta, as "http".
-func (t tool) result(w *recorder) *mcp.CallToolResult {
+func (t tool) outcome(w *recorder) outcome {
 	status := w.status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	body := w.body.Bytes()
-	res := &mcp.CallToolResult{IsError: status >= 400}
-	text := string(body)
+	o := outcome{isError: status >= 400, text: string(body)}
 	if len(body) == 0 {
-		text = fmt.Sprintf("%d %s", status, http.StatusText(status))
+		o.text = fmt.Sprintf("%d %s", status, http.StatusText(status))
 	}
-	res.Content = []mcp.Content{mcp.NewTextContent(text)}
 	// The body is the structured content as it is, not decoded and made
 	// again: an object, whatever its JSON.
-	if !res.IsError && t.def.RawOutputSchema != nil && strings.Contains(w.header.Get("Content-Type"), "json") {
+	if !o.isError && t.def.RawOutputSchema != nil && strings.Contains(w.header.Get("Content-Type"), "json") {
 		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' {
-			res.StructuredContent = json.RawMessage(trimmed)
+			o.structured = trimmed
 		}
 	}
 	h := w.header
-	meta, _ := json.Marshal(httpMeta{Status: status, ETag: h.Get("ETag"), Location: h.Get("Location"), ContentType: h.Get("Content-Type"),
+	o.meta, _ = json.Marshal(httpMeta{Status: status, ETag: h.Get("ETag"), Location: h.Get("Location"), ContentType: h.Get("Content-Type"),
 		RateLimitRemaining: h.Get("RateLimit-Remaining"), RetryAfter: h.Get("Retry-After")})
-	res.Meta = &mcp.Meta{AdditionalFields: map[string]any{"http": json.RawMessage(meta)}}
+	return o
+}
+
+// outcome is what a tool call gave: the parts of its result.
+type outcome struct {
+	isError    bool
+	text       string          // the one text content
+	structured json.RawMessage // the structured content, a JSON object; nil without
+	meta       json.RawMessage // _meta's "http"; nil without
+}
+
+// result is o as the SDK's result.
+func (o outcome) result() *mcp.CallToolResult {
+	res := &mcp.CallToolResult{IsError: o.isError, Content: []mcp.Content{mcp.NewTextContent(o.text)}}
+	if o.structured != nil {
+		res.StructuredContent = o.structured
+	}
+	if o.meta != nil {
+		res.Meta = &mcp.Meta{AdditionalFields: map[string]any{"http": o.meta}}
+	}
 	return res
 }
 
@@ -160,14 +183,14 @@ type httpMeta struct {
 	RetryAfter         string `json:"retry-after,omitempty"`
 }
 
-// errorResult is the tool error of a call that could not be made.
-func errorResult(err error) *mcp.CallToolResult {
+// errorOutcome is the tool error of a call that could not be made.
+func errorOutcome(err error) outcome {
 	p, ok := err.(*problem.Problem)
 	if !ok {
 		p = &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request", Detail: err.Error()}
 	}
 	data, _ := json.Marshal(p.Body())
-	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{mcp.NewTextContent(string(data))}}
+	return outcome{isError: true, text: string(data)}
 }
 
 // recorder is the http.ResponseWriter of an in-process call.

@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -26,11 +25,29 @@ paths:
           content:
             application/json:
               schema: {type: object, properties: {name: {type: string}}}
+    delete:
+      operationId: deleteThing
+      summary: Delete a thing
+      parameters:
+        - {name: thingName, in: path, required: true, schema: {type: string}}
+      responses:
+        '204': {description: gone}
+  /things:
+    get:
+      operationId: listThings
+      summary: List things
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {type: string}}
 `
 
 // TestAToolCallIsAnsweredAsTheSDKTransportWould: a tools/call of a client
-// of an earlier protocol version is served past the SDK's transport, with
-// the answer the transport gives; anything else goes to the transport.
+// of an earlier protocol version is served past the SDK's transport, a
+// plain one past the SDK's message handling too, with the answer the
+// transport gives; anything else goes to the transport.
 func TestAToolCallIsAnsweredAsTheSDKTransportWould(t *testing.T) {
 	a, err := New([]byte(getDoc), "/v1")
 	if err != nil {
@@ -39,51 +56,79 @@ func TestAToolCallIsAnsweredAsTheSDKTransportWould(t *testing.T) {
 	e := echo.New()
 	a.Mount(e)
 	e.GET("/v1/things/:thingName", func(c echo.Context) error {
+		if c.Param("thingName") == "missing" {
+			c.Response().Header().Set("Content-Type", "application/problem+json")
+			return c.String(404, `{"status":404,"code":"not-found","detail":"no <thing> & no \"other\""}`)
+		}
 		c.Response().Header().Set("ETag", `"7"`)
-		return c.JSON(200, map[string]string{"name": c.Param("thingName")})
+		return c.JSON(200, map[string]string{"name": c.Param("thingName"), "html": "<b>&</b>", "unicode": "é\u2028"})
 	})
-	call := `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"getThing","arguments":{"thingName":"a b"}}}`
-	post := func(body string, header ...string) (*httptest.ResponseRecorder, bool) {
+	e.DELETE("/v1/things/:thingName", func(c echo.Context) error { return c.NoContent(204) })
+	e.GET("/v1/things", func(c echo.Context) error { return c.JSON(200, []string{"a", "b"}) })
+	post := func(body string, header ...string) (w *httptest.ResponseRecorder, fast, plain bool) {
 		r := httptest.NewRequest("POST", "/v1/mcp", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Accept", "application/json, text/event-stream")
 		for i := 0; i+1 < len(header); i += 2 {
 			r.Header.Set(header[i], header[i+1])
 		}
-		probe := r.Clone(r.Context())
-		probe.Body = http.NoBody
-		if body != "" {
-			probe = httptest.NewRequest("POST", "/v1/mcp", strings.NewReader(body))
-			probe.Header = r.Header.Clone()
+		probe := httptest.NewRequest("POST", "/v1/mcp", strings.NewReader(body))
+		probe.Header = r.Header.Clone()
+		_, msg, fast := toolCall(probe)
+		if fast {
+			_, plain = a.plain(msg)
 		}
-		_, fast := toolCall(probe)
-		w := httptest.NewRecorder()
+		w = httptest.NewRecorder()
 		e.ServeHTTP(w, r)
-		return w, fast
+		return w, fast, plain
 	}
-	fastW, fast := post(call, "Mcp-Protocol-Version", "2025-06-18")
-	slowW, slow := post(call)
-	if !fast || slow {
-		t.Fatalf("the fast path: %v with a protocol version, %v without", fast, slow)
+	call := func(id, name, args string) string {
+		return `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"` + name + `","arguments":` + args + `}}`
 	}
-	var a1, a2 map[string]any
-	json.Unmarshal(fastW.Body.Bytes(), &a1)
-	json.Unmarshal(slowW.Body.Bytes(), &a2)
-	if fastW.Code != slowW.Code || fastW.Header().Get("Content-Type") != slowW.Header().Get("Content-Type") || !reflect.DeepEqual(a1, a2) || a1["result"] == nil {
-		t.Errorf("past the transport:\n%d %v %s\nthrough it:\n%d %v %s", fastW.Code, fastW.Header(), fastW.Body, slowW.Code, slowW.Header(), slowW.Body)
+	for _, tc := range []struct {
+		name, body string
+		plain      bool
+	}{
+		{"an answer with structured content", call("3", "getThing", `{"thingName":"a b"}`), true},
+		{"a string id", call(`"x\"y"`, "getThing", `{"thingName":"a"}`), true},
+		{"a large id", call("12345678901", "getThing", `{"thingName":"a"}`), true},
+		{"an answer without output schema", call("4", "listThings", `{}`), true},
+		{"an answer without a body", call("5", "deleteThing", `{"thingName":"a"}`), true},
+		{"a problem", call("6", "getThing", `{"thingName":"missing"}`), true},
+		{"an argument the tool does not have", call("7", "getThing", `{"thingName":"a","other":1}`), true},
+		{"a missing argument", call("8", "getThing", `{}`), true},
+		{"no arguments", `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"getThing"}}`, true},
+		{"an unknown tool", call("10", "noSuchThing", `{}`), false},
+		{"a progress token", `{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"getThing","arguments":{"thingName":"a"},"_meta":{"progressToken":"p"}}}`, false},
+		{"another JSON-RPC", `{"jsonrpc":"1.0","id":12,"method":"tools/call","params":{"name":"getThing","arguments":{"thingName":"a"}}}`, false},
+		{"a task", `{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"getThing","arguments":{"thingName":"a"},"task":{"ttl":1000}}}`, false},
+		{"an object as id", call(`{"a":1}`, "getThing", `{"thingName":"a"}`), false},
+	} {
+		fastW, fast, plain := post(tc.body, "Mcp-Protocol-Version", "2025-06-18")
+		slowW, slow, _ := post(tc.body)
+		if !fast || slow || plain != tc.plain {
+			t.Errorf("%s: past the transport %v with a protocol version, %v without; plain %v", tc.name, fast, slow, plain)
+		}
+		var a1, a2 any
+		json.Unmarshal(fastW.Body.Bytes(), &a1)
+		json.Unmarshal(slowW.Body.Bytes(), &a2)
+		if fastW.Code != slowW.Code || fastW.Header().Get("Content-Type") != slowW.Header().Get("Content-Type") || !reflect.DeepEqual(a1, a2) || a1 == nil {
+			t.Errorf("%s: past the transport:\n%d %v %s\nthrough it:\n%d %v %s", tc.name, fastW.Code, fastW.Header(), fastW.Body, slowW.Code, slowW.Header(), slowW.Body)
+		}
 	}
 	for _, tc := range []struct {
 		name, body string
 		header     []string
 	}{
+		{"arguments not an object", call("1", "getThing", `[1]`), []string{"Mcp-Protocol-Version", "2025-06-18"}},
 		{"initialize", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`, []string{"Mcp-Protocol-Version", "2025-06-18"}},
 		{"a notification", `{"jsonrpc":"2.0","method":"tools/call","params":{}}`, []string{"Mcp-Protocol-Version", "2025-06-18"}},
 		{"a modern request", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`, []string{"Mcp-Protocol-Version", "2026-07-28"}},
-		{"an unknown version", call, []string{"Mcp-Protocol-Version", "1999-01-01"}},
-		{"a session", call, []string{"Mcp-Protocol-Version", "2025-06-18", "Mcp-Session-Id", "x"}},
+		{"an unknown version", call("1", "getThing", `{}`), []string{"Mcp-Protocol-Version", "1999-01-01"}},
+		{"a session", call("1", "getThing", `{}`), []string{"Mcp-Protocol-Version", "2025-06-18", "Mcp-Session-Id", "x"}},
 		{"not JSON", "{", []string{"Mcp-Protocol-Version", "2025-06-18"}},
 	} {
-		if _, fast := post(tc.body, tc.header...); fast {
+		if _, fast, _ := post(tc.body, tc.header...); fast {
 			t.Errorf("%s: served past the SDK's transport", tc.name)
 		}
 	}

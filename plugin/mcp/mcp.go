@@ -32,6 +32,7 @@ const Version = "1.0.0"
 // Adapter is the MCP endpoint, an httpapi.Adapter.
 type Adapter struct {
 	tools  []tool
+	byName map[string]tool
 	server *server.MCPServer
 	mcp    *server.StreamableHTTPServer
 	api    http.Handler // the listener's Echo server, which serves each call
@@ -47,12 +48,13 @@ func New(spec []byte, base string) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Adapter{tools: tools}
+	a := &Adapter{tools: tools, byName: make(map[string]tool, len(tools))}
 	s := server.NewMCPServer("zoneapi", Version,
 		server.WithToolCapabilities(false),
 		server.WithInstructions(instructions))
 	for _, t := range tools {
 		s.AddTool(t.def, a.handler(t))
+		a.byName[t.def.Name] = t
 	}
 	a.server = s
 	// Stateless: every POST stands alone (the tools keep no state between
