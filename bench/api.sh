@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # api.sh [REQUESTS] [ROUNDS] [RECORDS]
 #
-# Durable API writes per second: zoneapi's upsertRecord against PowerDNS 4.7's
-# API (gsqlite3 backend, one-RRset PATCH), each adding a new A record to a
-# zone of RECORDS records. The servers run one at a time, interleaved, pinned
+# Durable API writes per second: zoneapi's upsertRecord (/v1), zoneapi's
+# PowerDNS-compatible PATCH (/api) and PowerDNS 4.7's own API (gsqlite3
+# backend) with the same one-RRset PATCH, each adding a new A record to a
+# zone of RECORDS records (SERVERS="zoneapi pdns" picks some). The servers run one at a time, interleaved, pinned
 # to CPU 0; the client (bench/apiload, sequential) runs on CPU 1. Prints each
 # run, the medians and the ratio; with SUMMARY=FILE also writes the medians
 # there.
@@ -32,6 +33,23 @@ run_zoneapi() {
 	wait_http "http://127.0.0.1:$aport/v1/health"
 	out=$(taskset -c 1 "$work/apiload" -n "$requests" -url "http://127.0.0.1:$aport/v1/zones/example.org/records" \
 		-H 'Content-Type: application/json' -body '{"type":"A","name":"bench%d","value":"192.0.2.1","ttl":300}')
+	kill "$pid"; wait "$pid" 2>/dev/null || true
+	echo "$out"
+}
+
+# run_zoneapipdns ROUND: zoneapi again, through its PowerDNS-compatible API
+# (/api), with the PATCH PowerDNS is sent.
+run_zoneapipdns() {
+	local dir="$work/zoneapipdns.$1" dport aport pid out
+	mkdir -p "$dir/store" && cp "$work/store/example.org.zone" "$dir/store/"
+	dport=$(freeport) aport=$(freeport)
+	printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n    }\n}\n' "$dport" "$dir" "$aport" >"$dir/Corefile"
+	taskset -c 0 bin/coredns -conf "$dir/Corefile" >"$dir/log" 2>&1 &
+	pid=$!
+	wait_http "http://127.0.0.1:$aport/v1/health"
+	out=$(taskset -c 1 "$work/apiload" -n "$requests" -method PATCH -url "http://127.0.0.1:$aport/api/v1/servers/localhost/zones/example.org." \
+		-H 'Content-Type: application/json' \
+		-body '{"rrsets":[{"name":"bench%d.example.org.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.1","disabled":false}]}]}')
 	kill "$pid"; wait "$pid" 2>/dev/null || true
 	echo "$out"
 }
@@ -77,18 +95,22 @@ PY
 }
 
 echo "requests=$requests rounds=$rounds records=$records (server on CPU 0, client on CPU 1)"
+servers=${SERVERS:-zoneapi zoneapipdns pdns}
 for r in $(seq "$rounds"); do
-	for s in zoneapi pdns; do
+	for s in $servers; do
 		read -r p50 p99 mx rate < <(run_$s "$r")
 		echo "round $r  $s  p50=${p50}ms  p99=${p99}ms  max=${mx}ms  changes/s=$rate"
 		echo "$rate" >>"$work/rate.$s"; echo "$p50" >>"$work/p50.$s"; echo "$p99" >>"$work/p99.$s"
 	done
 done
 echo
-for s in zoneapi pdns; do
+for s in $servers; do
 	printf '%-8s median changes/s %6.0f   p50 %6.2f ms   p99 %6.2f ms\n' "$s" "$(median <"$work/rate.$s")" "$(median <"$work/p50.$s")" "$(median <"$work/p99.$s")"
 done
-awk -v z="$(median <"$work/rate.zoneapi")" -v p="$(median <"$work/rate.pdns")" 'BEGIN { printf "zoneapi / pdns = %.1f (changes/s)   aim >= 5\n", z/p }'
+awk -v z="$(median <"$work/rate.zoneapi")" -v p="$(median <"$work/rate.pdns")" 'BEGIN { printf "zoneapi /v1 / pdns = %.1f (changes/s)   aim >= 5\n", z/p }'
+if [ -f "$work/rate.zoneapipdns" ]; then
+	awk -v z="$(median <"$work/rate.zoneapipdns")" -v p="$(median <"$work/rate.pdns")" 'BEGIN { printf "zoneapi /api / pdns = %.1f (changes/s)   aim >= 5\n", z/p }'
+fi
 # With SUMMARY=FILE: "server p50 p99 changes/s" lines, for run.sh's chart.
 if [ -n "${SUMMARY:-}" ]; then
 	for s in zoneapi pdns; do

@@ -183,3 +183,48 @@ func TestThePowerDNSAPIsShapes(t *testing.T) {
 		t.Errorf("what is not served: %d %q", s, perr.Error)
 	}
 }
+
+// TestPowerDNSZoneSettingsAndAlias: PUT of a zone's settings answers 204
+// for the settings this server keeps and ignores RRsets and other fields,
+// as PowerDNS does; what it cannot honour is a clear 422. An ALIAS RRset
+// (external-dns's apex hostname) is refused whole with a message saying
+// what to send instead; a PATCH of a whole zone object, as external-dns
+// sends it, has its other fields ignored.
+func TestPowerDNSZoneSettingsAndAlias(t *testing.T) {
+	e := startAPI(t, "        token pdns-key-1\n", "store/example.org.zone")
+	zonePath := "/api/v1/servers/localhost/zones/example.org."
+	var before map[string]any
+	pdnsCall(t, e, "GET", zonePath, "pdns-key-1", "", &before)
+	if s := pdnsCall(t, e, "PUT", zonePath, "pdns-key-1", `{"kind":"Native","soa_edit_api":"DEFAULT","api_rectify":true,"rrsets":[{"name":"x.example.org.","type":"A","changetype":"REPLACE","ttl":1,"records":[{"content":"192.0.2.9"}]}]}`, nil); s != 204 {
+		t.Errorf("PUT of the kept settings: %d, want 204", s)
+	}
+	for _, body := range []string{`{"kind":"Slave","masters":["192.0.2.1"]}`, `{"soa_edit_api":"EPOCH"}`, `{"dnssec":true}`, `{"account":"team"}`} {
+		var out map[string]string
+		if s := pdnsCall(t, e, "PUT", zonePath, "pdns-key-1", body, &out); s != 422 || out["error"] == "" {
+			t.Errorf("PUT %s: %d %v, want 422 with an error", body, s, out)
+		}
+	}
+	if s := pdnsCall(t, e, "PUT", "/api/v1/servers/localhost/zones/nosuch.test.", "pdns-key-1", `{"kind":"Native"}`, nil); s != 404 {
+		t.Errorf("PUT of a missing zone: %d, want 404", s)
+	}
+	var out map[string]string
+	alias := `{"id":"example.org.","name":"example.org.","kind":"Native","rrsets":[
+		{"name":"edge.example.org.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.20","disabled":false}]},
+		{"name":"example.org.","type":"ALIAS","ttl":300,"changetype":"REPLACE","records":[{"content":"lb.example.net.","disabled":false}]}]}`
+	if s := pdnsCall(t, e, "PATCH", zonePath, "pdns-key-1", alias, &out); s != 422 || !strings.Contains(out["error"], "ALIAS is not served here") {
+		t.Errorf("an ALIAS: %d %v, want 422 saying why", s, out)
+	}
+	if got := e.dig("edge.example.org.", dns.TypeA); len(got) != 0 {
+		t.Errorf("the A beside the refused ALIAS was applied: %v", got)
+	}
+	var after map[string]any
+	pdnsCall(t, e, "GET", zonePath, "pdns-key-1", "", &after)
+	if after["serial"] != before["serial"] {
+		t.Errorf("the serial moved from %v to %v with nothing changed", before["serial"], after["serial"])
+	}
+	whole := strings.Replace(alias, `"type":"ALIAS"`, `"type":"TXT"`, 1)
+	whole = strings.Replace(whole, `"lb.example.net."`, `"\"v=1\""`, 1)
+	if s := pdnsCall(t, e, "PATCH", zonePath, "pdns-key-1", whole, nil); s != 204 || !slices.Equal(e.dig("edge.example.org.", dns.TypeA), []string{"192.0.2.20"}) {
+		t.Errorf("a whole zone object as PATCH: %d, edge %v", s, e.dig("edge.example.org.", dns.TypeA))
+	}
+}

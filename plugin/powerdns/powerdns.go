@@ -54,6 +54,7 @@ func (a *API) Mount(e *echo.Echo) {
 	g.DELETE("/servers/:server/zones/:zone", a.deleteZone)
 	g.GET("/servers/:server/zones/:zone", a.getZone)
 	g.PATCH("/servers/:server/zones/:zone", a.patchZone)
+	g.PUT("/servers/:server/zones/:zone", a.putZone)
 	g.PUT("/servers/:server/zones/:zone/notify", a.notify)
 	g.GET("/servers/:server/zones/:zone/export", a.export)
 	g.GET("/servers/:server/search-data", a.search)

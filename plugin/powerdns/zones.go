@@ -200,6 +200,9 @@ func apply(origin string, tok *auth.Token, p rrsetPatch, tx *zone.Txn) error {
 	if !dns.IsSubDomain(origin, name) {
 		return fmt.Errorf("RRset %s IN %s: Name is out of zone", p.Name, p.Type)
 	}
+	if err := refuseAlias(p); err != nil {
+		return err
+	}
 	typ, ok := record.Type(strings.ToUpper(p.Type))
 	if !ok {
 		return fmt.Errorf("RRset %s IN %s: unknown type", p.Name, p.Type)
@@ -242,6 +245,18 @@ func apply(origin string, tok *auth.Token, p rrsetPatch, tx *zone.Txn) error {
 		return nil
 	}
 	return fmt.Errorf("RRset %s IN %s: changetype %q is not one of REPLACE, DELETE, EXTEND, PRUNE", p.Name, p.Type, p.ChangeType)
+}
+
+// refuseAlias refuses PowerDNS's ALIAS pseudo-record (what external-dns
+// sends for a hostname at a zone's apex): PowerDNS answers it by resolving
+// the target at query time, and this server answers from its own data
+// only, never resolving a name elsewhere. A refusal is clearer than a
+// record that would answer nothing.
+func refuseAlias(p rrsetPatch) error {
+	if strings.EqualFold(p.Type, "ALIAS") {
+		return fmt.Errorf("RRset %s IN ALIAS: ALIAS is not served here (this server answers from its own data and resolves no target): give the name A and AAAA records, or a CNAME below the apex", p.Name)
+	}
+	return nil
 }
 
 func typeName(t uint16) string {
@@ -288,6 +303,9 @@ func (a *API) createZone(c echo.Context) error {
 		rrs = append(rrs, rr)
 	}
 	for _, p := range body.RRsets {
+		if err := refuseAlias(p); err != nil {
+			return &apiError{http.StatusUnprocessableEntity, err.Error()}
+		}
 		typ := strings.ToUpper(p.Type)
 		for _, r := range p.Records {
 			rr, err := record.New(origin, strings.ToLower(p.Name), typ, r.Content, p.TTL)
@@ -308,6 +326,50 @@ func (a *API) createZone(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, zoneObject(z, true))
+}
+
+// putZone is PowerDNS's change of a zone's settings (kind, masters,
+// account, soa_edit_api, dnssec...; RRsets and every other field are
+// ignored, as PowerDNS ignores them): 204 when the settings are the ones
+// this server keeps (kind Native or Master, no masters, no account,
+// soa_edit_api DEFAULT or INCREASE, DNSSEC as it is), a clear 422 for
+// what it cannot honour. Nothing changes either way: DNSSEC is set through
+// /v1 (setZoneDnssec).
+func (a *API) putZone(c echo.Context) error {
+	z, err := a.zoneOf(c)
+	if err != nil {
+		return err
+	}
+	if err := auth.From(c.Request().Context()).MayWriteZone("change", z.Origin()); err != nil {
+		return &apiError{http.StatusForbidden, err.Error()}
+	}
+	var body struct {
+		Kind       *string  `json:"kind"`
+		Masters    []string `json:"masters"`
+		Account    *string  `json:"account"`
+		SOAEditAPI *string  `json:"soa_edit_api"`
+		SOAEdit    *string  `json:"soa_edit"`
+		DNSSEC     *bool    `json:"dnssec"`
+	}
+	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
+		return &apiError{http.StatusBadRequest, "Request body is not valid JSON: " + err.Error()}
+	}
+	refuse := func(msg string) error { return &apiError{http.StatusUnprocessableEntity, msg} }
+	switch {
+	case body.Kind != nil && !strings.EqualFold(*body.Kind, "Native") && !strings.EqualFold(*body.Kind, "Master"):
+		return refuse("kind " + *body.Kind + " is not kept here: zones here are Native (this server is their primary and notifies by itself)")
+	case len(body.Masters) > 0:
+		return refuse("masters are not kept here: this server is the primary of its zones")
+	case body.Account != nil && *body.Account != "":
+		return refuse("account is not kept here: zones are scoped by tokens")
+	case body.SOAEditAPI != nil && *body.SOAEditAPI != "" && !strings.EqualFold(*body.SOAEditAPI, "DEFAULT") && !strings.EqualFold(*body.SOAEditAPI, "INCREASE"):
+		return refuse("soa_edit_api " + *body.SOAEditAPI + " is not kept here: every change raises the serial by one or more (DEFAULT)")
+	case body.SOAEdit != nil && *body.SOAEdit != "":
+		return refuse("soa_edit " + *body.SOAEdit + " is not kept here: the serial is what the zone holds")
+	case body.DNSSEC != nil && *body.DNSSEC != (len(z.Apex().Type(dns.TypeDNSKEY)) > 0):
+		return refuse("dnssec is set through /v1 (PUT /v1/zones/{zone}/dnssec), not here")
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // deleteZone removes a zone: 204.
