@@ -11,7 +11,7 @@ fuzztime=${FUZZTIME:-20s}
 step() { printf '\n=== %s\n' "$*"; }
 
 step "install test dependencies"
-pkgs=(nsd knot knot-dnsutils bind9-dnsutils bind9-utils ldnsutils unbound dnsperf python3 openssl curl chromium)
+pkgs=(nsd knot knot-dnsutils bind9-dnsutils bind9-utils ldnsutils unbound dnsperf python3 openssl curl chromium pdns-server pdns-backend-sqlite3 sqlite3)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -26,6 +26,7 @@ if ((${#missing[@]})); then
 fi
 # The packages start their daemons on port 53 where an init system runs;
 # the tests start their own on free loopback ports.
+pkill -x pdns_server 2>/dev/null || true
 for d in nsd knot unbound; do
 	pkill -x "${d}d" 2>/dev/null || true
 	pkill -x "$d" 2>/dev/null || true

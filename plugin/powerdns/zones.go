@@ -167,6 +167,19 @@ func (a *API) patchZone(c echo.Context) error {
 	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
 		return &apiError{http.StatusBadRequest, "Request body is not valid JSON: " + err.Error()}
 	}
+	// As PowerDNS: one RRset once a PATCH, and a REPLACE with records
+	// carries its TTL (there is no default to take).
+	seen := map[string]bool{}
+	for _, p := range body.RRsets {
+		key := strings.ToLower(p.Name) + " " + strings.ToUpper(p.Type)
+		if seen[key] {
+			return &apiError{http.StatusUnprocessableEntity, fmt.Sprintf("Duplicate RRset %s IN %s with changetype: %s", p.Name, p.Type, p.ChangeType)}
+		}
+		seen[key] = true
+		if strings.EqualFold(p.ChangeType, "REPLACE") && len(p.Records) > 0 && p.TTL == nil {
+			return &apiError{http.StatusUnprocessableEntity, "Key 'ttl' not an Integer or not present"}
+		}
+	}
 	tok := auth.From(c.Request().Context())
 	ctx := c.Request().Context()
 	_, err := a.pipe.Apply(pipeline.Change{Zone: origin,
