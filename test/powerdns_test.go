@@ -2,11 +2,13 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -204,6 +206,14 @@ func TestPowerDNSZoneSettingsAndAlias(t *testing.T) {
 			t.Errorf("PUT %s: %d %v, want 422 with an error", body, s, out)
 		}
 	}
+	// octoDNS makes a missing zone so, after reading the server's version.
+	var made map[string]any
+	if s := pdnsCall(t, e, "POST", "/api/v1/servers/localhost/zones", "pdns-key-1", `{"name":"octo.example.","kind":"Master","rrsets":[],"soa_edit_api":"INCREASE","serial":7}`, &made); s != 201 || made["name"] != "octo.example." {
+		t.Errorf("octoDNS's zone create: %d %v", s, made)
+	}
+	if got := e.dig("octo.example.", dns.TypeSOA); len(got) != 1 {
+		t.Errorf("the zone octoDNS made has no SOA: %v", got)
+	}
 	if s := pdnsCall(t, e, "PUT", "/api/v1/servers/localhost/zones/nosuch.test.", "pdns-key-1", `{"kind":"Native"}`, nil); s != 404 {
 		t.Errorf("PUT of a missing zone: %d, want 404", s)
 	}
@@ -226,5 +236,49 @@ func TestPowerDNSZoneSettingsAndAlias(t *testing.T) {
 	whole = strings.Replace(whole, `"lb.example.net."`, `"\"v=1\""`, 1)
 	if s := pdnsCall(t, e, "PATCH", zonePath, "pdns-key-1", whole, nil); s != 204 || !slices.Equal(e.dig("edge.example.org.", dns.TypeA), []string{"192.0.2.20"}) {
 		t.Errorf("a whole zone object as PATCH: %d, edge %v", s, e.dig("edge.example.org.", dns.TypeA))
+	}
+}
+
+// TestAPowerDNSPatchIsOneChangeEverywhere: a PATCH of two RRsets through
+// /api is one change: the serial rises, a Knot secondary serves
+// both RRsets at once (NOTIFY, not its refresh timer), and the zone's
+// history has one new commit naming the operation and the key's token.
+func TestAPowerDNSPatchIsOneChangeEverywhere(t *testing.T) {
+	knotPort, apiPort := freePort(t), freePort(t)
+	dir := copyZones(t, "api/example.org.zone")
+	corefile := fmt.Sprintf(".:{PORT} {\n    bind 127.0.0.1\n    transfer {\n        to 127.0.0.1:%d\n    }\n    zoneapi %s {\n        listen 127.0.0.1:%d\n        token pdns-key-9\n        git\n    }\n}\n", knotPort, dir, apiPort)
+	primary := startCoreDNS(t, corefile, "example.org.")
+	knot := startKnotSecondary(t, knotPort, primary.addr)
+	e := &apiEnv{t: t, srv: primary, base: fmt.Sprintf("http://127.0.0.1:%d/v1", apiPort), dir: dir}
+	waitHealthy(t, e.base)
+	serial := soaSerial(t, primary.addr)
+	eventually(t, 5*time.Second, "the first commit", func() bool { return git(t, dir, "log", "--format=%H") != "" })
+	commits := strings.Count(git(t, dir, "log", "--format=%H", "--", "example.org.zone"), "\n")
+	patch := `{"rrsets":[
+		{"name":"pa.example.org.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.31","disabled":false}]},
+		{"name":"pb.example.org.","type":"TXT","ttl":300,"changetype":"REPLACE","records":[{"content":"\"b\"","disabled":false}]}]}`
+	if s := pdnsCall(t, e, "PATCH", "/api/v1/servers/localhost/zones/example.org.", "pdns-key-9", patch, nil); s != 204 {
+		t.Fatalf("PATCH: %d", s)
+	}
+	if got := soaSerial(t, primary.addr); got <= serial {
+		t.Errorf("the serial went from %d to %d, want it raised", serial, got)
+	}
+	waitFor(t, 2*time.Second, "Knot serves both RRsets", func() bool {
+		a := new(dns.Msg).SetQuestion("pa.example.org.", dns.TypeA)
+		b := new(dns.Msg).SetQuestion("pb.example.org.", dns.TypeTXT)
+		ra, _, err1 := (&dns.Client{Timeout: time.Second}).Exchange(a, knot.addr)
+		rb, _, err2 := (&dns.Client{Timeout: time.Second}).Exchange(b, knot.addr)
+		return err1 == nil && err2 == nil && len(ra.Answer) == 1 && len(rb.Answer) == 1
+	})
+	var last string
+	eventually(t, 5*time.Second, "the PATCH's commit", func() bool {
+		last = git(t, dir, "log", "-1", "--format=%B", "--", "example.org.zone")
+		return strings.Contains(last, "Operation: powerdns:patchZone")
+	})
+	if n := strings.Count(git(t, dir, "log", "--format=%H", "--", "example.org.zone"), "\n"); n != commits+1 {
+		t.Errorf("%d commits for the PATCH, want 1", n-commits)
+	}
+	if !strings.Contains(last, "Token: token") && !strings.Contains(last, "Token: pdns") {
+		t.Errorf("the commit does not name the token:\n%s", last)
 	}
 }
