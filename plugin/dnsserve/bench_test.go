@@ -29,12 +29,15 @@ func benchServe(b *testing.B, za *Handler, do bool) {
 	for _, c := range []struct {
 		name  string
 		qname string
+		qtype uint16
 	}{
-		{"hit", "www.example.org."}, {"nxdomain", "nothere.example.org."},
-		{"wildcard", "x.dev.example.org."}, {"referral", "www.sub.example.org."},
+		{"hit", "www.example.org.", dns.TypeA}, {"nxdomain", "nothere.example.org.", dns.TypeA},
+		{"nodata", "www.example.org.", dns.TypeTXT}, {"cname", "alias.example.org.", dns.TypeA},
+		{"wildcard", "x.dev.example.org.", dns.TypeA}, {"wildcard-nodata", "x.dev.example.org.", dns.TypeTXT},
+		{"referral", "www.sub.example.org.", dns.TypeA},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			m := new(dns.Msg).SetQuestion(c.qname, dns.TypeA)
+			m := new(dns.Msg).SetQuestion(c.qname, c.qtype)
 			m.SetEdns0(1232, do)
 			w := &discard{}
 			ctx := context.Background()

@@ -19,7 +19,7 @@ func (t *Txn) Commit() (*Zone, error) {
 	t.owned = nil
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
 	neg := negativeSOA(t.soa)
-	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negSOA: neg,
+	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negSOA: neg, negNs: []dns.RR{neg},
 		negSig: appendTTL(nil, covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.committedNotes(), source: t.source}, nil
 }
 

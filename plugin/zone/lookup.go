@@ -183,7 +183,7 @@ func (z *Zone) chase(a *Answer, target string, qtype uint16, depth int) {
 // section with the negative TTL (RFC 2308 §3, §5).
 func (z *Zone) negative(a *Answer, r Result) {
 	a.Result = r
-	a.Ns = append(a.Ns, z.negSOA)
+	a.Ns = appendRRs(a.Ns, z.negNs)
 	if a.do {
 		a.Ns = appendRRs(a.Ns, z.negSig)
 	}
@@ -215,7 +215,18 @@ func owned(rrs []dns.RR, qname, owner string, wild bool) []dns.RR {
 	}
 	out := make([]dns.RR, len(rrs))
 	for i, rr := range rrs {
-		out[i] = dns.Copy(rr)
+		// An address is copied by its header alone: its bytes are the
+		// snapshot's, never written, as an exact hit's whole RR is.
+		switch rr := rr.(type) {
+		case *dns.A:
+			c := *rr
+			out[i] = &c
+		case *dns.AAAA:
+			c := *rr
+			out[i] = &c
+		default:
+			out[i] = dns.Copy(rr)
+		}
 		out[i].Header().Name = qname
 	}
 	return out
