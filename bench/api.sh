@@ -22,37 +22,37 @@ setup
 go build -o "$work/apiload" ./bench/apiload
 python3 bench/genzone.py "$work" "$records" >/dev/null
 
-# run_zoneapi ROUND: a fresh store each round, so both servers start from the same zone.
-run_zoneapi() {
-	local dir="$work/zoneapi.$1" dport aport pid out
+# zoneapi_run NAME ROUND APILOAD-ARGS...: zoneapi on a fresh store each
+# round, so every server starts from the same zone; PORT in the arguments
+# is its API's port.
+zoneapi_run() {
+	local dir="$work/$1.$2" dport aport pid out
+	shift 2
 	mkdir -p "$dir/store" && cp "$work/store/example.org.zone" "$dir/store/"
 	dport=$(freeport) aport=$(freeport)
 	printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n    }\n}\n' "$dport" "$dir" "$aport" >"$dir/Corefile"
 	taskset -c 0 bin/coredns -conf "$dir/Corefile" >"$dir/log" 2>&1 &
 	pid=$!
 	wait_http "http://127.0.0.1:$aport/v1/health"
-	out=$(taskset -c 1 "$work/apiload" -n "$requests" -url "http://127.0.0.1:$aport/v1/zones/example.org/records" \
-		-H 'Content-Type: application/json' -body '{"type":"A","name":"bench%d","value":"192.0.2.1","ttl":300}')
+	out=$(taskset -c 1 "$work/apiload" -n "$requests" -H 'Content-Type: application/json' "${@//PORT/$aport}")
 	kill "$pid"; wait "$pid" 2>/dev/null || true
 	echo "$out"
 }
 
-# run_zoneapipdns ROUND: zoneapi again, through its PowerDNS-compatible API
-# (/api), with the PATCH PowerDNS is sent.
-run_zoneapipdns() {
-	local dir="$work/zoneapipdns.$1" dport aport pid out
-	mkdir -p "$dir/store" && cp "$work/store/example.org.zone" "$dir/store/"
-	dport=$(freeport) aport=$(freeport)
-	printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/store {\n        listen 127.0.0.1:%s\n    }\n}\n' "$dport" "$dir" "$aport" >"$dir/Corefile"
-	taskset -c 0 bin/coredns -conf "$dir/Corefile" >"$dir/log" 2>&1 &
-	pid=$!
-	wait_http "http://127.0.0.1:$aport/v1/health"
-	out=$(taskset -c 1 "$work/apiload" -n "$requests" -method PATCH -url "http://127.0.0.1:$aport/api/v1/servers/localhost/zones/example.org." \
-		-H 'Content-Type: application/json' \
-		-body '{"rrsets":[{"name":"bench%d.example.org.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.1","disabled":false}]}]}')
-	kill "$pid"; wait "$pid" 2>/dev/null || true
-	echo "$out"
+# run_zoneapi ROUND: /v1's upsertRecord.
+run_zoneapi() {
+	zoneapi_run zoneapi "$1" -url "http://127.0.0.1:PORT/v1/zones/example.org/records" \
+		-body '{"type":"A","name":"bench%d","value":"192.0.2.1","ttl":300}'
 }
+
+# run_zoneapipdns ROUND: the PowerDNS-compatible API (/api), with the PATCH
+# PowerDNS is sent.
+run_zoneapipdns() {
+	zoneapi_run zoneapipdns "$1" -method PATCH -url "http://127.0.0.1:PORT/api/v1/servers/localhost/zones/example.org." \
+		-body "$pdns_patch"
+}
+
+pdns_patch='{"rrsets":[{"name":"bench%d.example.org.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.1","disabled":false}]}]}'
 
 run_pdns() {
 	local dir="$work/pdns.$1" dport wport pid out
@@ -88,8 +88,7 @@ PY
 	curl -sf -o /dev/null -X POST -H 'X-API-Key: bench' -H 'Content-Type: application/json' --data @"$dir/zone.json" \
 		"http://127.0.0.1:$wport/api/v1/servers/localhost/zones"
 	out=$(taskset -c 1 "$work/apiload" -n "$requests" -method PATCH -url "http://127.0.0.1:$wport/api/v1/servers/localhost/zones/example.org." \
-		-H 'Content-Type: application/json' -H 'X-API-Key: bench' \
-		-body '{"rrsets":[{"name":"bench%d.example.org.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.1","disabled":false}]}]}')
+		-H 'Content-Type: application/json' -H 'X-API-Key: bench' -body "$pdns_patch")
 	kill "$pid"; wait "$pid" 2>/dev/null || true
 	echo "$out"
 }

@@ -80,10 +80,13 @@ loglevel=3
 	return base, "corpus"
 }
 
-// rawCall sends a request with an X-API-Key and returns its status and body.
+// rawCall sends a request with an X-API-Key (none when key is "") and
+// returns its status and body; status 0 and the error when it got none.
 func rawCall(base, method, path, key, body string) (int, []byte) {
 	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-	req.Header.Set("X-API-Key", key)
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}

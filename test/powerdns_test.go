@@ -3,8 +3,6 @@ package test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -13,27 +11,18 @@ import (
 	"github.com/miekg/dns"
 )
 
-// pdnsCall sends a request to the PowerDNS-compatible API with key, and
+// pdnsCall sends a request to e's PowerDNS-compatible API with key, and
 // returns its status and its body decoded into out.
 func pdnsCall(t *testing.T, e *apiEnv, method, path, key, body string, out any) int {
 	t.Helper()
-	req, _ := http.NewRequest(method, strings.TrimSuffix(e.base, "/v1")+path, strings.NewReader(body))
-	if key != "" {
-		req.Header.Set("X-API-Key", key)
+	status, b := rawCall(strings.TrimSuffix(e.base, "/v1"), method, path, key, body)
+	if status == 0 {
+		t.Fatal(string(b))
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	if out != nil {
 		json.Unmarshal(b, out)
 	}
-	return resp.StatusCode
+	return status
 }
 
 // TestThePowerDNSAPIsShapes: /api's discovery, the server, zones with
