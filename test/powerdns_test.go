@@ -267,7 +267,7 @@ func TestAPowerDNSPatchIsOneChangeEverywhere(t *testing.T) {
 	if n := strings.Count(git(t, dir, "log", "--format=%H", "--", "example.org.zone"), "\n"); n != commits+1 {
 		t.Errorf("%d commits for the PATCH, want 1", n-commits)
 	}
-	if !strings.Contains(last, "Token: token") && !strings.Contains(last, "Token: pdns") {
+	if !strings.Contains(last, "Token: token1") {
 		t.Errorf("the commit does not name the token:\n%s", last)
 	}
 }
