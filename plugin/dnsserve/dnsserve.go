@@ -79,12 +79,32 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	} else {
 		a = z.Lookup(q.Name, qk, q.Qtype)
 	}
-	m := new(dns.Msg)
-	m.SetReply(r)
+	m := newReply(r, q)
 	m.Authoritative = a.Authoritative()
 	m.Rcode = a.Rcode()
 	m.Answer, m.Ns, m.Extra = a.Answer, a.Ns, a.Extra
 	fit(m, opt, w, a.Result == zone.Delegation)
 	w.WriteMsg(m)
 	return dns.RcodeSuccess, nil
+}
+
+// reply is a reply message with its question, one allocation.
+type reply struct {
+	m dns.Msg
+	q [1]dns.Question
+}
+
+// newReply returns a reply to the query r, whose question is q, as
+// dns.Msg.SetReply makes it.
+func newReply(r *dns.Msg, q dns.Question) *dns.Msg {
+	p := new(reply)
+	m := &p.m
+	m.Id = r.Id
+	m.Response = true
+	m.Opcode = r.Opcode
+	m.RecursionDesired = r.RecursionDesired
+	m.CheckingDisabled = r.CheckingDisabled
+	p.q[0] = q
+	m.Question = p.q[:]
+	return m
 }

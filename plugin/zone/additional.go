@@ -10,7 +10,7 @@ import (
 // in rrs point at: name servers, mail exchangers and service targets
 // (RFC 1034 §3.6, RFC 2782). Each name is added once; with do, with their
 // signatures (RFC 4035 §3.1.1), where they are authoritative.
-func (z *Zone) additional(extra []dns.RR, rrs []dns.RR, do bool) []dns.RR {
+func (z *Zone) additional(a *Answer, rrs []dns.RR, do bool) {
 	for i, rr := range rrs {
 		target := additionalTarget(rr)
 		if target == "" || seenTarget(rrs[:i], target) {
@@ -25,15 +25,14 @@ func (z *Zone) additional(extra []dns.RR, rrs []dns.RR, do bool) []dns.RR {
 		if !ok {
 			continue
 		}
-		extra = appendRRs(extra, n.Type(dns.TypeA))
-		extra = appendRRs(extra, n.Type(dns.TypeAAAA))
+		a.Extra = a.appendRRs(a.Extra, n.Type(dns.TypeA))
+		a.Extra = a.appendRRs(a.Extra, n.Type(dns.TypeAAAA))
 		if do {
 			sigs := n.Type(dns.TypeRRSIG)
-			extra = appendRRs(extra, covering(sigs, dns.TypeA))
-			extra = appendRRs(extra, covering(sigs, dns.TypeAAAA))
+			a.Extra = a.appendRRs(a.Extra, covering(sigs, dns.TypeA))
+			a.Extra = a.appendRRs(a.Extra, covering(sigs, dns.TypeAAAA))
 		}
 	}
-	return extra
 }
 
 func additionalTarget(rr dns.RR) string {

@@ -32,7 +32,36 @@ type Answer struct {
 	Answer, Ns, Extra []dns.RR
 	Result            Result
 
-	do bool // the query has the DO bit: signatures and proofs too (secure.go)
+	do   bool  // the query has the DO bit: signatures and proofs too (secure.go)
+	room *room // made when the answer first joins or synthesizes records
+}
+
+// room holds what an answer cannot share with the Zone: the sections it
+// joins (a CNAME chain's links, an address after a name server) and the
+// records it synthesizes (a wildcard's, owned by the query name). It is
+// made once, at the first need, so that most answers allocate nothing and
+// the others once, whatever they join.
+type room struct {
+	rrs       [4]dns.RR
+	used      int
+	a         [1]dns.A
+	aaaa      [1]dns.AAAA
+	na, naaaa int
+}
+
+// rrs returns an empty slice with room for n RRs, of its own: appending
+// past n copies it.
+func (a *Answer) rrs(n int) []dns.RR {
+	if a.room == nil {
+		a.room = new(room)
+	}
+	r := a.room
+	if len(r.rrs)-r.used < n {
+		return make([]dns.RR, 0, n)
+	}
+	out := r.rrs[r.used:r.used:r.used+n]
+	r.used += n
+	return out
 }
 
 // Rcode returns the response code for the answer.
@@ -136,7 +165,7 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 func (z *Zone) answer(a *Answer, qname string, k []byte, n *Node, qtype uint16, wild bool, depth int) {
 	// ANY at an alias is answered with the CNAME alone, as NSD and Knot do.
 	if cname := n.Type(dns.TypeCNAME); cname != nil && qtype != dns.TypeCNAME && qtype != dns.TypeANY {
-		a.Answer = appendRRs(a.Answer, owned(cname, qname, n.Name, wild))
+		a.Answer = a.appendRRs(a.Answer, a.owned(cname, qname, n.Name, wild))
 		a.sign(&a.Answer, n, dns.TypeCNAME, qname, wild)
 		z.chase(a, cname[0].(*dns.CNAME).Target, qtype, depth)
 		return
@@ -145,10 +174,10 @@ func (z *Zone) answer(a *Answer, qname string, k []byte, n *Node, qtype uint16, 
 	if qtype == dns.TypeANY {
 		// One RRset, not all of them (RFC 8482 §4.2), as NSD and Knot do.
 		if len(n.Sets) > 0 {
-			rrs = owned(n.Sets[0].RRs, qname, n.Name, wild)
+			rrs = a.owned(n.Sets[0].RRs, qname, n.Name, wild)
 		}
 	} else {
-		rrs = owned(n.Type(qtype), qname, n.Name, wild)
+		rrs = a.owned(n.Type(qtype), qname, n.Name, wild)
 	}
 	if len(rrs) == 0 {
 		z.negative(a, NoData)
@@ -157,9 +186,9 @@ func (z *Zone) answer(a *Answer, qname string, k []byte, n *Node, qtype uint16, 
 		}
 		return
 	}
-	a.Answer = appendRRs(a.Answer, rrs)
+	a.Answer = a.appendRRs(a.Answer, rrs)
 	a.sign(&a.Answer, n, rrs[0].Header().Rrtype, qname, wild)
-	a.Extra = z.additional(a.Extra, rrs, a.do)
+	z.additional(a, rrs, a.do)
 	a.Result = Success
 }
 
@@ -183,9 +212,9 @@ func (z *Zone) chase(a *Answer, target string, qtype uint16, depth int) {
 // section with the negative TTL (RFC 2308 §3, §5).
 func (z *Zone) negative(a *Answer, r Result) {
 	a.Result = r
-	a.Ns = appendRRs(a.Ns, z.negNs)
+	a.Ns = a.appendRRs(a.Ns, z.negNs)
 	if a.do {
-		a.Ns = appendRRs(a.Ns, z.negSig)
+		a.Ns = a.appendRRs(a.Ns, z.negSig)
 	}
 }
 
@@ -193,37 +222,58 @@ func (z *Zone) negative(a *Answer, r Result) {
 // addresses of in-zone name servers as glue (RFC 1034 §4.3.2 step 3b).
 func (z *Zone) referral(a *Answer, ns []dns.RR) {
 	a.Result = Delegation
-	a.Ns = appendRRs(a.Ns, ns)
-	a.Extra = z.additional(a.Extra, ns, false)
+	a.Ns = a.appendRRs(a.Ns, ns)
+	z.additional(a, ns, false)
 }
 
 // appendRRs appends src to dst. A nil dst becomes src itself, capped so that
-// a later append copies instead of writing into the Zone's array.
-func appendRRs(dst, src []dns.RR) []dns.RR {
-	if dst == nil {
+// a later append copies instead of writing into the Zone's array; a copy
+// goes to the answer's room.
+func (a *Answer) appendRRs(dst, src []dns.RR) []dns.RR {
+	switch {
+	case dst == nil:
 		return src[:len(src):len(src)]
+	case len(src) == 0:
+		return dst
+	case len(dst)+len(src) <= cap(dst):
+		return append(dst, src...)
 	}
-	return append(dst, src...)
+	return append(append(a.rrs(len(dst)+len(src)), dst...), src...)
 }
 
 // owned returns rrs with qname as owner: as they are when the spelling is
 // the same, else copies (wildcard synthesis, RFC 4592 §3.4.2, or a question
 // in another case).
-func owned(rrs []dns.RR, qname, owner string, wild bool) []dns.RR {
+func (a *Answer) owned(rrs []dns.RR, qname, owner string, wild bool) []dns.RR {
 	if len(rrs) == 0 || (!wild && qname == owner) {
 		return rrs
 	}
-	out := make([]dns.RR, len(rrs))
+	out := a.rrs(len(rrs))[:len(rrs)]
+	r := a.room
 	for i, rr := range rrs {
 		// An address is copied by its header alone: its bytes are the
 		// snapshot's, never written, as an exact hit's whole RR is.
 		switch rr := rr.(type) {
 		case *dns.A:
-			c := *rr
-			out[i] = &c
+			var c *dns.A
+			if r.na < len(r.a) {
+				c = &r.a[r.na]
+				r.na++
+			} else {
+				c = new(dns.A)
+			}
+			*c = *rr
+			out[i] = c
 		case *dns.AAAA:
-			c := *rr
-			out[i] = &c
+			var c *dns.AAAA
+			if r.naaaa < len(r.aaaa) {
+				c = &r.aaaa[r.naaaa]
+				r.naaaa++
+			} else {
+				c = new(dns.AAAA)
+			}
+			*c = *rr
+			out[i] = c
 		default:
 			out[i] = dns.Copy(rr)
 		}

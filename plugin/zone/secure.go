@@ -35,9 +35,9 @@ func (a *Answer) sign(section *[]dns.RR, n *Node, typ uint16, qname string, wild
 		return
 	}
 	if wild || (qname != "" && qname != n.Name) {
-		sigs = owned(sigs, qname, n.Name, true)
+		sigs = a.owned(sigs, qname, n.Name, true)
 	}
-	*section = appendRRs(*section, sigs)
+	*section = a.appendRRs(*section, sigs)
 }
 
 // proveDelegation adds to a referral the DS RRset of the cut with its
@@ -48,7 +48,7 @@ func (z *Zone) proveDelegation(a *Answer, n *Node) {
 		return
 	}
 	if ds := n.Type(dns.TypeDS); ds != nil {
-		a.Ns = appendRRs(a.Ns, ds)
+		a.Ns = a.appendRRs(a.Ns, ds)
 		a.sign(&a.Ns, n, dns.TypeDS, "", false)
 		return
 	}
@@ -57,7 +57,7 @@ func (z *Zone) proveDelegation(a *Answer, n *Node) {
 		return
 	}
 	if nsec := n.Type(dns.TypeNSEC); nsec != nil {
-		a.Ns = appendRRs(a.Ns, nsec)
+		a.Ns = a.appendRRs(a.Ns, nsec)
 		a.sign(&a.Ns, n, dns.TypeNSEC, "", false)
 	}
 }
