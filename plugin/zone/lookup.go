@@ -59,7 +59,7 @@ func (a *Answer) rrs(n int) []dns.RR {
 	if len(r.rrs)-r.used < n {
 		return make([]dns.RR, 0, n)
 	}
-	out := r.rrs[r.used:r.used:r.used+n]
+	out := r.rrs[r.used : r.used : r.used+n]
 	r.used += n
 	return out
 }
