@@ -23,20 +23,22 @@ wait_http() {
 }
 
 # start_knot DIR PORT ZONEFILE: Knot serving ZONEFILE as example.org (as it
-# is: a signed file is served signed), pinned to CPU 0, in the background.
+# is: a signed file is served signed), pinned to $CPUS (CPU 0 unless set)
+# with $WORKERS UDP workers (1 unless set), in the background.
 start_knot() {
-	printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s\nlog:\n  - target: stderr\n    any: error\ndatabase:\n  storage: %s\ntemplate:\n  - id: default\n    storage: %s\n    zonefile-sync: -1\n    journal-content: none\nzone:\n  - domain: example.org\n    file: %s\n' \
-		"$2" "$1" "$1" "$1" "$3" >"$1/knot.conf"
-	taskset -c 0 knotd -c "$1/knot.conf" >"$1/log" 2>&1 &
+	printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s\n  udp-workers: %s\n  tcp-workers: 1\n  background-workers: 1\nlog:\n  - target: stderr\n    any: error\ndatabase:\n  storage: %s\ntemplate:\n  - id: default\n    storage: %s\n    zonefile-sync: -1\n    journal-content: none\nzone:\n  - domain: example.org\n    file: %s\n' \
+		"$2" "$1" "${WORKERS:-1}" "$1" "$1" "$3" >"$1/knot.conf"
+	taskset -c "${CPUS:-0}" knotd -c "$1/knot.conf" >"$1/log" 2>&1 &
 }
 
-# start_nsd DIR PORT ZONEFILE: NSD alike. Response rate limiting, on by
-# default (200 answers a second for each kind of answer), would cap
-# NXDOMAIN and wildcard answers: it is off.
+# start_nsd DIR PORT ZONEFILE: NSD alike, with $WORKERS server processes
+# on one port (SO_REUSEPORT). Response rate limiting, on by default (200
+# answers a second for each kind of answer), would cap NXDOMAIN and
+# wildcard answers: it is off.
 start_nsd() {
-	printf 'server:\n  ip-address: 127.0.0.1@%s\n  zonesdir: "%s"\n  username: ""\n  chroot: ""\n  pidfile: "%s/nsd.pid"\n  database: ""\n  zonelistfile: "%s/zone.list"\n  xfrdfile: "%s/xfrd.state"\n  xfrdir: "%s"\n  server-count: 1\n  minimal-responses: yes\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\nremote-control:\n  control-enable: no\nzone:\n  name: "example.org"\n  zonefile: "%s"\n' \
-		"$2" "$1" "$1" "$1" "$1" "$1" "$3" >"$1/nsd.conf"
-	taskset -c 0 nsd -d -c "$1/nsd.conf" >"$1/log" 2>&1 &
+	printf 'server:\n  ip-address: 127.0.0.1@%s\n  zonesdir: "%s"\n  username: ""\n  chroot: ""\n  pidfile: "%s/nsd.pid"\n  database: ""\n  zonelistfile: "%s/zone.list"\n  xfrdfile: "%s/xfrd.state"\n  xfrdir: "%s"\n  server-count: %s\n  reuseport: yes\n  minimal-responses: yes\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\nremote-control:\n  control-enable: no\nzone:\n  name: "example.org"\n  zonefile: "%s"\n' \
+		"$2" "$1" "$1" "$1" "$1" "$1" "${WORKERS:-1}" "$3" >"$1/nsd.conf"
+	taskset -c "${CPUS:-0}" nsd -d -c "$1/nsd.conf" >"$1/log" 2>&1 &
 }
 
 # cputime PID: the clock ticks of CPU that PID and its descendants have

@@ -11,6 +11,7 @@ func init() {
 		"metadata",
 		"cancel",
 		"timeouts",
+		"multisocket",
 		"reload",
 		"nsid",
 		"bufsize",
