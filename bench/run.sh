@@ -4,13 +4,16 @@
 # bench/out/<date>/, with PNG charts (gnuplot) of QPS by server and of API
 # write latency against PowerDNS.
 #
-#   quick: QPS at 1,000 records (zoneapi, file, whoami), API writes against
-#          PowerDNS; a few minutes.
-#   full:  QPS at 1,000 and 100,000 records, exact hits, 20% NXDOMAIN and
+#   quick: the realistic mix at 10,000 names side by side with file and
+#          whoami, QPS at 1,000 records (zoneapi, file, whoami), API writes
+#          against PowerDNS; a few minutes.
+#   full:  the realistic mix at 1,000, 10,000 and 100,000 names side by side
+#          with file, whoami, Knot and NSD; one core against two; QPS at
+#          1,000 and 100,000 records, exact hits, 20% NXDOMAIN and
 #          wildcards, against file, whoami, Knot, NSD and PowerDNS; API writes;
 #          QPS under 500 writes/s; RFC 2136 against dynupdate; startup and
 #          memory at 1,000,000 records; propagation to Knot; what the Git
-#          history adds to a change; about half an hour.
+#          history adds to a change; about 45 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -27,11 +30,14 @@ qps() { # qps RECORDS SECONDS QUERIES SERVERS
 
 case $mode in
 quick)
+	bench/mix.sh 5 3 10000 | tee "$out/mix.txt" | tail -3
 	qps 1000 5 hit "zoneapi file whoami"
 	SUMMARY="$out/api.summary" bench/api.sh 300 3 1000 | tee "$out/api.txt" | tail -4
 	;;
 full)
 	all="zoneapi file whoami knot nsd pdns"
+	PAIRS="file whoami knot nsd" bench/mix.sh 10 3 1000 10000 100000 | tee "$out/mix.txt" | tail -5
+	bench/cores.sh 10000 10 3 | tee "$out/cores.txt" | tail -8
 	for size in 1000 100000; do
 		for q in hit mix wild; do
 			qps "$size" 10 "$q" "$all"
