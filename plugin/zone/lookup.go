@@ -255,23 +255,11 @@ func (a *Answer) owned(rrs []dns.RR, qname, owner string, wild bool) []dns.RR {
 		// snapshot's, never written, as an exact hit's whole RR is.
 		switch rr := rr.(type) {
 		case *dns.A:
-			var c *dns.A
-			if r.na < len(r.a) {
-				c = &r.a[r.na]
-				r.na++
-			} else {
-				c = new(dns.A)
-			}
+			c := slot(r.a[:], &r.na)
 			*c = *rr
 			out[i] = c
 		case *dns.AAAA:
-			var c *dns.AAAA
-			if r.naaaa < len(r.aaaa) {
-				c = &r.aaaa[r.naaaa]
-				r.naaaa++
-			} else {
-				c = new(dns.AAAA)
-			}
+			c := slot(r.aaaa[:], &r.naaaa)
 			*c = *rr
 			out[i] = c
 		default:
@@ -280,6 +268,16 @@ func (a *Answer) owned(rrs []dns.RR, qname, owner string, wild bool) []dns.RR {
 		out[i].Header().Name = qname
 	}
 	return out
+}
+
+// slot returns the next of slots, *used of which are taken, or a new T
+// when all are.
+func slot[T any](slots []T, used *int) *T {
+	if *used < len(slots) {
+		*used++
+		return &slots[*used-1]
+	}
+	return new(T)
 }
 
 // inChain reports whether name already owns an RR of the answer: following

@@ -3,6 +3,7 @@ package zone
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -369,6 +370,50 @@ func TestAnUnsignedZoneAnswersDOAsWithout(t *testing.T) {
 			with, without := z.LookupDNSSEC(q, k, qtype), z.Lookup(q, k, qtype)
 			if fmt.Sprint(with.Answer, with.Ns, with.Extra, with.Result) != fmt.Sprint(without.Answer, without.Ns, without.Extra, without.Result) {
 				t.Errorf("%s %s: with DO %v, without %v", q, dns.TypeToString[qtype], with, without)
+			}
+		}
+	}
+}
+
+// TestAnswersBeyondTheirRoom: an answer joins and synthesizes in a room
+// of a few records, and allocates past it; either way it answers the
+// whole chain and every synthesized record, and the zone's own records
+// keep their owners.
+func TestAnswersBeyondTheirRoom(t *testing.T) {
+	z := build(t,
+		"*.w.example.org. 300 IN A 192.0.2.1", "*.w.example.org. 300 IN A 192.0.2.2", "*.w.example.org. 300 IN A 192.0.2.3",
+		"*.w.example.org. 300 IN AAAA 2001:db8::1", "*.w.example.org. 300 IN AAAA 2001:db8::2",
+		"c1.example.org. 300 IN CNAME c2.example.org.", "c2.example.org. 300 IN CNAME c3.example.org.",
+		"c3.example.org. 300 IN CNAME c4.example.org.", "c4.example.org. 300 IN CNAME c5.example.org.",
+		"c5.example.org. 300 IN CNAME c6.example.org.", "c6.example.org. 300 IN CNAME x.w.example.org.")
+	for _, c := range []struct {
+		qname string
+		qtype uint16
+		want  []string
+	}{
+		{"a.w.example.org.", dns.TypeA, []string{"a.w.example.org. A 192.0.2.1", "a.w.example.org. A 192.0.2.2", "a.w.example.org. A 192.0.2.3"}},
+		{"b.w.example.org.", dns.TypeAAAA, []string{"b.w.example.org. AAAA 2001:db8::1", "b.w.example.org. AAAA 2001:db8::2"}},
+		{"c1.example.org.", dns.TypeA, []string{"c1.example.org. CNAME c2.example.org.", "c2.example.org. CNAME c3.example.org.",
+			"c3.example.org. CNAME c4.example.org.", "c4.example.org. CNAME c5.example.org.", "c5.example.org. CNAME c6.example.org.",
+			"c6.example.org. CNAME x.w.example.org.", "x.w.example.org. A 192.0.2.1", "x.w.example.org. A 192.0.2.2", "x.w.example.org. A 192.0.2.3"}},
+	} {
+		k, _ := Key(c.qname)
+		a := z.Lookup(c.qname, k, c.qtype)
+		var got []string
+		for _, rr := range a.Answer {
+			f := strings.Fields(rr.String())
+			got = append(got, strings.Join([]string{f[0], f[3], f[4]}, " "))
+		}
+		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%s: got\n%s\nwant\n%s", c.qname, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+	wk, _ := Key("*.w.example.org.")
+	n, _ := z.Get(wk)
+	for _, set := range n.Sets {
+		for _, rr := range set.RRs {
+			if rr.Header().Name != "*.w.example.org." {
+				t.Errorf("the zone's record is now owned by %s", rr.Header().Name)
 			}
 		}
 	}
