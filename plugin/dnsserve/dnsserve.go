@@ -79,7 +79,13 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	} else {
 		a = z.Lookup(q.Name, qk, q.Qtype)
 	}
-	m := newReply(r, q)
+	var m *dns.Msg
+	if room := a.Room(); room != nil {
+		m = setReply(&room.Msg, &room.Question, r, q)
+	} else {
+		p := new(reply)
+		m = setReply(&p.m, &p.q, r, q)
+	}
 	m.Authoritative = a.Authoritative()
 	m.Rcode = a.Rcode()
 	m.Answer, m.Ns, m.Extra = a.Answer, a.Ns, a.Extra
@@ -88,23 +94,22 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	return dns.RcodeSuccess, nil
 }
 
-// reply is a reply message with its question, one allocation.
+// reply is a reply message with its question, one allocation; an answer
+// that made a zone.Room has them there.
 type reply struct {
 	m dns.Msg
 	q [1]dns.Question
 }
 
-// newReply returns a reply to the query r, whose question is q, as
-// dns.Msg.SetReply makes it.
-func newReply(r *dns.Msg, q dns.Question) *dns.Msg {
-	p := new(reply)
-	m := &p.m
+// setReply makes m, with its question in qs, the reply to the query r,
+// whose question is q, as dns.Msg.SetReply does, and returns it.
+func setReply(m *dns.Msg, qs *[1]dns.Question, r *dns.Msg, q dns.Question) *dns.Msg {
 	m.Id = r.Id
 	m.Response = true
 	m.Opcode = r.Opcode
 	m.RecursionDesired = r.RecursionDesired
 	m.CheckingDisabled = r.CheckingDisabled
-	p.q[0] = q
-	m.Question = p.q[:]
+	qs[0] = q
+	m.Question = qs[:]
 	return m
 }

@@ -33,15 +33,20 @@ type Answer struct {
 	Result            Result
 
 	do   bool  // the query has the DO bit: signatures and proofs too (secure.go)
-	room *room // made when the answer first joins or synthesizes records
+	room *Room // made when the answer first joins or synthesizes records
 }
 
-// room holds what an answer cannot share with the Zone: the sections it
-// joins (a CNAME chain's links, an address after a name server) and the
-// records it synthesizes (a wildcard's, owned by the query name). It is
-// made once, at the first need, so that most answers allocate nothing and
-// the others once, whatever they join.
-type room struct {
+// Room is the room of one reply: its message, and what its answer cannot
+// share with the Zone, the sections it joins (a CNAME chain's links, an
+// address after a name server) and the records it synthesizes (a
+// wildcard's, owned by the query name). An answer makes one at its first
+// need; the reply to it is then written in Room's Msg (Answer.Room), so
+// that a reply is one allocation whatever its answer holds, and an answer
+// that shares all it has with the Zone makes none.
+type Room struct {
+	Msg      dns.Msg
+	Question [1]dns.Question
+
 	rrs       [4]dns.RR
 	used      int
 	a         [1]dns.A
@@ -49,11 +54,14 @@ type room struct {
 	na, naaaa int
 }
 
+// Room returns the answer's room, nil if it made none.
+func (a *Answer) Room() *Room { return a.room }
+
 // rrs returns an empty slice with room for n RRs, of its own: appending
 // past n copies it.
 func (a *Answer) rrs(n int) []dns.RR {
 	if a.room == nil {
-		a.room = new(room)
+		a.room = new(Room)
 	}
 	r := a.room
 	if len(r.rrs)-r.used < n {
