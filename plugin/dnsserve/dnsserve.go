@@ -72,8 +72,11 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 		}
 	}
 
-	var a zone.Answer
 	opt := r.IsEdns0()
+	if writePacked(w, r, q, opt, z, qk) {
+		return dns.RcodeSuccess, nil
+	}
+	var a zone.Answer
 	if opt != nil && opt.Do() {
 		a = z.LookupDNSSEC(q.Name, qk, q.Qtype)
 	} else {

@@ -16,6 +16,7 @@ func (t *Txn) Commit() (*Zone, error) {
 	if t.soa == nil || t.tree.apex == nil {
 		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
 	}
+	t.pack()
 	t.owned = nil
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
 	neg := negativeSOA(t.soa)
@@ -60,4 +61,27 @@ func rdata(rr dns.RR, buf []byte) []byte {
 		return nil
 	}
 	return buf[off-rdlen : off]
+}
+
+// pack gives the RRsets of every name the Txn changed their wire forms
+// (wire.go); a Txn that built a zone from nothing changed every name.
+// Only nodes the Txn made are written: the others are a published zone's.
+func (t *Txn) pack() {
+	buf := new(wireBuf)
+	if t.touched == nil {
+		t.tree.Scan(func(_ string, n *Node) bool {
+			if _, ok := t.owned[n]; ok {
+				packNode(n, buf)
+			}
+			return true
+		})
+		return
+	}
+	for k := range t.touched {
+		if n, ok := t.tree.Get(k); ok {
+			if _, ok := t.owned[n]; ok {
+				packNode(n, buf)
+			}
+		}
+	}
 }

@@ -46,6 +46,7 @@ type Node struct {
 type RRset struct {
 	Type uint16
 	RRs  []dns.RR
+	Wire []byte // the RRs packed for an answer (wire.go); nil for some types
 }
 
 // Source is the format of a zone's file in the store.
