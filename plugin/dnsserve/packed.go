@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 
+	"github.com/coredns/coredns/plugin/pkg/edns"
 	"github.com/coredns/coredns/request"
 	"github.com/miekg/dns"
 	"github.com/zoneapi/zoneapi/plugin/zone"
@@ -18,14 +19,26 @@ import (
 // server returns it. It answers only where nothing but CoreDNS's server is
 // between it and the client (the writer is the server's ScrubWriter: no
 // log, metrics, dnstap or cache plugin reads the message), for a query
-// without TSIG, without EDNS options, without DO on a signed zone, and a
-// reply that fits the client's UDP size without truncation.
+// without TSIG, without an EDNS option that a plugin handles, without DO
+// on a signed zone, and a reply that fits the client's UDP size without
+// truncation.
 func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, qk []byte) bool {
 	if _, ok := w.(*request.ScrubWriter); !ok {
 		return false
 	}
-	if opt != nil && (len(opt.Option) > 0 || opt.Version() != 0 || (opt.Do() && z.Signed())) {
-		return false
+	if opt != nil {
+		if opt.Version() != 0 || (opt.Do() && z.Signed()) {
+			return false
+		}
+		// CoreDNS's server copies to the reply only the options a plugin
+		// said it handles (edns.SetSupportedOption), and drops the rest,
+		// such as a client's DNS cookie: so does the packed reply, and a
+		// query with one of the others takes the message path.
+		for _, o := range opt.Option {
+			if edns.SupportedOption(o.Option()) {
+				return false
+			}
+		}
 	}
 	if len(r.Extra) > 0 && r.IsTsig() != nil {
 		return false

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coredns/coredns/plugin/pkg/edns"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/coredns/coredns/request"
 	"github.com/miekg/dns"
@@ -57,15 +58,17 @@ ptr IN PTR www.example.org.
 		"sub.example.org.", "ptr.example.org.", "big.example.org.", "a.b.ent.example.org."}
 	types := []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeTXT, dns.TypeCAA, dns.TypeSOA, dns.TypeNS, dns.TypeMX, dns.TypeCNAME,
 		dns.TypeANY, dns.TypeDS, dns.TypePTR}
-	type edns struct {
+	type ednsCase struct {
 		on   bool
 		size uint16
 		do   bool
-		opt  bool // an EDNS option (a cookie)
+		opt  bool // EDNS options: a cookie, and an NSID, which a plugin says it handles
 		z    bool // Z flags set, which the reply clears
+		nsid bool // an NSID option, which a plugin says it handles
 	}
-	ednses := []edns{{}, {true, 512, false, false, false}, {true, 1232, false, false, false}, {true, 4096, true, false, false},
-		{true, 1232, false, true, false}, {true, 1232, true, false, true}}
+	edns.SetSupportedOption(dns.EDNS0NSID) // as the nsid plugin does
+	ednses := []ednsCase{{}, {true, 512, false, false, false, false}, {true, 1232, false, false, false, false}, {true, 4096, true, false, false, false},
+		{true, 1232, false, true, false, false}, {true, 1232, true, false, true, false}, {true, 1232, false, true, false, true}}
 	packed := map[string]bool{}
 	for _, name := range names {
 		for _, qtype := range types {
@@ -80,6 +83,9 @@ ptr IN PTR www.example.org.
 						}
 						if e.opt {
 							q.IsEdns0().Option = append(q.IsEdns0().Option, &dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708"})
+						}
+						if e.nsid {
+							q.IsEdns0().Option = append(q.IsEdns0().Option, &dns.EDNS0_NSID{Code: dns.EDNS0NSID})
 						}
 					}
 					label := fmt.Sprintf("%s %s edns=%v tcp=%v", name, dns.TypeToString[qtype], e, tcp)
@@ -106,19 +112,20 @@ ptr IN PTR www.example.org.
 		}
 	}
 	for _, label := range []string{
-		"www.example.org. A edns={false 0 false false false} tcp=false", "WwW.ExAmPlE.oRg. AAAA edns={true 1232 false false false} tcp=false",
-		"host.example.org. A edns={true 4096 true false false} tcp=true", "example.org. SOA edns={false 0 false false false} tcp=false",
-		"big.example.org. TXT edns={true 1232 false false false} tcp=false", "big.example.org. TXT edns={false 0 false false false} tcp=true",
-		"www.example.org. TXT edns={true 1232 true false true} tcp=false",
+		"www.example.org. A edns={false 0 false false false false} tcp=false", "WwW.ExAmPlE.oRg. AAAA edns={true 1232 false false false false} tcp=false",
+		"host.example.org. A edns={true 4096 true false false false} tcp=true", "example.org. SOA edns={false 0 false false false false} tcp=false",
+		"big.example.org. TXT edns={true 1232 false false false false} tcp=false", "big.example.org. TXT edns={false 0 false false false false} tcp=true",
+		"www.example.org. TXT edns={true 1232 true false true false} tcp=false",
+		"www.example.org. A edns={true 1232 false true false false} tcp=false",
 	} {
 		if !packed[label] {
 			t.Errorf("%s: not answered by writePacked", label)
 		}
 	}
 	for _, label := range []string{
-		"www.example.org. A edns={true 1232 false true false} tcp=false", "alias.example.org. A edns={false 0 false false false} tcp=false",
-		"example.org. NS edns={false 0 false false false} tcp=false", "big.example.org. TXT edns={false 0 false false false} tcp=false",
-		"x.dev.example.org. A edns={false 0 false false false} tcp=false", "www.sub.example.org. A edns={false 0 false false false} tcp=false",
+		"www.example.org. A edns={true 1232 false true false true} tcp=false", "alias.example.org. A edns={false 0 false false false false} tcp=false",
+		"example.org. NS edns={false 0 false false false false} tcp=false", "big.example.org. TXT edns={false 0 false false false false} tcp=false",
+		"x.dev.example.org. A edns={false 0 false false false false} tcp=false", "www.sub.example.org. A edns={false 0 false false false false} tcp=false",
 	} {
 		if packed[label] {
 			t.Errorf("%s: answered by writePacked, which is not for it", label)
