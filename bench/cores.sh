@@ -53,10 +53,7 @@ run() {
 	port=$(freeport)
 	start "$1" "$2" "$port"
 	pid=$!
-	for _ in $(seq 300); do
-		dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" ns1.example.org A >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	wait_dns "$port"
 	local lcpus=1 threads=1 before lt TIMEFORMAT='%U %S'
 	[ "$2" = 2 ] && lcpus=0,1 threads=2
 	before=$(cputime "$pid")

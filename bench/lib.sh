@@ -22,6 +22,17 @@ wait_http() {
 	return 1
 }
 
+# wait_dns PORT waits up to 30 s for a server on 127.0.0.1:PORT to answer
+# ns1.example.org A.
+wait_dns() {
+	for _ in $(seq 300); do
+		dig +short +time=1 +tries=1 @127.0.0.1 -p "$1" ns1.example.org A >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "$(basename "$0"): nothing answers on port $1" >&2
+	return 1
+}
+
 # start_knot DIR PORT ZONEFILE: Knot serving ZONEFILE as example.org (as it
 # is: a signed file is served signed), pinned to $CPUS (CPU 0 unless set)
 # with $WORKERS UDP workers (1 unless set), in the background.

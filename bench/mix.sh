@@ -48,22 +48,13 @@ start() {
 	esac
 }
 
-ready() {
-	for _ in $(seq 300); do
-		dig +short +time=1 +tries=1 @127.0.0.1 -p "$1" ns1.example.org A >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "mix.sh: nothing answers on port $1" >&2
-	return 1
-}
-
 # pair OTHER: runs zoneapi and OTHER at once; prints "ZQPS ZPER OQPS OPER".
 pair() {
 	local pz po zpid opid zb ob za oa
 	pz=$(freeport) po=$(freeport)
 	start zoneapi "$pz"; zpid=$!
 	start "$1" "$po"; opid=$!
-	ready "$pz" && ready "$po"
+	wait_dns "$pz" && wait_dns "$po"
 	zb=$(cputime "$zpid") ob=$(cputime "$opid")
 	taskset -c 1 dnsperf -s 127.0.0.1 -p "$pz" -d "$work/queries-real.txt" -l "$seconds" -c 4 -q 200 -t 2 >"$work/perf.zoneapi" 2>&1 &
 	local l1=$!

@@ -18,13 +18,11 @@ const maxUDPSize = 1232
 // with empty sections, and the client retries over TCP. Over TCP everything
 // is sent.
 func fit(m *dns.Msg, opt *dns.OPT, w dns.ResponseWriter, glueRequired bool) {
-	if _, tcp := w.RemoteAddr().(*net.TCPAddr); tcp {
+	size, udp := replySize(opt, w)
+	if !udp {
 		return
 	}
-	size := dns.MinMsgSize
 	if opt != nil {
-		size = max(int(opt.UDPSize()), dns.MinMsgSize)
-		size = min(size, maxUDPSize)
 		// Room for the OPT the server adds to the reply: at most the query's.
 		size -= dns.Len(opt)
 	}
@@ -46,4 +44,17 @@ func fit(m *dns.Msg, opt *dns.OPT, w dns.ResponseWriter, glueRequired bool) {
 	}
 	m.Truncated = true
 	m.Answer, m.Ns, m.Extra = nil, nil, nil
+}
+
+// replySize is the size a reply to a query whose OPT is opt (nil without
+// EDNS) may have, its OPT included, and whether it goes over UDP: over TCP
+// any size goes.
+func replySize(opt *dns.OPT, w dns.ResponseWriter) (int, bool) {
+	if _, tcp := w.RemoteAddr().(*net.TCPAddr); tcp {
+		return dns.MaxMsgSize, false
+	}
+	if opt == nil {
+		return dns.MinMsgSize, true
+	}
+	return min(max(int(opt.UDPSize()), dns.MinMsgSize), maxUDPSize), true
 }

@@ -2,7 +2,6 @@ package dnsserve
 
 import (
 	"encoding/binary"
-	"net"
 	"sync"
 
 	"github.com/coredns/coredns/plugin/pkg/edns"
@@ -47,13 +46,7 @@ func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT,
 	if !ok {
 		return false
 	}
-	limit := dns.MaxMsgSize
-	if _, tcp := w.RemoteAddr().(*net.TCPAddr); !tcp {
-		limit = dns.MinMsgSize
-		if opt != nil {
-			limit = min(max(int(opt.UDPSize()), dns.MinMsgSize), maxUDPSize)
-		}
-	}
+	limit, _ := replySize(opt, w)
 	bp := packedBufs.Get().(*[]byte)
 	defer packedBufs.Put(bp)
 	b := (*bp)[:0]

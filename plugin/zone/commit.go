@@ -20,7 +20,7 @@ func (t *Txn) Commit() (*Zone, error) {
 	t.owned = nil
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
 	neg := negativeSOA(t.soa)
-	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negSOA: neg, negNs: []dns.RR{neg},
+	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negNs: []dns.RR{neg},
 		negSig: appendTTL(nil, covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.committedNotes(), source: t.source}, nil
 }
 
@@ -64,15 +64,14 @@ func rdata(rr dns.RR, buf []byte) []byte {
 }
 
 // pack gives the RRsets of every name the Txn changed their wire forms
-// (wire.go); a Txn that built a zone from nothing changed every name.
-// Only nodes the Txn made are written: the others are a published zone's.
+// (wire.go). A Txn that built a zone from nothing changed every name and
+// made every node; another writes only the nodes it made, as the others
+// are a published zone's.
 func (t *Txn) pack() {
 	buf := new(wireBuf)
 	if t.touched == nil {
 		t.tree.Scan(func(_ string, n *Node) bool {
-			if _, ok := t.owned[n]; ok {
-				packNode(n, buf)
-			}
+			packNode(n, buf)
 			return true
 		})
 		return

@@ -97,26 +97,49 @@ func (z *Zone) Lookup(qname string, qk []byte, qtype uint16) Answer {
 	return a
 }
 
-func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth int) {
-	// A zone cut or DNAME above qname decides first, the highest one first.
-	if z.cuts.Len() > 0 {
-		it := z.cuts.Root().PathIterator(qk)
-		for k, n, ok := it.Next(); ok; k, n, ok = it.Next() {
-			exact := len(k) == len(qk)
-			// A DS query for the cut itself is answered by the parent (RFC 4035 §3.1.4.1).
-			if ns := n.Type(dns.TypeNS); ns != nil && len(k) > len(z.key) && !(exact && qtype == dns.TypeDS) {
-				z.referral(a, ns)
-				z.proveDelegation(a, n)
-				return
-			}
-			if d := n.Type(dns.TypeDNAME); d != nil && !exact {
-				z.dname(a, qname, n, qtype, depth)
-				return
-			}
+// above returns the node of the zone cut or DNAME that decides a query for
+// qk and qtype before qk's own name does, the highest one first: with the
+// cut's NS RRset for a referral, or with nil for a DNAME's substitution; a
+// nil node when none decides.
+func (z *Zone) above(qk []byte, qtype uint16) (*Node, []dns.RR) {
+	if z.cuts.Len() == 0 {
+		return nil, nil
+	}
+	it := z.cuts.Root().PathIterator(qk)
+	for k, n, ok := it.Next(); ok; k, n, ok = it.Next() {
+		exact := len(k) == len(qk)
+		// A DS query for the cut itself is answered by the parent (RFC 4035 §3.1.4.1).
+		if ns := n.Type(dns.TypeNS); ns != nil && len(k) > len(z.key) && !(exact && qtype == dns.TypeDS) {
+			return n, ns
+		}
+		if d := n.Type(dns.TypeDNAME); d != nil && !exact {
+			return n, nil
 		}
 	}
-	// The owner of an NSEC3 record is not a name of the zone (RFC 5155 §7.2.8).
-	if n, ok := z.Get(qk); ok && !(z.hashes.Len() > 0 && hashNode(n)) {
+	return nil, nil
+}
+
+// name returns the node of the zone's name with key qk. The owner of an
+// NSEC3 record is not a name of the zone (RFC 5155 §7.2.8).
+func (z *Zone) name(qk []byte) (*Node, bool) {
+	n, ok := z.Get(qk)
+	if !ok || (z.hashes.Len() > 0 && hashNode(n)) {
+		return nil, false
+	}
+	return n, true
+}
+
+func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth int) {
+	// A zone cut or DNAME above qname decides first.
+	if n, ns := z.above(qk, qtype); ns != nil {
+		z.referral(a, ns)
+		z.proveDelegation(a, n)
+		return
+	} else if n != nil {
+		z.dname(a, qname, n, qtype, depth)
+		return
+	}
+	if n, ok := z.name(qk); ok {
 		z.answer(a, qname, qk, n, qtype, false, depth)
 		return
 	}
@@ -215,6 +238,9 @@ func (z *Zone) chase(a *Answer, target string, qtype uint16, depth int) {
 	}
 	z.lookup(a, target, tk, qtype, depth+1)
 }
+
+// negTTL is the TTL of a negative answer's records (RFC 2308 §5).
+func (z *Zone) negTTL() uint32 { return z.negNs[0].Header().Ttl }
 
 // negative makes a NXDOMAIN or NODATA answer: the SOA in the authority
 // section with the negative TTL (RFC 2308 §3, §5).

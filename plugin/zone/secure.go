@@ -72,8 +72,8 @@ func (z *Zone) proveNoData(a *Answer, k []byte, n *Node) {
 		return
 	}
 	if nsec := n.Type(dns.TypeNSEC); nsec != nil {
-		a.Ns = appendTTL(a.Ns, nsec, z.negSOA.Hdr.Ttl)
-		a.Ns = appendTTL(a.Ns, covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negSOA.Hdr.Ttl)
+		a.Ns = appendTTL(a.Ns, nsec, z.negTTL())
+		a.Ns = appendTTL(a.Ns, covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negTTL())
 		return
 	}
 	z.proveCovered(a, k)
@@ -99,8 +99,8 @@ func (z *Zone) proveCovered(a *Answer, k []byte) {
 			return
 		}
 	}
-	a.Ns = appendTTL(a.Ns, nsec, z.negSOA.Hdr.Ttl)
-	a.Ns = appendTTL(a.Ns, covering(found.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negSOA.Hdr.Ttl)
+	a.Ns = appendTTL(a.Ns, nsec, z.negTTL())
+	a.Ns = appendTTL(a.Ns, covering(found.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negTTL())
 }
 
 // covering returns the RRSIGs of sigs that cover typ. An RRSIG RRset is in

@@ -418,3 +418,60 @@ func TestAnswersBeyondTheirRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestPackedFollowsEveryChange: after each Txn (an add, a TTL upsert, a
+// delete, a replaced RRset, a CNAME taking a name's place, a deleted
+// name), every RRset that answers packed answers as Lookup does, and the
+// others do not answer packed.
+func TestPackedFollowsEveryChange(t *testing.T) {
+	z := build(t, "www.example.org. 300 IN A 192.0.2.1", "www.example.org. 300 IN TXT \"a\"", "old.example.org. 300 IN A 192.0.2.9",
+		"sub.example.org. 300 IN NS ns.other.", "x.sub.example.org. 300 IN A 192.0.2.5")
+	steps := []func(tx *Txn){
+		func(tx *Txn) { tx.Add(mustRR(t, "www.example.org. 300 IN A 192.0.2.2")) },
+		func(tx *Txn) { tx.Upsert(mustRR(t, "www.example.org. 60 IN A 192.0.2.2")) },
+		func(tx *Txn) { tx.Delete(mustRR(t, "www.example.org. 60 IN A 192.0.2.1")) },
+		func(tx *Txn) { tx.ReplaceRRset("www.example.org.", dns.TypeTXT, []dns.RR{mustRR(t, "www.example.org. 120 IN TXT \"b\"")}) },
+		func(tx *Txn) {
+			tx.DeleteName("old.example.org.")
+			tx.Add(mustRR(t, "old.example.org. 300 IN CNAME www.example.org."))
+		},
+		func(tx *Txn) { tx.DeleteName("www.example.org.") },
+	}
+	check := func(step int) {
+		for _, name := range []string{"www.example.org.", "old.example.org.", "example.org.", "x.sub.example.org.", "nothere.example.org."} {
+			k, _ := Key(name)
+			for _, qtype := range []uint16{dns.TypeA, dns.TypeTXT, dns.TypeSOA, dns.TypeNS, dns.TypeCNAME} {
+				wire, count, ok := z.Packed(k, qtype)
+				a := z.Lookup(name, k, qtype)
+				if !ok {
+					if name == "www.example.org." && qtype == dns.TypeA && len(a.Answer) > 0 {
+						t.Errorf("step %d: %s A is not packed", step, name)
+					}
+					continue
+				}
+				// The reply the wire makes: a header, the question, the RRs.
+				msg := []byte{0, 0, 0x84, 0, 0, 1, byte(count >> 8), byte(count), 0, 0, 0, 0}
+				var nb [256]byte
+				n, _ := dns.PackDomainName(name, nb[:], 0, nil, false)
+				msg = append(append(msg, nb[:n]...), byte(qtype>>8), byte(qtype), 0, 1)
+				var m dns.Msg
+				if err := m.Unpack(append(msg, wire...)); err != nil {
+					t.Fatalf("step %d: %s %s: %v", step, name, dns.TypeToString[qtype], err)
+				}
+				if a.Result != Success || len(a.Ns) > 0 || len(a.Extra) > 0 || fmt.Sprint(m.Answer) != fmt.Sprint(a.Answer) {
+					t.Errorf("step %d: %s %s: packed %v, Lookup %v (result %d)", step, name, dns.TypeToString[qtype], m.Answer, a.Answer, a.Result)
+				}
+			}
+		}
+	}
+	check(0)
+	for i, step := range steps {
+		tx := z.Txn()
+		step(tx)
+		var err error
+		if z, err = tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		check(i + 1)
+	}
+}

@@ -13,6 +13,9 @@ import (
 // the owners come out in the question's spelling, as they do when the
 // RRs are copied for a question in another case.
 //
+// A Txn that builds a zone from nothing made every node it holds; any
+// other Txn packs the names it touched, whose nodes it copied first.
+//
 // Not kept for what needs more than the RRset: CNAME (the chain), NS, MX
 // and SRV (addresses in the additional section), DNAME, and the DNSSEC
 // records (RRSIG, NSEC, NSEC3: asked for with DO, they go with proofs).
@@ -63,20 +66,15 @@ func packWire(rrs []dns.RR, buf *wireBuf) []byte {
 
 // Packed returns the wire form of the answer to qtype at the name with key
 // qk, and the number of RRs in it, when that answer is one RRset of the
-// name as it is: the name exists, no zone cut or DNAME lies at or above it,
-// and the RRset keeps a wire form. ok is false for every other answer,
-// which Lookup gives.
+// name as it is: no zone cut or DNAME decides first (Lookup's rules), the
+// name exists, and the RRset keeps a wire form. ok is false for every
+// other answer, which Lookup gives.
 func (z *Zone) Packed(qk []byte, qtype uint16) (wire []byte, count int, ok bool) {
-	if z.cuts.Len() > 0 {
-		it := z.cuts.Root().PathIterator(qk)
-		for k, n, more := it.Next(); more; k, n, more = it.Next() {
-			if (len(k) > len(z.key) && n.Type(dns.TypeNS) != nil) || n.Type(dns.TypeDNAME) != nil {
-				return nil, 0, false
-			}
-		}
+	if n, _ := z.above(qk, qtype); n != nil {
+		return nil, 0, false
 	}
-	n, found := z.Get(qk)
-	if !found || (z.hashes.Len() > 0 && hashNode(n)) {
+	n, found := z.name(qk)
+	if !found {
 		return nil, 0, false
 	}
 	for i := range n.Sets {

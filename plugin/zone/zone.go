@@ -20,8 +20,7 @@ type Zone struct {
 	cuts   *iradix.Tree[*Node]
 	hashes *iradix.Tree[*Node] // the NSEC3 records' nodes (nsec3.go)
 	soa    *dns.SOA
-	negSOA *dns.SOA // soa with the negative-caching TTL
-	negNs  []dns.RR // negSOA alone: a negative answer's authority, not made per query
+	negNs  []dns.RR // the SOA with the negative-caching TTL, alone: a negative answer's authority, not made per query
 	negSig []dns.RR // the SOA's RRSIGs with that TTL, for negative answers with DO
 	count  int      // number of RRs
 	notes  *noteSet // notes.go; never written once published
