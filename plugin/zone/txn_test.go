@@ -430,7 +430,9 @@ func TestPackedFollowsEveryChange(t *testing.T) {
 		func(tx *Txn) { tx.Add(mustRR(t, "www.example.org. 300 IN A 192.0.2.2")) },
 		func(tx *Txn) { tx.Upsert(mustRR(t, "www.example.org. 60 IN A 192.0.2.2")) },
 		func(tx *Txn) { tx.Delete(mustRR(t, "www.example.org. 60 IN A 192.0.2.1")) },
-		func(tx *Txn) { tx.ReplaceRRset("www.example.org.", dns.TypeTXT, []dns.RR{mustRR(t, "www.example.org. 120 IN TXT \"b\"")}) },
+		func(tx *Txn) {
+			tx.ReplaceRRset("www.example.org.", dns.TypeTXT, []dns.RR{mustRR(t, "www.example.org. 120 IN TXT \"b\"")})
+		},
 		func(tx *Txn) {
 			tx.DeleteName("old.example.org.")
 			tx.Add(mustRR(t, "old.example.org. 300 IN CNAME www.example.org."))
