@@ -65,7 +65,10 @@ func runCases(t *testing.T, h *Handler, cases []test.Case) {
 
 // signAll signs every zone of h with a CSK of its own, as setZoneDnssec
 // does: the signer set, then one change that signs each zone whole.
-func signAll(tb testing.TB, h *Handler) {
+func signAll(tb testing.TB, h *Handler) { signAllWith(tb, h, dnssec.NSEC) }
+
+// signAllWith is signAll with the given denial of existence.
+func signAllWith(tb testing.TB, h *Handler, denial dnssec.Denial) {
 	tb.Helper()
 	signers := map[string]pipeline.Signer{}
 	for _, z := range h.Pipeline.Zones().Zones() {
@@ -73,7 +76,7 @@ func signAll(tb testing.TB, h *Handler) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		signers[z.Origin()] = &dnssec.Signer{Keys: &dnssec.Keyring{Origin: z.Origin(), Keys: []*dnssec.Key{k}}, Policy: dnssec.DefaultPolicy}
+		signers[z.Origin()] = &dnssec.Signer{Keys: &dnssec.Keyring{Origin: z.Origin(), Keys: []*dnssec.Key{k}, Denial: denial}, Policy: dnssec.DefaultPolicy}
 	}
 	h.Pipeline.SetSigners(func(origin string) pipeline.Signer { return signers[origin] })
 	for origin := range signers {

@@ -14,19 +14,19 @@ import (
 // (zone.Zone.Packed), writing the reply's bytes itself, and reports whether
 // it did. The reply is the one the message path gives, byte for byte once
 // unpacked (TestPackedAnswersAsTheMessagePath): AA, the query's ID, RD and
-// CD, the question as asked, the RRset, and the query's OPT as CoreDNS's
-// server returns it. It answers only where nothing but CoreDNS's server is
+// CD, the question as asked, the RRset (with its signatures for a query
+// with DO to a signed zone), and the query's OPT as CoreDNS's server
+// returns it. It answers only where nothing but CoreDNS's server is
 // between it and the client (the writer is the server's ScrubWriter: no
 // log, metrics, dnstap or cache plugin reads the message), for a query
-// without TSIG, without an EDNS option that a plugin handles, without DO
-// on a signed zone, and a reply that fits the client's UDP size without
-// truncation.
+// without TSIG and without an EDNS option that a plugin handles, and a
+// reply that fits the client's UDP size without truncation.
 func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, qk []byte) bool {
 	if _, ok := w.(*request.ScrubWriter); !ok {
 		return false
 	}
 	if opt != nil {
-		if opt.Version() != 0 || (opt.Do() && z.Signed()) {
+		if opt.Version() != 0 {
 			return false
 		}
 		// CoreDNS's server copies to the reply only the options a plugin
@@ -42,7 +42,7 @@ func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT,
 	if len(r.Extra) > 0 && r.IsTsig() != nil {
 		return false
 	}
-	wire, count, ok := z.Packed(qk, q.Qtype)
+	wire, count, ok := z.Packed(qk, q.Qtype, opt != nil && opt.Do())
 	if !ok {
 		return false
 	}

@@ -10,7 +10,10 @@ import (
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/coredns/coredns/request"
 	"github.com/miekg/dns"
+	"github.com/zoneapi/zoneapi/plugin/dnssec"
 	"github.com/zoneapi/zoneapi/plugin/internal/testzone"
+	"github.com/zoneapi/zoneapi/plugin/pipeline"
+	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
 // recorder keeps what a handler writes: bytes, or a message packed as the
@@ -40,8 +43,15 @@ type notScrub struct{ *request.ScrubWriter }
 // where writePacked may answer and once through the message path; the
 // replies, unpacked, are the same. The packed path must have answered
 // the plain positive answers, or the test would compare the message path
-// with itself.
+// with itself. The zone is unsigned, then signed with NSEC and with NSEC3:
+// a query with DO is answered with the signatures.
 func TestPackedAnswersAsTheMessagePath(t *testing.T) {
+	for _, signed := range []string{"unsigned", "nsec", "nsec3"} {
+		t.Run(signed, func(t *testing.T) { testPackedAnswersAsTheMessagePath(t, signed) })
+	}
+}
+
+func testPackedAnswersAsTheMessagePath(t *testing.T, signed string) {
 	z := testzone.ExampleOrg + `www IN AAAA 2001:db8::80
 www IN TXT "one" "two"
 www IN CAA 0 issue "ca.example"
@@ -53,6 +63,12 @@ ptr IN PTR www.example.org.
 		z += fmt.Sprintf("big IN TXT \"%d%s\"\n", i, strings.Repeat("x", 200))
 	}
 	za := newTestHandler(t, map[string]string{"example.org.": z})
+	switch signed {
+	case "nsec":
+		signAllWith(t, za, dnssec.NSEC)
+	case "nsec3":
+		signAllWith(t, za, dnssec.NSEC3)
+	}
 	names := []string{"www.example.org.", "WwW.ExAmPlE.oRg.", "host.example.org.", "example.org.", "ns1.example.org.",
 		"alias.example.org.", "x.dev.example.org.", "nothere.example.org.", "ent.example.org.", "www.sub.example.org.",
 		"sub.example.org.", "ptr.example.org.", "big.example.org.", "a.b.ent.example.org."}
@@ -89,24 +105,14 @@ ptr IN PTR www.example.org.
 						}
 					}
 					label := fmt.Sprintf("%s %s edns=%v tcp=%v", name, dns.TypeToString[qtype], e, tcp)
-					fast, slow := &recorder{ResponseWriter: test.ResponseWriter{TCP: tcp}}, &recorder{ResponseWriter: test.ResponseWriter{TCP: tcp}}
-					r1, r2 := q.Copy(), q.Copy()
-					za.ServeDNS(context.Background(), request.NewScrubWriter(r1, fast), r1)
-					za.ServeDNS(context.Background(), notScrub{request.NewScrubWriter(r2, slow)}, r2)
-					if slow.packed {
-						t.Fatalf("%s: the message path wrote bytes", label)
-					}
-					var a, b dns.Msg
-					if err := a.Unpack(fast.wire); err != nil {
-						t.Fatalf("%s: %v", label, err)
-					}
-					if err := b.Unpack(slow.wire); err != nil {
-						t.Fatalf("%s: %v", label, err)
-					}
+					a, b, fast := answerBoth(t, za, q, tcp)
 					if a.String() != b.String() {
 						t.Errorf("%s: packed\n%s\nmessage path\n%s", label, a.String(), b.String())
 					}
-					packed[label] = fast.packed
+					if sigs := countType(a.Answer, dns.TypeRRSIG); (sigs > 0) != (signed != "unsigned" && e.do && len(a.Answer) > 0) {
+						t.Errorf("%s: %d RRSIGs in the answer\n%s", label, sigs, a.String())
+					}
+					packed[label] = fast
 				}
 			}
 		}
@@ -117,6 +123,8 @@ ptr IN PTR www.example.org.
 		"big.example.org. TXT edns={true 1232 false false false false} tcp=false", "big.example.org. TXT edns={false 0 false false false false} tcp=true",
 		"www.example.org. TXT edns={true 1232 true false true false} tcp=false",
 		"www.example.org. A edns={true 1232 false true false false} tcp=false",
+		"WwW.ExAmPlE.oRg. AAAA edns={true 4096 true false false false} tcp=false",
+		"big.example.org. TXT edns={true 4096 true false false false} tcp=false", "example.org. SOA edns={true 4096 true false false false} tcp=true",
 	} {
 		if !packed[label] {
 			t.Errorf("%s: not answered by writePacked", label)
@@ -130,5 +138,90 @@ ptr IN PTR www.example.org.
 		if packed[label] {
 			t.Errorf("%s: answered by writePacked, which is not for it", label)
 		}
+	}
+}
+
+// countType returns how many of rrs are of type typ.
+func countType(rrs []dns.RR, typ uint16) int {
+	n := 0
+	for _, rr := range rrs {
+		if rr.Header().Rrtype == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// answerBoth answers q where writePacked may answer and through the
+// message path, and returns both replies and whether writePacked wrote
+// the first.
+func answerBoth(t *testing.T, h *Handler, q *dns.Msg, tcp bool) (fast, slow *dns.Msg, packed bool) {
+	t.Helper()
+	rf, rs := &recorder{ResponseWriter: test.ResponseWriter{TCP: tcp}}, &recorder{ResponseWriter: test.ResponseWriter{TCP: tcp}}
+	q1, q2 := q.Copy(), q.Copy()
+	h.ServeDNS(context.Background(), request.NewScrubWriter(q1, rf), q1)
+	h.ServeDNS(context.Background(), notScrub{request.NewScrubWriter(q2, rs)}, q2)
+	if rs.packed {
+		t.Fatalf("%s: the message path wrote bytes", q.Question[0].String())
+	}
+	fast, slow = new(dns.Msg), new(dns.Msg)
+	if err := fast.Unpack(rf.wire); err != nil {
+		t.Fatalf("%s: %v", q.Question[0].String(), err)
+	}
+	if err := slow.Unpack(rs.wire); err != nil {
+		t.Fatalf("%s: %v", q.Question[0].String(), err)
+	}
+	return fast, slow, rf.packed
+}
+
+// TestPackedSignedFollowsEveryChange: in a signed zone, after each change
+// (a record added, a TTL changed, a record deleted, a name added and one
+// deleted, the whole zone signed again), the packed answers with DO carry
+// the signatures the change made, as the message path does.
+func TestPackedSignedFollowsEveryChange(t *testing.T) {
+	h := newTestHandler(t, map[string]string{"example.org.": testzone.ExampleOrg + "host IN A 192.0.2.7\n"})
+	signAll(t, h)
+	rr := func(s string) dns.RR {
+		r, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	edit := func(f func(tx *zone.Txn) error) pipeline.Change {
+		return pipeline.Change{Zone: "example.org.", Meta: pipeline.Meta{Op: "test"}, Edit: func(_ *zone.Zone, tx *zone.Txn) error { return f(tx) }}
+	}
+	steps := []pipeline.Change{
+		edit(func(tx *zone.Txn) error { tx.Add(rr("www.example.org. 3600 IN A 192.0.2.99")); return nil }),
+		edit(func(tx *zone.Txn) error { tx.Upsert(rr("host.example.org. 60 IN A 192.0.2.7")); return nil }),
+		edit(func(tx *zone.Txn) error { tx.Delete(rr("www.example.org. 3600 IN A 192.0.2.99")); return nil }),
+		edit(func(tx *zone.Txn) error { tx.Add(rr("new.example.org. 300 IN TXT \"new\"")); return nil }),
+		edit(func(tx *zone.Txn) error { tx.DeleteName("host.example.org."); return nil }),
+		{Zone: "example.org.", Meta: pipeline.Meta{Op: "resign"}, Resign: true, ResignAll: true, Edit: func(*zone.Zone, *zone.Txn) error { return nil }},
+	}
+	check := func(step int) {
+		for _, name := range []string{"www.example.org.", "host.example.org.", "new.example.org.", "example.org."} {
+			for _, qtype := range []uint16{dns.TypeA, dns.TypeTXT, dns.TypeSOA, dns.TypeDNSKEY} {
+				q := new(dns.Msg).SetQuestion(name, qtype)
+				q.SetEdns0(1232, true)
+				fast, slow, packed := answerBoth(t, h, q, false)
+				if fast.String() != slow.String() {
+					t.Errorf("step %d: %s %s: packed\n%s\nmessage path\n%s", step, name, dns.TypeToString[qtype], fast, slow)
+				}
+				if len(slow.Answer) > 0 && !packed {
+					t.Errorf("step %d: %s %s: not answered packed", step, name, dns.TypeToString[qtype])
+				}
+				if len(slow.Answer) > 0 && countType(slow.Answer, dns.TypeRRSIG) == 0 {
+					t.Errorf("step %d: %s %s: no signature\n%s", step, name, dns.TypeToString[qtype], slow)
+				}
+			}
+		}
+	}
+	check(0)
+	for i, c := range steps {
+		if _, err := h.Pipeline.Apply(c); err != nil {
+			t.Fatal(err)
+		}
+		check(i + 1)
 	}
 }

@@ -443,7 +443,7 @@ func TestPackedFollowsEveryChange(t *testing.T) {
 		for _, name := range []string{"www.example.org.", "old.example.org.", "example.org.", "x.sub.example.org.", "nothere.example.org."} {
 			k, _ := Key(name)
 			for _, qtype := range []uint16{dns.TypeA, dns.TypeTXT, dns.TypeSOA, dns.TypeNS, dns.TypeCNAME} {
-				wire, count, ok := z.Packed(k, qtype)
+				wire, count, ok := z.Packed(k, qtype, false)
 				a := z.Lookup(name, k, qtype)
 				if !ok {
 					if name == "www.example.org." && qtype == dns.TypeA && len(a.Answer) > 0 {

@@ -1,11 +1,15 @@
 package zone
 
 import (
+	"bytes"
+	"encoding/binary"
+	"math"
+
 	"github.com/miekg/dns"
 )
 
 // An RRset that can be an answer as it is, with nothing in the authority
-// or additional sections, keeps its wire form (RRset.Wire), made when the
+// or additional sections, keeps its wire form, made when the
 // Txn that changed its name commits: each RR as it is packed, its owner a
 // compression pointer to the question's name, which is at offset 12 of
 // every reply. A query it answers is then answered by copying those bytes
@@ -13,8 +17,13 @@ import (
 // the owners come out in the question's spelling, as they do when the
 // RRs are copied for a question in another case.
 //
+// In a signed zone the RRSIGs that cover the RRset follow it in the same
+// bytes, owned alike: a query with DO is answered with both, one without
+// with the RRset alone.
+//
 // A Txn that builds a zone from nothing made every node it holds; any
-// other Txn packs the names it touched, whose nodes it copied first.
+// other Txn packs the names it touched, whose nodes it copied first (a
+// name's signatures are made again in the Txn that changes its data).
 //
 // Not kept for what needs more than the RRset: CNAME (the chain), NS, MX
 // and SRV (addresses in the additional section), DNAME, and the DNSSEC
@@ -29,47 +38,71 @@ func wireFor(typ uint16) bool {
 	return true
 }
 
-// wireBuf is room to pack one RR in.
-type wireBuf [dns.MaxMsgSize]byte
+// wireBuf is room to pack RRs in, and the bytes of an RRset as they are
+// put together.
+type wireBuf struct {
+	rr  [dns.MaxMsgSize]byte
+	set []byte
+}
 
 // packNode gives each RRset of n that keeps one its wire form.
 func packNode(n *Node, buf *wireBuf) {
+	sigs := n.Type(dns.TypeRRSIG)
 	for i := range n.Sets {
 		s := &n.Sets[i]
-		s.Wire = nil
-		if wireFor(s.Type) {
-			s.Wire = packWire(s.RRs, buf)
+		s.wire, s.plain, s.sigs = nil, 0, 0
+		if !wireFor(s.Type) {
+			continue
 		}
+		covered := covering(sigs, s.Type)
+		b, ok := packWire(buf.set[:0], s.RRs, buf)
+		plain := len(b)
+		if ok {
+			b, ok = packWire(b, covered, buf)
+		}
+		buf.set = b
+		if !ok || plain > math.MaxUint32 || len(covered) > math.MaxUint16 {
+			continue
+		}
+		s.wire, s.plain, s.sigs = bytes.Clone(b), uint32(plain), uint16(len(covered))
 	}
 }
 
-// packWire returns rrs in wire form, each owner a pointer to offset 12;
-// nil if one does not pack, which leaves the RRset to the message path.
-func packWire(rrs []dns.RR, buf *wireBuf) []byte {
-	var out []byte
-	for _, rr := range rrs {
-		name, err := dns.PackDomainName(rr.Header().Name, buf[:], 0, nil, false)
-		if err != nil {
-			return nil
-		}
-		end, err := dns.PackRR(rr, buf[:], 0, nil, false)
-		if err != nil {
-			return nil
-		}
-		if out == nil {
-			out = make([]byte, 0, len(rrs)*(2+end-name))
-		}
-		out = append(append(out, 0xC0, 12), buf[name:end]...)
+// packWire appends rrs to out in wire form, each owner a pointer to
+// offset 12; false if they do not pack, which leaves the RRset to the
+// message path. They are packed as a message's answer section, which
+// writes nothing into them (dns.PackRR sets the header's Rdlength, and
+// most of them are shared with a published Zone), then each owner is cut.
+func packWire(out []byte, rrs []dns.RR, buf *wireBuf) ([]byte, bool) {
+	if len(rrs) == 0 {
+		return out, true
 	}
-	return out
+	m := dns.Msg{Answer: rrs}
+	b, err := m.PackBuffer(buf.rr[:])
+	if err != nil {
+		return out, false
+	}
+	off := 12
+	for range rrs {
+		for b[off] != 0 { // an uncompressed name: labels up to the root
+			off += int(b[off]) + 1
+		}
+		off++
+		end := off + 10 + int(binary.BigEndian.Uint16(b[off+8:]))
+		out = append(append(out, 0xC0, 12), b[off:end]...)
+		off = end
+	}
+	return out, true
 }
 
 // Packed returns the wire form of the answer to qtype at the name with key
 // qk, and the number of RRs in it, when that answer is one RRset of the
 // name as it is: no zone cut or DNAME decides first (Lookup's rules), the
-// name exists, and the RRset keeps a wire form. ok is false for every
-// other answer, which Lookup gives.
-func (z *Zone) Packed(qk []byte, qtype uint16) (wire []byte, count int, ok bool) {
+// name exists, and the RRset keeps a wire form. With do, for a query with
+// the DO bit, the answer LookupDNSSEC gives: the RRset's signatures too,
+// if the zone is signed. ok is false for every other answer, which Lookup
+// and LookupDNSSEC give.
+func (z *Zone) Packed(qk []byte, qtype uint16, do bool) (wire []byte, count int, ok bool) {
 	if n, _ := z.above(qk, qtype); n != nil {
 		return nil, 0, false
 	}
@@ -79,7 +112,13 @@ func (z *Zone) Packed(qk []byte, qtype uint16) (wire []byte, count int, ok bool)
 	}
 	for i := range n.Sets {
 		if s := &n.Sets[i]; s.Type == qtype {
-			return s.Wire, len(s.RRs), s.Wire != nil
+			if s.wire == nil {
+				return nil, 0, false
+			}
+			if do && z.Signed() {
+				return s.wire, len(s.RRs) + int(s.sigs), true
+			}
+			return s.wire[:s.plain], len(s.RRs), true
 		}
 	}
 	return nil, 0, false

@@ -45,7 +45,12 @@ type Node struct {
 type RRset struct {
 	Type uint16
 	RRs  []dns.RR
-	Wire []byte // the RRs packed for an answer (wire.go); nil for some types
+
+	// The RRs packed for an answer, then the RRSIGs that cover them
+	// (wire.go); nil for some types.
+	wire  []byte
+	plain uint32 // wire[:plain] are the RRs
+	sigs  uint16 // the RRSIGs in wire[plain:]
 }
 
 // Source is the format of a zone's file in the store.
