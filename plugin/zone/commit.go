@@ -17,6 +17,9 @@ func (t *Txn) Commit() (*Zone, error) {
 		return nil, fmt.Errorf("%s: %w", t.origin, ErrNoSOA)
 	}
 	t.pack()
+	if t.touched == nil || len(t.touched) > t.tree.Len()/2 {
+		t.tree = t.tree.compact()
+	}
 	t.owned = nil
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
 	neg := negativeSOA(t.soa)

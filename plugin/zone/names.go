@@ -32,6 +32,25 @@ func newNames(key []byte) *names { return &names{key: string(key)} }
 // written to.
 func (s *names) Copy() *names { return &names{key: s.key, apex: s.apex, tree: *s.tree.Copy()} }
 
+// compact returns s built again in order: the keys copied side by side,
+// in canonical order, into one array, and the B-tree's leaves filled from
+// left to right. A lookup's binary search in a leaf then compares keys
+// that lie next to each other in memory rather than wherever each was
+// made: fewer cache and TLB misses on a large zone read at random.
+func (s *names) compact() *names {
+	size := 0
+	s.tree.Scan(func(k string, _ *Node) bool { size += len(k); return true })
+	arena := make([]byte, 0, size)
+	out := &names{key: s.key, apex: s.apex}
+	s.tree.Scan(func(k string, n *Node) bool {
+		start := len(arena)
+		arena = append(arena, k...)
+		out.tree.Load(unsafe.String(unsafe.SliceData(arena[start:]), len(k)), n)
+		return true
+	})
+	return out
+}
+
 // Get returns the node at key k.
 func (s *names) Get(k string) (*Node, bool) {
 	if k == s.key {

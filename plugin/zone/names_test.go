@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -83,5 +84,58 @@ func TestTheApexIsANameLikeTheOthers(t *testing.T) {
 	}
 	if _, ok := last.Node("b.example.org."); ok {
 		t.Error("the empty non-terminal b.example.org. outlived the last name below it")
+	}
+}
+
+// A commit that changes most names builds the B-tree again (names.compact):
+// the zone after it holds the same names in the same order, the zone it
+// started from is untouched, and a change after it goes on from it.
+func TestACompactedZoneKeepsItsNames(t *testing.T) {
+	rrs := []string{"example.org. 300 IN NS ns1.example.org."}
+	for i := range 300 {
+		rrs = append(rrs, fmt.Sprintf("h%d.example.org. 300 IN A 192.0.2.%d", i, i%250+1))
+	}
+	old := build(t, rrs...)
+	names := func(z *Zone) []string {
+		var out []string
+		z.tree.Scan(func(k string, n *Node) bool {
+			out = append(out, k+"="+n.Name)
+			return true
+		})
+		return out
+	}
+	before := names(old)
+	tx := old.Txn()
+	for i := range 200 { // more than half of the names: compacted
+		tx.Add(mustRR(t, fmt.Sprintf("h%d.example.org. 300 IN TXT \"t\"", i)))
+	}
+	nz, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(old); fmt.Sprint(got) != fmt.Sprint(before) {
+		t.Error("the zone the change started from changed")
+	}
+	if got := names(nz); fmt.Sprint(got) != fmt.Sprint(before) {
+		t.Errorf("after the change: %d names, want the %d of before, in order", len(got), len(before))
+	}
+	for i := range 300 {
+		n, ok := nz.Node(fmt.Sprintf("h%d.example.org.", i))
+		if !ok || (len(n.Type(dns.TypeTXT)) == 1) != (i < 200) {
+			t.Fatalf("h%d after the change: %v %v", i, n, ok)
+		}
+	}
+	tx = nz.Txn()
+	tx.DeleteName("h7.example.org.")
+	tx.Add(mustRR(t, "new.example.org. 300 IN A 192.0.2.9"))
+	last, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := last.Node("h7.example.org."); ok || last.Names() != nz.Names() {
+		t.Errorf("after a change of the compacted zone: h7 %v, %d names, want %d", ok, last.Names(), nz.Names())
+	}
+	if _, ok := nz.Node("h7.example.org."); !ok {
+		t.Error("the compacted zone lost h7 to a change after it")
 	}
 }
