@@ -63,3 +63,29 @@ cputime() {
 	done
 	echo "$t"
 }
+
+# side_by_side SECONDS QUERIES PID1 PORT1 DO1 PID2 PORT2 DO2 loads two
+# servers at the same moment, each with its own dnsperf on CPU 1 sending
+# the queries of the file QUERIES (with the DO bit where DOn is yes), and
+# prints "QPS1 PER1 QPS2 PER2": each server's queries per second and per
+# CPU-second of its own (from /proc), so that both share whatever the
+# machine's clock does meanwhile.
+side_by_side() {
+	local seconds=$1 queries=$2 p1=$3 port1=$4 do1=$5 p2=$6 port2=$7 do2=$8
+	local hz b1 b2 a1 a2 l1 l2 f1=() f2=() out1 out2
+	hz=$(getconf CLK_TCK)
+	[ "$do1" = yes ] && f1=(-D)
+	[ "$do2" = yes ] && f2=(-D)
+	out1=$(mktemp) out2=$(mktemp)
+	b1=$(cputime "$p1") b2=$(cputime "$p2")
+	taskset -c 1 dnsperf -s 127.0.0.1 -p "$port1" -d "$queries" -l "$seconds" -c 4 -q 200 -t 2 "${f1[@]}" >"$out1" 2>&1 &
+	l1=$!
+	taskset -c 1 dnsperf -s 127.0.0.1 -p "$port2" -d "$queries" -l "$seconds" -c 4 -q 200 -t 2 "${f2[@]}" >"$out2" 2>&1 &
+	l2=$!
+	wait "$l1" "$l2"
+	a1=$(cputime "$p1") a2=$(cputime "$p2")
+	awk -v q1="$(awk '/Queries per second/ {print $4}' "$out1")" -v q2="$(awk '/Queries per second/ {print $4}' "$out2")" \
+		-v c1="$((a1 - b1))" -v c2="$((a2 - b2))" -v hz="$hz" -v l="$seconds" \
+		'BEGIN { printf "%.0f %.0f %.0f %.0f\n", q1, (c1 > 0) ? q1*l*hz/c1 : 0, q2, (c2 > 0) ? q2*l*hz/c2 : 0 }'
+	rm -f "$out1" "$out2"
+}

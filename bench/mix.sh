@@ -24,7 +24,6 @@ read -r -a pairs <<<"${PAIRS:-file whoami}"
 
 command -v dnsperf >/dev/null || { echo "mix.sh: dnsperf is not installed (apt-get install dnsperf)" >&2; exit 1; }
 setup
-hz=$(getconf CLK_TCK)
 res=$work/results
 mkdir -p "$res"
 
@@ -50,25 +49,14 @@ start() {
 
 # pair OTHER: runs zoneapi and OTHER at once; prints "ZQPS ZPER OQPS OPER".
 pair() {
-	local pz po zpid opid zb ob za oa
+	local pz po zpid opid
 	pz=$(freeport) po=$(freeport)
 	start zoneapi "$pz"; zpid=$!
 	start "$1" "$po"; opid=$!
 	wait_dns "$pz" && wait_dns "$po"
-	zb=$(cputime "$zpid") ob=$(cputime "$opid")
-	taskset -c 1 dnsperf -s 127.0.0.1 -p "$pz" -d "$work/queries-real.txt" -l "$seconds" -c 4 -q 200 -t 2 >"$work/perf.zoneapi" 2>&1 &
-	local l1=$!
-	taskset -c 1 dnsperf -s 127.0.0.1 -p "$po" -d "$work/queries-real.txt" -l "$seconds" -c 4 -q 200 -t 2 >"$work/perf.$1" 2>&1 &
-	local l2=$!
-	wait "$l1" "$l2"
-	za=$(cputime "$zpid") oa=$(cputime "$opid")
+	side_by_side "$seconds" "$work/queries-real.txt" "$zpid" "$pz" no "$opid" "$po" no
 	kill "$zpid" "$opid"
 	wait "$zpid" "$opid" 2>/dev/null || true
-	local zq oq
-	zq=$(awk '/Queries per second/ {print $4}' "$work/perf.zoneapi")
-	oq=$(awk '/Queries per second/ {print $4}' "$work/perf.$1")
-	awk -v zq="$zq" -v oq="$oq" -v zc="$(((za - zb)))" -v oc="$(((oa - ob)))" -v hz="$hz" -v l="$seconds" \
-		'BEGIN { printf "%.0f %.0f %.0f %.0f\n", zq, (zc > 0) ? zq*l*hz/zc : 0, oq, (oc > 0) ? oq*l*hz/oc : 0 }'
 }
 
 echo "mix: 70% existing (A/AAAA/TXT/MX, CNAME asked A), 10% wildcard, 20% NXDOMAIN; ${seconds}s pairs, $rounds rounds; servers on CPU 0, dnsperf on CPU 1 ($(nproc) CPUs)"
