@@ -73,7 +73,8 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	}
 
 	opt := r.IsEdns0()
-	if writePacked(w, r, q, opt, z, qk) {
+	direct := direct(w, r, opt)
+	if direct && writePacked(w, r, q, opt, z, qk) {
 		return dns.RcodeSuccess, nil
 	}
 	var a zone.Answer
@@ -81,6 +82,9 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 		a = z.LookupDNSSEC(q.Name, qk, q.Qtype)
 	} else {
 		a = z.Lookup(q.Name, qk, q.Qtype)
+	}
+	if direct && writeNegative(w, r, q, opt, z, &a) {
+		return dns.RcodeSuccess, nil
 	}
 	var m *dns.Msg
 	if room := a.Room(); room != nil {

@@ -10,18 +10,12 @@ import (
 	"github.com/zoneapi/zoneapi/plugin/zone"
 )
 
-// writePacked answers q from the wire form of the RRset that answers it
-// (zone.Zone.Packed), writing the reply's bytes itself, and reports whether
-// it did. The reply is the one the message path gives, byte for byte once
-// unpacked (TestPackedAnswersAsTheMessagePath): AA, the query's ID, RD and
-// CD, the question as asked, the RRset (with its signatures for a query
-// with DO to a signed zone), and the query's OPT as CoreDNS's server
-// returns it. It answers only where nothing but CoreDNS's server is
-// between it and the client (the writer is the server's ScrubWriter: no
+// direct reports whether a reply to r may be written as bytes (writeWire)
+// rather than as a message: where nothing but CoreDNS's server is between
+// the plugin and the client (the writer is the server's ScrubWriter: no
 // log, metrics, dnstap or cache plugin reads the message), for a query
-// without TSIG and without an EDNS option that a plugin handles, and a
-// reply that fits the client's UDP size without truncation.
-func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, qk []byte) bool {
+// without TSIG and without an EDNS option that a plugin handles.
+func direct(w dns.ResponseWriter, r *dns.Msg, opt *dns.OPT) bool {
 	if _, ok := w.(*request.ScrubWriter); !ok {
 		return false
 	}
@@ -31,26 +25,47 @@ func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT,
 		}
 		// CoreDNS's server copies to the reply only the options a plugin
 		// said it handles (edns.SetSupportedOption), and drops the rest,
-		// such as a client's DNS cookie: so does the packed reply, and a
-		// query with one of the others takes the message path.
+		// such as a client's DNS cookie: so does a reply written here, and
+		// a query with one of the others takes the message path.
 		for _, o := range opt.Option {
 			if edns.SupportedOption(o.Option()) {
 				return false
 			}
 		}
 	}
-	if len(r.Extra) > 0 && r.IsTsig() != nil {
-		return false
-	}
+	return len(r.Extra) == 0 || r.IsTsig() == nil
+}
+
+// writePacked answers q from the wire form of the RRset that answers it
+// (zone.Zone.Packed), and reports whether it did: the RRset (with its
+// signatures for a query with DO to a signed zone) in the answer section.
+func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, qk []byte) bool {
 	wire, count, ok := z.Packed(qk, q.Qtype, opt != nil && opt.Do())
-	if !ok {
-		return false
-	}
-	limit, _ := replySize(opt, w)
+	return ok && writeWire(w, r, q, opt, dns.RcodeSuccess, count, 0, wire)
+}
+
+// writeNegative writes the answer a when it is the zone's plain negative
+// answer (zone.Zone.Negative): NXDOMAIN or NODATA, the SOA alone in the
+// authority section. It reports whether it did.
+func writeNegative(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, a *zone.Answer) bool {
+	wire, ok := z.Negative(a)
+	return ok && writeWire(w, r, q, opt, a.Rcode(), 0, 1, wire)
+}
+
+// writeWire writes the reply to r with rcode, whose answer (an RRs) and
+// then authority (ns RRs) sections are wire, and reports whether it did.
+// The reply is the one the message path gives, byte for byte once
+// unpacked (TestPackedAnswersAsTheMessagePath): AA, the query's ID, RD and
+// CD, the question as asked, the sections, and the query's OPT as
+// CoreDNS's server returns it; it is not written, and false returned,
+// unless it fits the client's UDP size without truncation.
+func writeWire(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, rcode, an, ns int, wire []byte) bool {
+	// Every reply's goroutine starts on a small stack, and the writes below
+	// go deep into the net package: this frame is kept small (no array for
+	// the name, no defer), as a reply that grows the stack costs it a copy.
 	bp := packedBufs.Get().(*[]byte)
-	defer packedBufs.Put(bp)
-	b := (*bp)[:0]
-	flags := uint16(1<<15 | uint16(r.Opcode&0xF)<<11 | 1<<10) // QR, opcode, AA
+	b := (*bp)[:12]
+	flags := uint16(1<<15 | uint16(r.Opcode&0xF)<<11 | 1<<10 | uint16(rcode&0xF)) // QR, opcode, AA, rcode
 	if r.RecursionDesired {
 		flags |= 1 << 8
 	}
@@ -61,18 +76,18 @@ func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT,
 	if opt != nil {
 		arcount = 1
 	}
-	b = binary.BigEndian.AppendUint16(b, r.Id)
-	b = binary.BigEndian.AppendUint16(b, flags)
-	b = binary.BigEndian.AppendUint16(b, 1)
-	b = binary.BigEndian.AppendUint16(b, uint16(count))
-	b = binary.BigEndian.AppendUint16(b, 0)
-	b = binary.BigEndian.AppendUint16(b, arcount)
-	var name [256]byte
-	n, err := dns.PackDomainName(q.Name, name[:], 0, nil, false)
+	binary.BigEndian.PutUint16(b[0:], r.Id)
+	binary.BigEndian.PutUint16(b[2:], flags)
+	binary.BigEndian.PutUint16(b[4:], 1)
+	binary.BigEndian.PutUint16(b[6:], uint16(an))
+	binary.BigEndian.PutUint16(b[8:], uint16(ns))
+	binary.BigEndian.PutUint16(b[10:], arcount)
+	n, err := dns.PackDomainName(q.Name, b[:cap(b)], 12, nil, false)
 	if err != nil {
+		packedBufs.Put(bp)
 		return false
 	}
-	b = append(b, name[:n]...)
+	b = b[:n]
 	b = binary.BigEndian.AppendUint16(b, q.Qtype)
 	b = binary.BigEndian.AppendUint16(b, q.Qclass)
 	b = append(b, wire...)
@@ -84,12 +99,14 @@ func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT,
 		b = binary.BigEndian.AppendUint32(b, opt.Hdr.Ttl&0xff00)
 		b = binary.BigEndian.AppendUint16(b, 0)
 	}
-	if len(b) > limit {
-		return false
-	}
 	*bp = b
-	w.Write(b)
-	return true
+	limit, _ := replySize(opt, w)
+	ok := len(b) <= limit
+	if ok {
+		w.Write(b)
+	}
+	packedBufs.Put(bp)
+	return ok
 }
 
 // packedBufs are the buffers replies are written from; the writer has

@@ -125,9 +125,25 @@ ptr IN PTR www.example.org.
 		"www.example.org. A edns={true 1232 false true false false} tcp=false",
 		"WwW.ExAmPlE.oRg. AAAA edns={true 4096 true false false false} tcp=false",
 		"big.example.org. TXT edns={true 4096 true false false false} tcp=false", "example.org. SOA edns={true 4096 true false false false} tcp=true",
+		// Negative answers without proofs: NXDOMAIN and NODATA with the SOA alone.
+		"nothere.example.org. A edns={false 0 false false false false} tcp=false", "a.b.ent.example.org. AAAA edns={true 1232 false false false false} tcp=true",
+		"WwW.ExAmPlE.oRg. MX edns={true 1232 false false false false} tcp=false", "ent.example.org. A edns={false 0 false false false false} tcp=false",
 	} {
 		if !packed[label] {
 			t.Errorf("%s: not answered by writePacked", label)
+		}
+	}
+	if signed == "unsigned" { // with DO too: an unsigned zone has no proofs to give
+		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false"} {
+			if !packed[label] {
+				t.Errorf("%s: not answered by writePacked", label)
+			}
+		}
+	} else {
+		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false"} {
+			if packed[label] {
+				t.Errorf("%s: answered by writePacked, without its proofs", label)
+			}
 		}
 	}
 	for _, label := range []string{
@@ -200,19 +216,24 @@ func TestPackedSignedFollowsEveryChange(t *testing.T) {
 		{Zone: "example.org.", Meta: pipeline.Meta{Op: "resign"}, Resign: true, ResignAll: true, Edit: func(*zone.Zone, *zone.Txn) error { return nil }},
 	}
 	check := func(step int) {
-		for _, name := range []string{"www.example.org.", "host.example.org.", "new.example.org.", "example.org."} {
+		for _, name := range []string{"www.example.org.", "host.example.org.", "new.example.org.", "example.org.", "nothere.example.org."} {
 			for _, qtype := range []uint16{dns.TypeA, dns.TypeTXT, dns.TypeSOA, dns.TypeDNSKEY} {
-				q := new(dns.Msg).SetQuestion(name, qtype)
-				q.SetEdns0(1232, true)
-				fast, slow, packed := answerBoth(t, h, q, false)
-				if fast.String() != slow.String() {
-					t.Errorf("step %d: %s %s: packed\n%s\nmessage path\n%s", step, name, dns.TypeToString[qtype], fast, slow)
-				}
-				if len(slow.Answer) > 0 && !packed {
-					t.Errorf("step %d: %s %s: not answered packed", step, name, dns.TypeToString[qtype])
-				}
-				if len(slow.Answer) > 0 && countType(slow.Answer, dns.TypeRRSIG) == 0 {
-					t.Errorf("step %d: %s %s: no signature\n%s", step, name, dns.TypeToString[qtype], slow)
+				for _, do := range []bool{true, false} {
+					q := new(dns.Msg).SetQuestion(name, qtype)
+					q.SetEdns0(1232, do)
+					fast, slow, packed := answerBoth(t, h, q, false)
+					label := fmt.Sprintf("step %d: %s %s do=%v", step, name, dns.TypeToString[qtype], do)
+					if fast.String() != slow.String() {
+						t.Errorf("%s: packed\n%s\nmessage path\n%s", label, fast, slow)
+					}
+					// Answers and, without DO, negative answers (the SOA, whose
+					// serial every change raises) are written packed.
+					if (len(slow.Answer) > 0 || !do) && !packed {
+						t.Errorf("%s: not answered packed", label)
+					}
+					if do && len(slow.Answer) > 0 && countType(slow.Answer, dns.TypeRRSIG) == 0 {
+						t.Errorf("%s: no signature\n%s", label, slow)
+					}
 				}
 			}
 		}

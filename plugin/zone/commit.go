@@ -23,7 +23,8 @@ func (t *Txn) Commit() (*Zone, error) {
 	t.owned = nil
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
 	neg := negativeSOA(t.soa)
-	return &Zone{origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negNs: []dns.RR{neg},
+	negWire, _ := packWhole(neg)
+	return &Zone{negWire: negWire, origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negNs: []dns.RR{neg},
 		negSig: appendTTL(nil, covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.committedNotes(), source: t.source}, nil
 }
 

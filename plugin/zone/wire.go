@@ -124,6 +124,29 @@ func (z *Zone) Packed(qk []byte, qtype uint16, do bool) (wire []byte, count int,
 	return nil, 0, false
 }
 
+// packWhole returns rr in wire form, its owner and the names in its RDATA
+// written out; false if it does not pack.
+func packWhole(rr dns.RR) ([]byte, bool) {
+	var buf [dns.MaxMsgSize]byte
+	m := dns.Msg{Answer: []dns.RR{rr}}
+	b, err := m.PackBuffer(buf[:])
+	if err != nil {
+		return nil, false
+	}
+	return bytes.Clone(b[12:]), true
+}
+
+// Negative returns the wire form of a's authority section when a is the
+// zone's plain negative answer, NXDOMAIN or NODATA with the SOA alone
+// (no proofs, no CNAME before it), as Lookup and LookupDNSSEC give it.
+func (z *Zone) Negative(a *Answer) ([]byte, bool) {
+	if (a.Result != NameError && a.Result != NoData) || len(a.Answer) > 0 || len(a.Extra) > 0 ||
+		len(a.Ns) != 1 || a.Ns[0] != z.negNs[0] || z.negWire == nil {
+		return nil, false
+	}
+	return z.negWire, true
+}
+
 // Signed reports whether the zone is signed: a query with DO is answered
 // with signatures and proofs.
 func (z *Zone) Signed() bool { return len(z.negSig) > 0 }

@@ -17,14 +17,15 @@ type Zone struct {
 	// cuts holds the nodes that redirect the names below them: zone cuts (NS
 	// below the apex) and DNAME owners. It is small, so a lookup checks it
 	// and then needs one descent of tree, not a walk of every ancestor.
-	cuts   *iradix.Tree[*Node]
-	hashes *iradix.Tree[*Node] // the NSEC3 records' nodes (nsec3.go)
-	soa    *dns.SOA
-	negNs  []dns.RR // the SOA with the negative-caching TTL, alone: a negative answer's authority, not made per query
-	negSig []dns.RR // the SOA's RRSIGs with that TTL, for negative answers with DO
-	count  int      // number of RRs
-	notes  *noteSet // notes.go; never written once published
-	source Source   // the format of the zone's file
+	cuts    *iradix.Tree[*Node]
+	hashes  *iradix.Tree[*Node] // the NSEC3 records' nodes (nsec3.go)
+	soa     *dns.SOA
+	negNs   []dns.RR // the SOA with the negative-caching TTL, alone: a negative answer's authority, not made per query
+	negSig  []dns.RR // the SOA's RRSIGs with that TTL, for negative answers with DO
+	negWire []byte   // negNs in wire form, its owner written out (wire.go)
+	count   int      // number of RRs
+	notes   *noteSet // notes.go; never written once published
+	source  Source   // the format of the zone's file
 
 	// seed is a twin of tree that only Txn touches: copying a B-tree marks
 	// the original, and tree, once published, is never written to.
