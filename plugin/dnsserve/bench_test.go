@@ -67,17 +67,46 @@ func BenchmarkServeDNSUnsignedDO(b *testing.B) {
 	benchServe(b, za, true)
 }
 
-// BenchmarkServeDNSPacked is a hit answered behind CoreDNS's ScrubWriter
-// alone, as the server calls the plugin: the reply is written from the
-// RRset's wire form (packed.go), packing included.
+// BenchmarkServeDNSPacked is the answers written as bytes, behind
+// CoreDNS's ScrubWriter alone, as the server calls the plugin (packed.go):
+// a hit from the RRset's wire form, the same signed and asked with DO (its
+// RRSIG after it), a wildcard's, and NXDOMAIN and NODATA from the SOA's.
 func BenchmarkServeDNSPacked(b *testing.B) {
-	za := newTestHandler(b, map[string]string{"example.org.": testzone.ExampleOrg})
-	m := new(dns.Msg).SetQuestion("www.example.org.", dns.TypeA)
-	m.SetEdns0(1232, false)
-	w := request.NewScrubWriter(m, &discard{})
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		za.ServeDNS(ctx, w, m)
+	plain := newTestHandler(b, map[string]string{"example.org.": testzone.ExampleOrg})
+	signed := newTestHandler(b, map[string]string{"example.org.": testzone.ExampleOrg})
+	signAll(b, signed)
+	for _, c := range []struct {
+		name  string
+		h     *Handler
+		qname string
+		qtype uint16
+		do    bool
+	}{
+		{"hit", plain, "www.example.org.", dns.TypeA, false}, {"hit-signed-do", signed, "www.example.org.", dns.TypeA, true},
+		{"nxdomain", plain, "nothere.example.org.", dns.TypeA, false}, {"nodata", plain, "www.example.org.", dns.TypeTXT, false},
+		{"wildcard", plain, "x.dev.example.org.", dns.TypeA, false},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			m := new(dns.Msg).SetQuestion(c.qname, c.qtype)
+			m.SetEdns0(1232, c.do)
+			rec := &counter{}
+			w := request.NewScrubWriter(m, rec)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				c.h.ServeDNS(ctx, w, m)
+			}
+			if rec.bytes == 0 {
+				b.Fatal("the reply was not written as bytes")
+			}
+		})
 	}
 }
+
+// counter is a discard that counts the replies written as bytes.
+type counter struct {
+	discard
+	bytes int
+}
+
+func (c *counter) Write(b []byte) (int, error) { c.bytes++; return len(b), nil }

@@ -77,14 +77,17 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	if direct && writePacked(w, r, q, opt, z, qk) {
 		return dns.RcodeSuccess, nil
 	}
-	var a zone.Answer
-	if opt != nil && opt.Do() {
-		a = z.LookupDNSSEC(q.Name, qk, q.Qtype)
-	} else {
-		a = z.Lookup(q.Name, qk, q.Qtype)
-	}
-	if direct && writeNegative(w, r, q, opt, z, &a) {
-		return dns.RcodeSuccess, nil
+	do := opt != nil && opt.Do()
+	a := z.LookupWire(q.Name, qk, q.Qtype, do, direct)
+	if direct {
+		if wire, n := a.Wire(); wire != nil {
+			if writeWire(w, r, q, opt, dns.RcodeSuccess, n, 0, wire) {
+				return dns.RcodeSuccess, nil
+			}
+			a = z.LookupWire(q.Name, qk, q.Qtype, do, false) // too large: truncated below
+		} else if writeNegative(w, r, q, opt, z, &a) {
+			return dns.RcodeSuccess, nil
+		}
 	}
 	var m *dns.Msg
 	if room := a.Room(); room != nil {

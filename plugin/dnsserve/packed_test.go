@@ -58,9 +58,15 @@ www IN CAA 0 issue "ca.example"
 host IN A 192.0.2.7
 host IN A 192.0.2.8
 ptr IN PTR www.example.org.
+mx IN MX 10 mail.example.net.
+mx IN MX 20 MAIL2.example.net.
+mx IN SRV 0 5 443 web.example.net.
+mxin IN MX 10 mail.example.net.
+mxin IN MX 20 www.example.org.
 `
 	for i := range 4 { // distinct TXT records of 200 bytes: 830 bytes in all
 		z += fmt.Sprintf("big IN TXT \"%d%s\"\n", i, strings.Repeat("x", 200))
+		z += fmt.Sprintf("*.bigwild IN TXT \"%d%s\"\n", i, strings.Repeat("y", 200))
 	}
 	za := newTestHandler(t, map[string]string{"example.org.": z})
 	switch signed {
@@ -71,9 +77,9 @@ ptr IN PTR www.example.org.
 	}
 	names := []string{"www.example.org.", "WwW.ExAmPlE.oRg.", "host.example.org.", "example.org.", "ns1.example.org.",
 		"alias.example.org.", "x.dev.example.org.", "nothere.example.org.", "ent.example.org.", "www.sub.example.org.",
-		"sub.example.org.", "ptr.example.org.", "big.example.org.", "a.b.ent.example.org."}
+		"sub.example.org.", "ptr.example.org.", "big.example.org.", "a.b.ent.example.org.", "x.bigwild.example.org.", "mx.example.org.", "mxin.example.org."}
 	types := []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeTXT, dns.TypeCAA, dns.TypeSOA, dns.TypeNS, dns.TypeMX, dns.TypeCNAME,
-		dns.TypeANY, dns.TypeDS, dns.TypePTR}
+		dns.TypeANY, dns.TypeDS, dns.TypePTR, dns.TypeSRV}
 	type ednsCase struct {
 		on   bool
 		size uint16
@@ -128,19 +134,27 @@ ptr IN PTR www.example.org.
 		// Negative answers without proofs: NXDOMAIN and NODATA with the SOA alone.
 		"nothere.example.org. A edns={false 0 false false false false} tcp=false", "a.b.ent.example.org. AAAA edns={true 1232 false false false false} tcp=true",
 		"WwW.ExAmPlE.oRg. MX edns={true 1232 false false false false} tcp=false", "ent.example.org. A edns={false 0 false false false false} tcp=false",
+		// A wildcard's RRset, its owner the question's name, and its NODATA.
+		"x.dev.example.org. A edns={false 0 false false false false} tcp=false", "x.dev.example.org. A edns={true 1232 false true false false} tcp=true",
+		"x.dev.example.org. TXT edns={true 1232 false false false false} tcp=false",
+		"x.bigwild.example.org. TXT edns={true 1232 false false false false} tcp=false",
+		// MX and SRV that point outside the zone: no additional section, ever.
+		"mx.example.org. MX edns={false 0 false false false false} tcp=false", "mx.example.org. SRV edns={true 4096 true false false false} tcp=false",
 	} {
 		if !packed[label] {
 			t.Errorf("%s: not answered by writePacked", label)
 		}
 	}
 	if signed == "unsigned" { // with DO too: an unsigned zone has no proofs to give
-		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false"} {
+		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false",
+			"x.dev.example.org. A edns={true 4096 true false false false} tcp=false"} {
 			if !packed[label] {
 				t.Errorf("%s: not answered by writePacked", label)
 			}
 		}
 	} else {
-		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false"} {
+		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false",
+			"x.dev.example.org. A edns={true 4096 true false false false} tcp=false"} {
 			if packed[label] {
 				t.Errorf("%s: answered by writePacked, without its proofs", label)
 			}
@@ -149,7 +163,10 @@ ptr IN PTR www.example.org.
 	for _, label := range []string{
 		"www.example.org. A edns={true 1232 false true false true} tcp=false", "alias.example.org. A edns={false 0 false false false false} tcp=false",
 		"example.org. NS edns={false 0 false false false false} tcp=false", "big.example.org. TXT edns={false 0 false false false false} tcp=false",
-		"x.dev.example.org. A edns={false 0 false false false false} tcp=false", "www.sub.example.org. A edns={false 0 false false false false} tcp=false",
+		"www.sub.example.org. A edns={false 0 false false false false} tcp=false",
+		"x.bigwild.example.org. TXT edns={false 0 false false false false} tcp=false", // 830 bytes: truncated
+		"mxin.example.org. MX edns={false 0 false false false false} tcp=false",       // www's address in the additional section
+		"example.org. MX edns={false 0 false false false false} tcp=false", "example.org. NS edns={true 1232 false false false false} tcp=false",
 	} {
 		if packed[label] {
 			t.Errorf("%s: answered by writePacked, which is not for it", label)

@@ -75,7 +75,7 @@ func (t *Txn) pack() {
 	buf := new(wireBuf)
 	if t.touched == nil {
 		t.tree.Scan(func(_ string, n *Node) bool {
-			packNode(n, buf)
+			packNode(n, t.key, buf)
 			return true
 		})
 		return
@@ -83,7 +83,7 @@ func (t *Txn) pack() {
 	for k := range t.touched {
 		if n, ok := t.tree.Get(k); ok {
 			if _, ok := t.owned[n]; ok {
-				packNode(n, buf)
+				packNode(n, t.key, buf)
 			}
 		}
 	}

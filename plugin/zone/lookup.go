@@ -34,7 +34,18 @@ type Answer struct {
 
 	do   bool  // the query has the DO bit: signatures and proofs too (secure.go)
 	room *Room // made when the answer first joins or synthesizes records
+
+	// With wireOK (LookupWire), an answer synthesized from a wildcard that
+	// is one RRset with a wire form is given as that (Wire), not as RRs.
+	wireOK bool
+	wire   []byte
+	count  int
 }
+
+// Wire returns the answer section in wire form and the number of RRs in
+// it, when LookupWire gave it so; nil otherwise, and the answer is in
+// Answer.
+func (a *Answer) Wire() ([]byte, int) { return a.wire, a.count }
 
 // Room is the room of one reply: its message, and what its answer cannot
 // share with the Zone, the sections it joins (a CNAME chain's links, an
@@ -200,6 +211,16 @@ func (z *Zone) answer(a *Answer, qname string, k []byte, n *Node, qtype uint16, 
 		a.sign(&a.Answer, n, dns.TypeCNAME, qname, wild)
 		z.chase(a, cname[0].(*dns.CNAME).Target, qtype, depth)
 		return
+	}
+	// A wildcard's RRset answers as it is, its owners the question's name:
+	// its wire form is the synthesized answer, unless proofs go with it.
+	if wild && a.wireOK && !a.do && depth == 0 {
+		for i := range n.Sets {
+			if s := &n.Sets[i]; s.Type == qtype && s.wire != nil {
+				a.wire, a.count, a.Result = s.wire[:s.plain], len(s.RRs), Success
+				return
+			}
+		}
 	}
 	var rrs []dns.RR
 	if qtype == dns.TypeANY {

@@ -23,6 +23,17 @@ func (z *Zone) LookupDNSSEC(qname string, qk []byte, qtype uint16) Answer {
 	return a
 }
 
+// LookupWire is LookupDNSSEC (do) or Lookup, in one function for a caller
+// that asks both ways. With wire, for a caller that writes the reply's
+// bytes itself, an answer synthesized from a wildcard that is one RRset
+// with a wire form, and no proofs, comes as Answer.Wire, its RRs not
+// copied for the question's name.
+func (z *Zone) LookupWire(qname string, qk []byte, qtype uint16, do, wire bool) Answer {
+	a := Answer{do: do && len(z.negSig) > 0, wireOK: wire}
+	z.lookup(&a, qname, qk, qtype, 0)
+	return a
+}
+
 // sign appends to section the RRSIGs at n that cover typ, owned by qname
 // when the RRset was synthesized from a wildcard (their Labels field tells
 // a validator so, RFC 4035 §5.3.4).

@@ -25,15 +25,26 @@ import (
 // other Txn packs the names it touched, whose nodes it copied first (a
 // name's signatures are made again in the Txn that changes its data).
 //
-// Not kept for what needs more than the RRset: CNAME (the chain), NS, MX
-// and SRV (addresses in the additional section), DNAME, and the DNSSEC
-// records (RRSIG, NSEC, NSEC3: asked for with DO, they go with proofs).
+// Not kept for what needs more than the RRset: CNAME (the chain), DNAME,
+// NS, MX and SRV that point at a name in the zone (its addresses go in the
+// additional section; one that points outside never has any), and the
+// DNSSEC records (RRSIG, NSEC, NSEC3: asked for with DO, they go with
+// proofs).
 
-// wireFor reports whether RRsets of type typ keep a wire form.
-func wireFor(typ uint16) bool {
-	switch typ {
-	case dns.TypeCNAME, dns.TypeNS, dns.TypeMX, dns.TypeSRV, dns.TypeDNAME, dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3:
+// wireFor reports whether the RRset s of a zone whose apex has key origin
+// keeps a wire form.
+func wireFor(s *RRset, origin []byte) bool {
+	switch s.Type {
+	case dns.TypeCNAME, dns.TypeDNAME, dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3:
 		return false
+	case dns.TypeNS, dns.TypeMX, dns.TypeSRV:
+		for _, rr := range s.RRs {
+			var kbuf [256]byte
+			k, err := AppendKey(kbuf[:0], additionalTarget(rr))
+			if err != nil || bytes.HasPrefix(k, origin) {
+				return false
+			}
+		}
 	}
 	return true
 }
@@ -45,13 +56,14 @@ type wireBuf struct {
 	set []byte
 }
 
-// packNode gives each RRset of n that keeps one its wire form.
-func packNode(n *Node, buf *wireBuf) {
+// packNode gives each RRset of n, a node of the zone whose apex has key
+// origin, that keeps one its wire form.
+func packNode(n *Node, origin []byte, buf *wireBuf) {
 	sigs := n.Type(dns.TypeRRSIG)
 	for i := range n.Sets {
 		s := &n.Sets[i]
 		s.wire, s.plain, s.sigs = nil, 0, 0
-		if !wireFor(s.Type) {
+		if !wireFor(s, origin) {
 			continue
 		}
 		covered := covering(sigs, s.Type)
