@@ -54,10 +54,7 @@ start() {
 run() {
 	start "$1"
 	local pid=$!
-	for _ in $(seq 50); do
-		dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" ns1.example.org A >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	wait_dns "$port"
 	local hz before after out qps
 	hz=$(getconf CLK_TCK)
 	before=$(cputime "$pid")

@@ -30,10 +30,7 @@ printf '.:%s {\n    bind 127.0.0.1\n    zoneapi %s/inside {\n        listen 127.
 run() {
 	taskset -c 0 bin/coredns -conf "$work/Corefile.$1" >"$work/$1.log" 2>&1 &
 	local pid=$! hz before after out
-	for _ in $(seq 100); do
-		dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" ns1.example.org A >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	wait_dns "$port"
 	hz=$(getconf CLK_TCK)
 	before=$(cputime "$pid")
 	out=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-hit.txt" -l "$seconds" -c 4 -q 200 -t 2 2>&1)
