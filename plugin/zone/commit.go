@@ -72,7 +72,8 @@ func rdata(rr dns.RR, buf []byte) []byte {
 // made every node; another writes only the nodes it made, as the others
 // are a published zone's.
 func (t *Txn) pack() {
-	buf := new(wireBuf)
+	buf := wireBufs.Get().(*wireBuf)
+	defer wireBufs.Put(buf)
 	if t.touched == nil {
 		t.tree.Scan(func(_ string, n *Node) bool {
 			packNode(n, t.key, buf)

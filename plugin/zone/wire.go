@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"sync"
 
 	"github.com/miekg/dns"
 )
@@ -50,11 +51,14 @@ func wireFor(s *RRset, origin []byte) bool {
 }
 
 // wireBuf is room to pack RRs in, and the bytes of an RRset as they are
-// put together.
+// put together; a commit takes one from wireBufs (a store of 10,000 zones
+// loads in 10,000 commits).
 type wireBuf struct {
 	rr  [dns.MaxMsgSize]byte
 	set []byte
 }
+
+var wireBufs = sync.Pool{New: func() any { return new(wireBuf) }}
 
 // packNode gives each RRset of n, a node of the zone whose apex has key
 // origin, that keeps one its wire form.
@@ -139,13 +143,12 @@ func (z *Zone) Packed(qk []byte, qtype uint16, do bool) (wire []byte, count int,
 // packWhole returns rr in wire form, its owner and the names in its RDATA
 // written out; false if it does not pack.
 func packWhole(rr dns.RR) ([]byte, bool) {
-	var buf [dns.MaxMsgSize]byte
 	m := dns.Msg{Answer: []dns.RR{rr}}
-	b, err := m.PackBuffer(buf[:])
+	b, err := m.Pack()
 	if err != nil {
 		return nil, false
 	}
-	return bytes.Clone(b[12:]), true
+	return b[12:], true
 }
 
 // Negative returns the wire form of a's authority section when a is the
