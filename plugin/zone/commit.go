@@ -25,7 +25,7 @@ func (t *Txn) Commit() (*Zone, error) {
 	neg := negativeSOA(t.soa)
 	negWire, _ := packWhole(neg)
 	return &Zone{negWire: negWire, origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negNs: []dns.RR{neg},
-		negSig: appendTTL(nil, covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.committedNotes(), source: t.source}, nil
+		negSig: withTTL(covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.committedNotes(), source: t.source}, nil
 }
 
 // negativeSOA returns the SOA as it goes in a negative answer: with the

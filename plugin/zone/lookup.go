@@ -69,14 +69,16 @@ type Room struct {
 func (a *Answer) Room() *Room { return a.room }
 
 // rrs returns an empty slice with room for n RRs, of its own: appending
-// past n copies it.
+// past n copies it. One the room cannot hold is made with room for the
+// rest of a signed negative answer's authority section too (the SOA, two
+// NSEC or three NSEC3 records, each signed), so that it is made once.
 func (a *Answer) rrs(n int) []dns.RR {
 	if a.room == nil {
 		a.room = new(Room)
 	}
 	r := a.room
 	if len(r.rrs)-r.used < n {
-		return make([]dns.RR, 0, n)
+		return make([]dns.RR, 0, max(n, 8))
 	}
 	out := r.rrs[r.used : r.used : r.used+n]
 	r.used += n
@@ -283,7 +285,8 @@ func (z *Zone) referral(a *Answer, ns []dns.RR) {
 
 // appendRRs appends src to dst. A nil dst becomes src itself, capped so that
 // a later append copies instead of writing into the Zone's array; a copy
-// goes to the answer's room.
+// goes to the answer's room, with room to grow to twice dst as sections
+// are built up an RRset at a time.
 func (a *Answer) appendRRs(dst, src []dns.RR) []dns.RR {
 	switch {
 	case dst == nil:
@@ -293,7 +296,7 @@ func (a *Answer) appendRRs(dst, src []dns.RR) []dns.RR {
 	case len(dst)+len(src) <= cap(dst):
 		return append(dst, src...)
 	}
-	return append(append(a.rrs(len(dst)+len(src)), dst...), src...)
+	return append(append(a.rrs(max(len(dst)+len(src), 2*len(dst))), dst...), src...)
 }
 
 // owned returns rrs with qname as owner: as they are when the spelling is

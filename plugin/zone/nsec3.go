@@ -129,8 +129,8 @@ func (z *Zone) proveHash(a *Answer, name string, match bool) {
 			return
 		}
 	}
-	a.Ns = appendTTL(a.Ns, nsec3, z.negTTL())
-	a.Ns = appendTTL(a.Ns, covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC3), z.negTTL())
+	a.Ns = a.appendRRs(a.Ns, withTTL(nsec3, z.negTTL()))
+	a.Ns = a.appendRRs(a.Ns, withTTL(covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC3), z.negTTL()))
 }
 
 // nextCloser returns the name one label longer than the closest encloser

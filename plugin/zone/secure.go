@@ -83,8 +83,8 @@ func (z *Zone) proveNoData(a *Answer, k []byte, n *Node) {
 		return
 	}
 	if nsec := n.Type(dns.TypeNSEC); nsec != nil {
-		a.Ns = appendTTL(a.Ns, nsec, z.negTTL())
-		a.Ns = appendTTL(a.Ns, covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negTTL())
+		a.Ns = a.appendRRs(a.Ns, withTTL(nsec, z.negTTL()))
+		a.Ns = a.appendRRs(a.Ns, withTTL(covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negTTL()))
 		return
 	}
 	z.proveCovered(a, k)
@@ -110,8 +110,8 @@ func (z *Zone) proveCovered(a *Answer, k []byte) {
 			return
 		}
 	}
-	a.Ns = appendTTL(a.Ns, nsec, z.negTTL())
-	a.Ns = appendTTL(a.Ns, covering(found.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negTTL())
+	a.Ns = a.appendRRs(a.Ns, withTTL(nsec, z.negTTL()))
+	a.Ns = a.appendRRs(a.Ns, withTTL(covering(found.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negTTL()))
 }
 
 // covering returns the RRSIGs of sigs that cover typ. An RRSIG RRset is in
@@ -134,15 +134,23 @@ func covering(sigs []dns.RR, typ uint16) []dns.RR {
 	return sigs[i:j:j]
 }
 
-// appendTTL appends rrs to dst with a TTL of at most ttl: the records of a
+// withTTL returns rrs with a TTL of at most ttl: the records of a
 // negative answer last no longer than its SOA's (RFC 2308 §5, RFC 9077).
-func appendTTL(dst, rrs []dns.RR, ttl uint32) []dns.RR {
-	for _, rr := range rrs {
-		if rr.Header().Ttl > ttl {
-			rr = dns.Copy(rr)
-			rr.Header().Ttl = ttl
+// That is rrs itself when none is above it, as the zone's NSEC records
+// and their signatures are made; else a copy, with those lowered copied.
+func withTTL(rrs []dns.RR, ttl uint32) []dns.RR {
+	for i, rr := range rrs {
+		if rr.Header().Ttl <= ttl {
+			continue
 		}
-		dst = append(dst[:len(dst):len(dst)], rr)
+		out := append([]dns.RR(nil), rrs...)
+		for j := i; j < len(out); j++ {
+			if out[j].Header().Ttl > ttl {
+				out[j] = dns.Copy(out[j])
+				out[j].Header().Ttl = ttl
+			}
+		}
+		return out
 	}
-	return dst
+	return rrs
 }
