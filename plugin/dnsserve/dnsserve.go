@@ -74,9 +74,6 @@ func (h *Handler) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 
 	opt := r.IsEdns0()
 	direct := direct(w, r, opt)
-	if direct && writePacked(w, r, q, opt, z, qk) {
-		return dns.RcodeSuccess, nil
-	}
 	do := opt != nil && opt.Do()
 	a := z.LookupWire(q.Name, qk, q.Qtype, do, direct)
 	if direct {

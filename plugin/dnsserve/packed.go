@@ -36,14 +36,6 @@ func direct(w dns.ResponseWriter, r *dns.Msg, opt *dns.OPT) bool {
 	return len(r.Extra) == 0 || r.IsTsig() == nil
 }
 
-// writePacked answers q from the wire form of the RRset that answers it
-// (zone.Zone.Packed), and reports whether it did: the RRset (with its
-// signatures for a query with DO to a signed zone) in the answer section.
-func writePacked(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, qk []byte) bool {
-	wire, count, ok := z.Packed(qk, q.Qtype, opt != nil && opt.Do())
-	return ok && writeWire(w, r, q, opt, dns.RcodeSuccess, count, 0, wire)
-}
-
 // writeNegative writes the answer a when it is the zone's plain negative
 // answer (zone.Zone.Negative): NXDOMAIN or NODATA, the SOA alone in the
 // authority section. It reports whether it did.

@@ -21,7 +21,7 @@ import (
 type recorder struct {
 	test.ResponseWriter
 	wire   []byte
-	packed bool // written as bytes, by writePacked
+	packed bool // written as bytes, by writeWire
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
@@ -40,7 +40,7 @@ func (r *recorder) WriteMsg(m *dns.Msg) error {
 type notScrub struct{ *request.ScrubWriter }
 
 // TestPackedAnswersAsTheMessagePath: every query is answered twice, once
-// where writePacked may answer and once through the message path; the
+// where writeWire may answer and once through the message path; the
 // replies, unpacked, are the same. The packed path must have answered
 // the plain positive answers, or the test would compare the message path
 // with itself. The zone is unsigned, then signed with NSEC and with NSEC3:
@@ -142,21 +142,21 @@ mxin IN MX 20 www.example.org.
 		"mx.example.org. MX edns={false 0 false false false false} tcp=false", "mx.example.org. SRV edns={true 4096 true false false false} tcp=false",
 	} {
 		if !packed[label] {
-			t.Errorf("%s: not answered by writePacked", label)
+			t.Errorf("%s: not answered by writeWire", label)
 		}
 	}
 	if signed == "unsigned" { // with DO too: an unsigned zone has no proofs to give
 		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false",
 			"x.dev.example.org. A edns={true 4096 true false false false} tcp=false"} {
 			if !packed[label] {
-				t.Errorf("%s: not answered by writePacked", label)
+				t.Errorf("%s: not answered by writeWire", label)
 			}
 		}
 	} else {
 		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false",
 			"x.dev.example.org. A edns={true 4096 true false false false} tcp=false"} {
 			if packed[label] {
-				t.Errorf("%s: answered by writePacked, without its proofs", label)
+				t.Errorf("%s: answered by writeWire, without its proofs", label)
 			}
 		}
 	}
@@ -169,7 +169,7 @@ mxin IN MX 20 www.example.org.
 		"example.org. MX edns={false 0 false false false false} tcp=false", "example.org. NS edns={true 1232 false false false false} tcp=false",
 	} {
 		if packed[label] {
-			t.Errorf("%s: answered by writePacked, which is not for it", label)
+			t.Errorf("%s: answered by writeWire, which is not for it", label)
 		}
 	}
 }
@@ -185,8 +185,8 @@ func countType(rrs []dns.RR, typ uint16) int {
 	return n
 }
 
-// answerBoth answers q where writePacked may answer and through the
-// message path, and returns both replies and whether writePacked wrote
+// answerBoth answers q where writeWire may answer and through the
+// message path, and returns both replies and whether writeWire wrote
 // the first.
 func answerBoth(t *testing.T, h *Handler, q *dns.Msg, tcp bool) (fast, slow *dns.Msg, packed bool) {
 	t.Helper()

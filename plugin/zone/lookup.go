@@ -35,8 +35,8 @@ type Answer struct {
 	do   bool  // the query has the DO bit: signatures and proofs too (secure.go)
 	room *Room // made when the answer first joins or synthesizes records
 
-	// With wireOK (LookupWire), an answer synthesized from a wildcard that
-	// is one RRset with a wire form is given as that (Wire), not as RRs.
+	// With wireOK (LookupWire), an answer that is one RRset with a wire
+	// form is given as that (Wire), not as RRs.
 	wireOK bool
 	wire   []byte
 	count  int
@@ -214,12 +214,16 @@ func (z *Zone) answer(a *Answer, qname string, k []byte, n *Node, qtype uint16, 
 		z.chase(a, cname[0].(*dns.CNAME).Target, qtype, depth)
 		return
 	}
-	// A wildcard's RRset answers as it is, its owners the question's name:
-	// its wire form is the synthesized answer, unless proofs go with it.
-	if wild && a.wireOK && !a.do && depth == 0 {
+	// An RRset with a wire form answers as it is, its owners the question's
+	// name, with its signatures for DO (wire.go); a wildcard's too, its
+	// wire form being the synthesized answer, unless proofs go with it.
+	if a.wireOK && depth == 0 && !(wild && a.do) {
 		for i := range n.Sets {
 			if s := &n.Sets[i]; s.Type == qtype && s.wire != nil {
 				a.wire, a.count, a.Result = s.wire[:s.plain], len(s.RRs), Success
+				if a.do {
+					a.wire, a.count = s.wire, len(s.RRs)+int(s.sigs)
+				}
 				return
 			}
 		}

@@ -25,9 +25,9 @@ func (z *Zone) LookupDNSSEC(qname string, qk []byte, qtype uint16) Answer {
 
 // LookupWire is LookupDNSSEC (do) or Lookup, in one function for a caller
 // that asks both ways. With wire, for a caller that writes the reply's
-// bytes itself, an answer synthesized from a wildcard that is one RRset
-// with a wire form, and no proofs, comes as Answer.Wire, its RRs not
-// copied for the question's name.
+// bytes itself, an answer that is one RRset with a wire form (the name's
+// own, with its signatures for DO, or a wildcard's without proofs) comes
+// as Answer.Wire, its RRs neither joined nor copied.
 func (z *Zone) LookupWire(qname string, qk []byte, qtype uint16, do, wire bool) Answer {
 	a := Answer{do: do && len(z.negSig) > 0, wireOK: wire}
 	z.lookup(&a, qname, qk, qtype, 0)

@@ -443,9 +443,10 @@ func TestPackedFollowsEveryChange(t *testing.T) {
 		for _, name := range []string{"www.example.org.", "old.example.org.", "example.org.", "x.sub.example.org.", "nothere.example.org."} {
 			k, _ := Key(name)
 			for _, qtype := range []uint16{dns.TypeA, dns.TypeTXT, dns.TypeSOA, dns.TypeNS, dns.TypeCNAME} {
-				wire, count, ok := z.Packed(k, qtype, false)
+				packed := z.LookupWire(name, k, qtype, false, true)
+				wire, count := packed.Wire()
 				a := z.Lookup(name, k, qtype)
-				if !ok {
+				if wire == nil {
 					if name == "www.example.org." && qtype == dns.TypeA && len(a.Answer) > 0 {
 						t.Errorf("step %d: %s A is not packed", step, name)
 					}

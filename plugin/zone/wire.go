@@ -111,35 +111,6 @@ func packWire(out []byte, rrs []dns.RR, buf *wireBuf) ([]byte, bool) {
 	return out, true
 }
 
-// Packed returns the wire form of the answer to qtype at the name with key
-// qk, and the number of RRs in it, when that answer is one RRset of the
-// name as it is: no zone cut or DNAME decides first (Lookup's rules), the
-// name exists, and the RRset keeps a wire form. With do, for a query with
-// the DO bit, the answer LookupDNSSEC gives: the RRset's signatures too,
-// if the zone is signed. ok is false for every other answer, which Lookup
-// and LookupDNSSEC give.
-func (z *Zone) Packed(qk []byte, qtype uint16, do bool) (wire []byte, count int, ok bool) {
-	if n, _ := z.above(qk, qtype); n != nil {
-		return nil, 0, false
-	}
-	n, found := z.name(qk)
-	if !found {
-		return nil, 0, false
-	}
-	for i := range n.Sets {
-		if s := &n.Sets[i]; s.Type == qtype {
-			if s.wire == nil {
-				return nil, 0, false
-			}
-			if do && z.Signed() {
-				return s.wire, len(s.RRs) + int(s.sigs), true
-			}
-			return s.wire[:s.plain], len(s.RRs), true
-		}
-	}
-	return nil, 0, false
-}
-
 // packWhole returns rr in wire form, its owner and the names in its RDATA
 // written out; false if it does not pack.
 func packWhole(rr dns.RR) ([]byte, bool) {
@@ -161,7 +132,3 @@ func (z *Zone) Negative(a *Answer) ([]byte, bool) {
 	}
 	return z.negWire, true
 }
-
-// Signed reports whether the zone is signed: a query with DO is answered
-// with signatures and proofs.
-func (z *Zone) Signed() bool { return len(z.negSig) > 0 }
