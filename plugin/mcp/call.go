@@ -14,6 +14,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/tidwall/gjson"
 	"github.com/zoneapi/zoneapi/plugin/problem"
 )
 
@@ -34,6 +35,7 @@ func (a *Adapter) call(ctx context.Context, t tool, args map[string]any) outcome
 		return errorOutcome(err)
 	}
 	w := &recorder{header: http.Header{}}
+	w.body.Grow(512)
 	a.api.ServeHTTP(w, r)
 	return t.outcome(w)
 }
@@ -47,18 +49,18 @@ func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, 
 				Hint: "Send only the arguments of the tool's input schema."}
 		}
 	}
-	path := t.path
-	query := url.Values{}
-	header := http.Header{}
+	var query url.Values
+	var header http.Header
 	for _, p := range t.params {
 		v, ok := args[p.name]
 		if !ok || v == nil {
 			continue
 		}
 		switch p.in {
-		case "path":
-			path = strings.Replace(path, "{"+p.name+"}", url.PathEscape(text(v)), 1)
 		case "query":
+			if query == nil {
+				query = url.Values{}
+			}
 			if list, ok := v.([]any); ok && p.array {
 				for _, x := range list {
 					query.Add(p.name, text(x))
@@ -67,17 +69,29 @@ func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, 
 				query.Set(p.name, text(v))
 			}
 		case "header":
+			if header == nil {
+				header = http.Header{}
+			}
 			header.Set(p.name, text(v))
 		}
 	}
-	if strings.Contains(path, "{") {
-		missing := path[strings.Index(path, "{")+1:]
-		missing, _, _ = strings.Cut(missing, "}")
-		return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request",
-			Detail: fmt.Sprintf("%s needs the argument %q", t.def.Name, missing), Pointer: "/" + missing,
-			Hint: "Send every required argument of the tool's input schema."}
+	var path strings.Builder
+	path.Grow(len(t.path) + 64)
+	for i, s := range t.segments {
+		if i%2 == 0 {
+			path.WriteString(s)
+			continue
+		}
+		v := args[s]
+		if v == nil || !slices.ContainsFunc(t.params, func(p param) bool { return p.in == "path" && p.name == s }) {
+			return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request",
+				Detail: fmt.Sprintf("%s needs the argument %q", t.def.Name, s), Pointer: "/" + s,
+				Hint: "Send every required argument of the tool's input schema."}
+		}
+		path.WriteString(url.PathEscape(text(v)))
 	}
 	var body io.Reader = http.NoBody
+	contentType := ""
 	if b, ok := args["body"]; ok && t.bodyType != "" {
 		if s, isText := b.(string); isText && t.bodyType != "application/json" {
 			body = strings.NewReader(s)
@@ -88,9 +102,9 @@ func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, 
 			}
 			body = bytes.NewReader(data)
 		}
-		header.Set("Content-Type", t.bodyType)
+		contentType = t.bodyType
 	}
-	u := path
+	u := path.String()
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
@@ -101,12 +115,19 @@ func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, 
 	for k, v := range header {
 		r.Header[k] = v
 	}
-	r.Header.Set("Accept", "application/json, application/problem+json, */*")
+	if contentType != "" {
+		r.Header["Content-Type"] = []string{contentType}
+	}
+	r.Header["Accept"] = acceptAny
 	if addr, ok := ctx.Value(remoteKey{}).(string); ok {
 		r.RemoteAddr = addr
 	}
 	return r, nil
 }
+
+// acceptAny is the Accept header of a call's request: any answer of the
+// operation, JSON or not. Shared by every call; nothing changes it.
+var acceptAny = []string{"application/json, application/problem+json, */*"}
 
 // text is an argument as a parameter's text.
 func text(v any) string {
@@ -141,15 +162,37 @@ func (t tool) outcome(w *recorder) outcome {
 	}
 	// The body is the structured content as it is, not decoded and made
 	// again: an object, whatever its JSON.
-	if !o.isError && t.def.RawOutputSchema != nil && strings.Contains(w.header.Get("Content-Type"), "json") {
+	ct := header(w.header, "Content-Type")
+	if !o.isError && t.def.RawOutputSchema != nil && strings.Contains(ct, "json") {
 		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' {
 			o.structured = trimmed
 		}
 	}
 	h := w.header
-	o.meta, _ = json.Marshal(httpMeta{Status: status, ETag: h.Get("ETag"), Location: h.Get("Location"), ContentType: h.Get("Content-Type"),
-		RateLimitRemaining: h.Get("RateLimit-Remaining"), RetryAfter: h.Get("Retry-After")})
+	o.meta = appendMeta(make([]byte, 0, 128), status, h, ct)
 	return o
+}
+
+// appendMeta appends _meta's "http" to b: the status and the headers a
+// client acts on, those the answer has (TestMetaAsJSON).
+func appendMeta(b []byte, status int, h http.Header, contentType string) []byte {
+	b = append(b, `{"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	for _, f := range [...]struct{ key, value string }{
+		{"etag", header(h, "Etag")},
+		{"location", header(h, "Location")},
+		{"content-type", contentType},
+		{"ratelimit-remaining", header(h, "Ratelimit-Remaining")},
+		{"retry-after", header(h, "Retry-After")},
+	} {
+		if f.value != "" {
+			b = append(b, ',', '"')
+			b = append(b, f.key...)
+			b = append(b, '"', ':')
+			b = gjson.AppendJSONString(b, f.value)
+		}
+	}
+	return append(b, '}')
 }
 
 // outcome is what a tool call gave: the parts of its result.
@@ -170,17 +213,6 @@ func (o outcome) result() *mcp.CallToolResult {
 		res.Meta = &mcp.Meta{AdditionalFields: map[string]any{"http": o.meta}}
 	}
 	return res
-}
-
-// httpMeta is the answer's status and the headers a client acts on, in
-// a result's _meta.
-type httpMeta struct {
-	Status             int    `json:"status"`
-	ETag               string `json:"etag,omitempty"`
-	Location           string `json:"location,omitempty"`
-	ContentType        string `json:"content-type,omitempty"`
-	RateLimitRemaining string `json:"ratelimit-remaining,omitempty"`
-	RetryAfter         string `json:"retry-after,omitempty"`
 }
 
 // errorOutcome is the tool error of a call that could not be made.

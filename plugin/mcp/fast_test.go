@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -36,12 +37,27 @@ paths:
     get:
       operationId: listThings
       summary: List things
+      parameters:
+        - {name: tag, in: query, schema: {type: array, items: {type: string}}}
       responses:
         '200':
           description: ok
           content:
             application/json:
               schema: {type: array, items: {type: string}}
+    post:
+      operationId: makeThing
+      summary: Make a thing
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object}
 `
 
 // TestAToolCallIsAnsweredAsTheSDKTransportWould: a tools/call of a client
@@ -64,7 +80,14 @@ func TestAToolCallIsAnsweredAsTheSDKTransportWould(t *testing.T) {
 		return c.JSON(200, map[string]string{"name": c.Param("thingName"), "html": "<b>&</b>", "unicode": "é\u2028"})
 	})
 	e.DELETE("/v1/things/:thingName", func(c echo.Context) error { return c.NoContent(204) })
-	e.GET("/v1/things", func(c echo.Context) error { return c.JSON(200, []string{"a", "b"}) })
+	e.GET("/v1/things", func(c echo.Context) error { return c.JSON(200, append([]string{"a", "b"}, c.QueryParams()["tag"]...)) })
+	e.POST("/v1/things", func(c echo.Context) error {
+		var body any
+		if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
+			return c.String(400, err.Error())
+		}
+		return c.JSON(200, map[string]any{"got": body})
+	})
 	post := func(body string, header ...string) (w *httptest.ResponseRecorder, fast, plain bool) {
 		r := httptest.NewRequest("POST", "/v1/mcp", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
@@ -74,7 +97,7 @@ func TestAToolCallIsAnsweredAsTheSDKTransportWould(t *testing.T) {
 		}
 		probe := httptest.NewRequest("POST", "/v1/mcp", strings.NewReader(body))
 		probe.Header = r.Header.Clone()
-		_, msg, fast := toolCall(probe)
+		_, msg, fast := toolCall(probe, nil)
 		if fast {
 			_, plain = a.plain(msg)
 		}
@@ -98,6 +121,13 @@ func TestAToolCallIsAnsweredAsTheSDKTransportWould(t *testing.T) {
 		{"an argument the tool does not have", call("7", "getThing", `{"thingName":"a","other":1}`), true},
 		{"a missing argument", call("8", "getThing", `{}`), true},
 		{"no arguments", `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"getThing"}}`, true},
+		{"a number as an argument", call("14", "getThing", `{"thingName":-1.5e3}`), true},
+		{"an escaped argument", call("15", "getThing", `{"thing\u004eame":"\u00e9\"\n"}`), true},
+		{"an array as an argument", call("16", "listThings", `{"tag":["x","y"]}`), true},
+		{"a body", call("17", "makeThing", `{"body":{"z":[1,{"b":null}],"a":"é","a":true}}`), true},
+		{"keys in other case", `{"JSONRPC":"2.0","Id":18,"METHOD":"tools/call","Params":{"NAME":"getThing","Arguments":{"thingName":"a"}}}`, true},
+		{"keys twice", `{"jsonrpc":"2.0","id":1,"id":19,"method":"x","method":"tools/call","params":{"name":"listThings","arguments":{"thingName":"a"}},"params":{"name":"getThing","arguments":{"thingName":"b"}}}`, true},
+		{"null fields", `{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"getThing","arguments":{"thingName":"a"},"_meta":null,"task":null}}`, true},
 		{"an unknown tool", call("10", "noSuchThing", `{}`), false},
 		{"a progress token", `{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"getThing","arguments":{"thingName":"a"},"_meta":{"progressToken":"p"}}}`, false},
 		{"another JSON-RPC", `{"jsonrpc":"1.0","id":12,"method":"tools/call","params":{"name":"getThing","arguments":{"thingName":"a"}}}`, false},
@@ -127,9 +157,63 @@ func TestAToolCallIsAnsweredAsTheSDKTransportWould(t *testing.T) {
 		{"an unknown version", call("1", "getThing", `{}`), []string{"Mcp-Protocol-Version", "1999-01-01"}},
 		{"a session", call("1", "getThing", `{}`), []string{"Mcp-Protocol-Version", "2025-06-18", "Mcp-Session-Id", "x"}},
 		{"not JSON", "{", []string{"Mcp-Protocol-Version", "2025-06-18"}},
+		{"not UTF-8", call("1", "getThing", "{\"thingName\":\"\xff\"}"), []string{"Mcp-Protocol-Version", "2025-06-18"}},
+		{"a method not a string", `{"jsonrpc":"2.0","id":1,"method":5,"params":{}}`, []string{"Mcp-Protocol-Version", "2025-06-18"}},
+		{"params not an object", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[]}`, []string{"Mcp-Protocol-Version", "2025-06-18"}},
+		{"_meta not an object", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getThing","_meta":1}}`, []string{"Mcp-Protocol-Version", "2025-06-18"}},
+		{"a number out of range", call("1", "getThing", `{"thingName":1e999}`), []string{"Mcp-Protocol-Version", "2025-06-18"}},
+		{"a batch", "[" + call("1", "getThing", `{}`) + "]", []string{"Mcp-Protocol-Version", "2025-06-18"}},
 	} {
 		if _, fast, _ := post(tc.body, tc.header...); fast {
 			t.Errorf("%s: served past the SDK's transport", tc.name)
+		}
+	}
+}
+
+// httpMeta is _meta's "http" as encoding/json would write it.
+type httpMeta struct {
+	Status             int    `json:"status"`
+	ETag               string `json:"etag,omitempty"`
+	Location           string `json:"location,omitempty"`
+	ContentType        string `json:"content-type,omitempty"`
+	RateLimitRemaining string `json:"ratelimit-remaining,omitempty"`
+	RetryAfter         string `json:"retry-after,omitempty"`
+}
+
+// TestMetaAsJSON: a result's _meta and text, written without
+// encoding/json, are what it would write, whatever the header values and
+// the body hold.
+func TestMetaAsJSON(t *testing.T) {
+	for _, v := range []string{"", `"7"`, `W/"a\\b"`, "/v1/zones/a.example", "<b>&</b>", "é\u2028\u2029", "tab\tnl\n\x01", "bad \xff utf-8", "10"} {
+		h := http.Header{}
+		h.Set("ETag", v)
+		h.Set("Location", v+"x")
+		h.Set("RateLimit-Remaining", v)
+		h.Set("Retry-After", v)
+		got := appendMeta(nil, 201, h, v)
+		want, _ := json.Marshal(httpMeta{Status: 201, ETag: v, Location: v + "x", ContentType: v, RateLimitRemaining: v, RetryAfter: v})
+		var g, w any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("%q: %s: %v", v, got, err)
+		}
+		json.Unmarshal(want, &w)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%q: %s, encoding/json %s", v, got, want)
+		}
+		text := appendAnswer(nil, json.RawMessage("1"), outcome{text: v})
+		var answer struct {
+			Result struct {
+				Content []struct{ Text string }
+			}
+		}
+		if err := json.Unmarshal(text, &answer); err != nil || len(answer.Result.Content) != 1 {
+			t.Fatalf("%q: %s: %v", v, text, err)
+		}
+		var wantText string
+		data, _ := json.Marshal(v)
+		json.Unmarshal(data, &wantText)
+		if answer.Result.Content[0].Text != wantText {
+			t.Errorf("%q: text %q, encoding/json %q", v, answer.Result.Content[0].Text, wantText)
 		}
 	}
 }

@@ -86,7 +86,10 @@ func (a *Adapter) Base() string { return Base }
 // Mount implements httpapi.Adapter.
 func (a *Adapter) Mount(e *echo.Echo) {
 	a.api = e
-	e.Any(Base, echo.WrapHandler(http.HandlerFunc(a.serve)))
+	e.Any(Base, func(c echo.Context) error {
+		a.serve(c.Response(), c.Request(), httpapi.Body(c))
+		return nil
+	})
 }
 
 // Public implements httpapi.Adapter: every MCP request needs a token, as

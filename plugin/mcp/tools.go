@@ -16,9 +16,10 @@ import (
 type tool struct {
 	def      mcp.Tool
 	method   string
-	path     string  // the operation's path under the base, with {parameters}
-	params   []param // path, query and header parameters
-	bodyType string  // the request body's media type; "" without a body
+	path     string   // the operation's path under the base, with {parameters}
+	segments []string // path cut at its {parameters}: text, a parameter's name, text, ...
+	params   []param  // path, query and header parameters
+	bodyType string   // the request body's media type; "" without a body
 }
 
 // param is one parameter of an operation.
@@ -64,13 +65,28 @@ func toolsOf(spec []byte, base string) ([]tool, error) {
 	return tools, nil
 }
 
+// segmentsOf cuts a path at its {parameters}: the text before the first,
+// its name, the text up to the next, and so on, the text after the last.
+func segmentsOf(path string) []string {
+	var out []string
+	for {
+		before, rest, ok := strings.Cut(path, "{")
+		name, after, closed := strings.Cut(rest, "}")
+		if !ok || !closed {
+			return append(out, path)
+		}
+		out = append(out, before, name)
+		path = after
+	}
+}
+
 // tool makes the tool of the operation op of the path item.
 func (r *resolver) tool(path, method string, item, op map[string]any) (tool, error) {
 	name, _ := op["operationId"].(string)
 	if name == "" {
 		return tool{}, fmt.Errorf("no operationId")
 	}
-	t := tool{method: method, path: path}
+	t := tool{method: method, path: path, segments: segmentsOf(path)}
 	props := map[string]any{}
 	var required []string
 	// The path item's parameters, unless the operation has its own of the
