@@ -115,11 +115,44 @@ func New(adapters ...Adapter) *Server {
 	e.Use(s.authenticate)
 	for _, a := range adapters {
 		a.Mount(e)
+		if d, ok := a.(Dispatcher); ok {
+			d.SetDispatch(s.dispatch)
+		}
 	}
 	s.adapters = slices.Clone(adapters)
 	slices.SortStableFunc(s.adapters, func(a, b Adapter) int { return len(b.Base()) - len(a.Base()) })
 	s.echo = e
 	return s
+}
+
+// Dispatcher is an adapter that serves requests of its own making in
+// process (the MCP endpoint: a tool call is the operation's request):
+// SetDispatch gives it the function that serves them.
+type Dispatcher interface {
+	SetDispatch(func(w http.ResponseWriter, r *http.Request, body []byte))
+}
+
+// dispatch serves r, made in process while the listener serves a request
+// whose context r carries (its token), as the listener serves any
+// request, but for the outer request's middleware: that has recovered
+// panics, bounded the body (body is r's, no larger) and authenticated
+// it. r is routed (HEAD as GET), counted and timed by its operation, and
+// its errors written in its adapter's format.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) {
+	e := s.echo
+	c := e.AcquireContext()
+	defer e.ReleaseContext(c)
+	c.Reset(r, w)
+	if body != nil {
+		c.Set(bodyKey, body)
+	}
+	h := headAsGet(s.observe(func(c echo.Context) error {
+		e.Router().Find(c.Request().Method, echo.GetPath(c.Request()), c)
+		return c.Handler()(c)
+	}))
+	if err := h(c); err != nil {
+		e.HTTPErrorHandler(err, c)
+	}
 }
 
 // Handler is the server's HTTP handler, for tests.

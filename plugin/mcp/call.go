@@ -30,21 +30,26 @@ func (a *Adapter) handler(t tool) server.ToolHandlerFunc {
 // the MCP request (which carries its token), and its answer as the
 // outcome.
 func (a *Adapter) call(ctx context.Context, t tool, args map[string]any) outcome {
-	r, err := t.request(ctx, args)
+	r, body, err := t.request(ctx, args)
 	if err != nil {
 		return errorOutcome(err)
 	}
 	w := &recorder{header: http.Header{}}
 	w.body.Grow(512)
-	a.api.ServeHTTP(w, r)
+	if a.dispatch != nil {
+		a.dispatch(w, r, body)
+	} else {
+		a.api.ServeHTTP(w, r)
+	}
 	return t.outcome(w)
 }
 
-// request makes the HTTP request of a call of t with args.
-func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, error) {
+// request makes the HTTP request of a call of t with args, and returns
+// its body too.
+func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, []byte, error) {
 	for k := range args {
 		if k != "body" && !slices.ContainsFunc(t.params, func(p param) bool { return p.name == k }) {
-			return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request",
+			return nil, nil, &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request",
 				Detail: fmt.Sprintf("%s has no argument %q", t.def.Name, k), Pointer: "/" + k,
 				Hint: "Send only the arguments of the tool's input schema."}
 		}
@@ -84,24 +89,25 @@ func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, 
 		}
 		v := args[s]
 		if v == nil || !slices.ContainsFunc(t.params, func(p param) bool { return p.in == "path" && p.name == s }) {
-			return nil, &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request",
+			return nil, nil, &problem.Problem{Status: http.StatusBadRequest, Code: "invalid-request", Title: "Invalid request",
 				Detail: fmt.Sprintf("%s needs the argument %q", t.def.Name, s), Pointer: "/" + s,
 				Hint: "Send every required argument of the tool's input schema."}
 		}
 		path.WriteString(url.PathEscape(text(v)))
 	}
 	var body io.Reader = http.NoBody
+	var data []byte
 	contentType := ""
 	if b, ok := args["body"]; ok && t.bodyType != "" {
 		if s, isText := b.(string); isText && t.bodyType != "application/json" {
-			body = strings.NewReader(s)
+			data = []byte(s)
 		} else {
-			data, err := json.Marshal(b)
-			if err != nil {
-				return nil, err
+			var err error
+			if data, err = json.Marshal(b); err != nil {
+				return nil, nil, err
 			}
-			body = bytes.NewReader(data)
 		}
+		body = bytes.NewReader(data)
 		contentType = t.bodyType
 	}
 	u := path.String()
@@ -110,7 +116,7 @@ func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, 
 	}
 	r, err := http.NewRequestWithContext(ctx, t.method, u, body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for k, v := range header {
 		r.Header[k] = v
@@ -122,7 +128,7 @@ func (t tool) request(ctx context.Context, args map[string]any) (*http.Request, 
 	if addr, ok := ctx.Value(remoteKey{}).(string); ok {
 		r.RemoteAddr = addr
 	}
-	return r, nil
+	return r, data, nil
 }
 
 // acceptAny is the Accept header of a call's request: any answer of the

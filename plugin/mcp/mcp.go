@@ -36,6 +36,9 @@ type Adapter struct {
 	server *server.MCPServer
 	mcp    *server.StreamableHTTPServer
 	api    http.Handler // the listener's Echo server, which serves each call
+	// dispatch serves a call's request past the middleware that the MCP
+	// request has passed (httpapi.Dispatcher); without, api does.
+	dispatch func(w http.ResponseWriter, r *http.Request, body []byte)
 }
 
 var _ httpapi.Adapter = (*Adapter)(nil)
@@ -90,6 +93,11 @@ func (a *Adapter) Mount(e *echo.Echo) {
 		a.serve(c.Response(), c.Request(), httpapi.Body(c))
 		return nil
 	})
+}
+
+// SetDispatch implements httpapi.Dispatcher.
+func (a *Adapter) SetDispatch(d func(w http.ResponseWriter, r *http.Request, body []byte)) {
+	a.dispatch = d
 }
 
 // Public implements httpapi.Adapter: every MCP request needs a token, as

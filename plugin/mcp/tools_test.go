@@ -127,7 +127,7 @@ func TestACallIsTheOperationsRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := tools[1].request(context.Background(), map[string]any{
+	r, _, err := tools[1].request(context.Background(), map[string]any{
 		"thingName": "a b", "If-Match": `"7"`, "tag": []any{"x", "y"}, "body": map[string]any{"size": 2.0},
 	})
 	if err != nil {
@@ -138,13 +138,13 @@ func TestACallIsTheOperationsRequest(t *testing.T) {
 		r.Header.Get("If-Match") != `"7"` || r.Header.Get("Content-Type") != "application/json" || string(data) != `{"size":2}` {
 		t.Errorf("request: %s %s?%s %v %s", r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header, data)
 	}
-	r, _ = tools[0].request(context.Background(), map[string]any{"body": "@ IN A 192.0.2.1\n"})
+	r, _, _ = tools[0].request(context.Background(), map[string]any{"body": "@ IN A 192.0.2.1\n"})
 	data, _ = io.ReadAll(r.Body)
 	if r.Header.Get("Content-Type") != "text/dns" || string(data) != "@ IN A 192.0.2.1\n" {
 		t.Errorf("a text body: %v %q", r.Header, data)
 	}
 	for _, args := range []map[string]any{{"body": map[string]any{}}, {"thingName": "a", "nosuch": 1}} {
-		if _, err := tools[1].request(context.Background(), args); err == nil {
+		if _, _, err := tools[1].request(context.Background(), args); err == nil {
 			t.Errorf("%v: no error", args)
 		}
 	}
