@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -21,21 +22,19 @@ import (
 // handler serves a call of t through the SDK.
 func (a *Adapter) handler(t tool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		return a.call(ctx, t, req.GetArguments()).result(), nil
+		return a.call(ctx, t, req.GetArguments(), newRecorder()).result(), nil
 	}
 }
 
 // call serves a call of t with args: the operation's request, made from
 // the arguments and served by the listener in-process with the context of
 // the MCP request (which carries its token), and its answer as the
-// outcome.
-func (a *Adapter) call(ctx context.Context, t tool, args map[string]any) outcome {
+// outcome, which refers to w until w is used again.
+func (a *Adapter) call(ctx context.Context, t tool, args map[string]any, w *recorder) outcome {
 	r, body, err := t.request(ctx, args)
 	if err != nil {
 		return errorOutcome(err)
 	}
-	w := &recorder{header: http.Header{}}
-	w.body.Grow(512)
 	if a.dispatch != nil {
 		a.dispatch(w, r, body)
 	} else {
@@ -174,8 +173,8 @@ func (t tool) outcome(w *recorder) outcome {
 			o.structured = trimmed
 		}
 	}
-	h := w.header
-	o.meta = appendMeta(make([]byte, 0, 128), status, h, ct)
+	w.meta = appendMeta(w.meta[:0], status, w.header, ct)
+	o.meta = w.meta
 	return o
 }
 
@@ -231,11 +230,38 @@ func errorOutcome(err error) outcome {
 	return outcome{isError: true, text: string(data)}
 }
 
-// recorder is the http.ResponseWriter of an in-process call.
+// recorder is the http.ResponseWriter of an in-process call, and the
+// buffers its answer is made in.
 type recorder struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	meta   []byte // the outcome's _meta
+	answer []byte // the JSON-RPC answer (fast.go)
+}
+
+func newRecorder() *recorder {
+	w := &recorder{header: make(http.Header, 4)}
+	w.body.Grow(512)
+	return w
+}
+
+// recorders are the recorders of plain tool calls, whose answer is written
+// before the recorder is put back: each call's map and buffers were a
+// quarter of what a call allocated more than its REST call.
+var recorders = sync.Pool{New: func() any { return newRecorder() }}
+
+// putRecorder gives w back for another call, unless an answer made its
+// buffers large (a zone's export).
+func putRecorder(w *recorder) {
+	if w.body.Cap() > 64<<10 || cap(w.answer) > 128<<10 {
+		return
+	}
+	clear(w.header)
+	w.status = 0
+	w.body.Reset()
+	w.meta, w.answer = w.meta[:0], w.answer[:0]
+	recorders.Put(w)
 }
 
 func (w *recorder) Header() http.Header { return w.header }

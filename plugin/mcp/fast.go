@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -38,19 +39,27 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		a.mcp.ServeHTTP(w, r)
 		return
 	}
+	defer putMessage(msg)
 	ctx := context.WithValue(r.Context(), remoteKey{}, r.RemoteAddr)
 	var answer []byte
 	if t, plain := a.plain(msg); plain {
-		o := a.call(ctx, t, msg.Params.Arguments)
-		answer = appendAnswer(make([]byte, 0, 2*len(o.text)+len(o.structured)+len(o.meta)+128), msg.ID, o)
+		rec := recorders.Get().(*recorder)
+		defer putRecorder(rec)
+		o := a.call(ctx, t, msg.Params.Arguments, rec)
+		rec.answer = appendAnswer(rec.answer[:0], msg.ID, o)
+		answer = rec.answer
 	} else {
 		answer, _ = json.Marshal(a.server.HandleMessage(ctx, body))
 		answer = append(answer, '\n')
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonType
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(answer)
 }
+
+// jsonType is the Content-Type of every answer written here; shared, as
+// nothing changes it.
+var jsonType = []string{"application/json"}
 
 // callMessage is a tools/call request: the fields of mcp.CallToolRequest
 // that tell a plain call, read as encoding/json (the SDK's decoder) would
@@ -69,6 +78,7 @@ type callMessage struct {
 		// (not null).
 		Task, InputResponses, RequestState bool
 	}
+	spare map[string]any // an empty map for Arguments, kept from an earlier call
 }
 
 // toolCall returns the body of r and its message when r is a tools/call
@@ -99,12 +109,28 @@ func toolCall(r *http.Request, body []byte) ([]byte, *callMessage, bool) {
 			return nil, nil, false
 		}
 	}
-	msg := new(callMessage)
+	msg := messages.Get().(*callMessage)
 	if !readCall(body, msg) || msg.Method != string(mcp.MethodToolsCall) || len(msg.ID) == 0 || string(msg.ID) == "null" || msg.Params.Modern {
+		putMessage(msg)
 		restore(r, body)
 		return nil, nil, false
 	}
 	return body, msg, true
+}
+
+// messages are the callMessages of tool calls, given back (putMessage)
+// once a call is answered, with their arguments' map.
+var messages = sync.Pool{New: func() any { return new(callMessage) }}
+
+// putMessage gives msg back for another call.
+func putMessage(msg *callMessage) {
+	spare := msg.Params.Arguments
+	if spare == nil {
+		spare = msg.spare
+	}
+	clear(spare)
+	*msg = callMessage{spare: spare}
+	messages.Put(msg)
 }
 
 // header is h.Get(key) for a key in canonical form, which h.Get would
@@ -193,7 +219,10 @@ func readArguments(args gjson.Result, msg *callMessage) bool {
 		return false
 	}
 	if msg.Params.Arguments == nil {
-		msg.Params.Arguments = map[string]any{}
+		msg.Params.Arguments, msg.spare = msg.spare, nil
+		if msg.Params.Arguments == nil {
+			msg.Params.Arguments = map[string]any{}
+		}
 	}
 	ok := true
 	args.ForEach(func(k, v gjson.Result) bool {
