@@ -38,11 +38,31 @@ func direct(w dns.ResponseWriter, r *dns.Msg, opt *dns.OPT) bool {
 
 // writeNegative writes the answer a when it is the zone's plain negative
 // answer (zone.Zone.Negative): NXDOMAIN or NODATA, the SOA alone in the
-// authority section. It reports whether it did.
+// authority section, or a signed one (writeSignedNegative). It reports
+// whether it did.
 func writeNegative(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, a *zone.Answer) bool {
-	wire, ok := z.Negative(a)
-	return ok && writeWire(w, r, q, opt, a.Rcode(), 0, 1, wire)
+	if wire, ok := z.Negative(a); ok {
+		return writeWire(w, r, q, opt, a.Rcode(), 0, 1, wire)
+	}
+	return writeSignedNegative(w, r, q, opt, z, a)
 }
+
+// writeSignedNegative writes the answer a when it is a negative answer
+// with DO of a zone signed with NSEC (zone.Zone.AppendNegative), and
+// reports whether it did: its SOA, NSEC records and their RRSIGs copied
+// from the zone's wire forms, not packed for each query.
+func writeSignedNegative(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, a *zone.Answer) bool {
+	bp := negativeBufs.Get().(*[]byte)
+	b, ns, ok := z.AppendNegative((*bp)[:0], a)
+	ok = ok && writeWire(w, r, q, opt, a.Rcode(), 0, ns, b)
+	*bp = b[:0]
+	negativeBufs.Put(bp)
+	return ok
+}
+
+// negativeBufs hold the authority sections of signed negative answers
+// while they are written.
+var negativeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // writeWire writes the reply to r with rcode, whose answer (an RRs) and
 // then authority (ns RRs) sections are wire, and reports whether it did.

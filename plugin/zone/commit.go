@@ -24,8 +24,17 @@ func (t *Txn) Commit() (*Zone, error) {
 	tree := t.tree.Copy() // tree is published; t.tree becomes its seed
 	neg := negativeSOA(t.soa)
 	negWire, _ := packWhole(neg)
-	return &Zone{negWire: negWire, origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negNs: []dns.RR{neg},
-		negSig: withTTL(covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl), count: t.count, notes: t.committedNotes(), source: t.source}, nil
+	negSig := withTTL(covering(t.tree.apex.Type(dns.TypeRRSIG), dns.TypeSOA), neg.Hdr.Ttl)
+	var negSigWire []byte
+	if len(negSig) > 0 {
+		buf := wireBufs.Get().(*wireBuf)
+		if b, ok := appendWhole(nil, negSig, buf); ok {
+			negSigWire = b
+		}
+		wireBufs.Put(buf)
+	}
+	return &Zone{negWire: negWire, negSigWire: negSigWire, origin: t.origin, key: t.key, tree: tree, seed: t.tree, cuts: t.cuts.Commit(), hashes: t.hashes.Commit(), soa: t.soa, negNs: []dns.RR{neg},
+		negSig: negSig, count: t.count, notes: t.committedNotes(), source: t.source}, nil
 }
 
 // negativeSOA returns the SOA as it goes in a negative answer: with the

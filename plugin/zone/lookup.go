@@ -219,7 +219,7 @@ func (z *Zone) answer(a *Answer, qname string, k []byte, n *Node, qtype uint16, 
 	// wire form being the synthesized answer, unless proofs go with it.
 	if a.wireOK && depth == 0 && !(wild && a.do) {
 		for i := range n.Sets {
-			if s := &n.Sets[i]; s.Type == qtype && s.wire != nil {
+			if s := &n.Sets[i]; s.Type == qtype && s.wire != nil && qtype != dns.TypeNSEC {
 				a.wire, a.count, a.Result = s.wire[:s.plain], len(s.RRs), Success
 				if a.do {
 					a.wire, a.count = s.wire, len(s.RRs)+int(s.sigs)

@@ -31,6 +31,12 @@ import (
 // additional section; one that points outside never has any), and the
 // DNSSEC records (RRSIG, NSEC, NSEC3: asked for with DO, they go with
 // proofs).
+//
+// An NSEC RRset keeps a wire form of another kind: the NSEC and its
+// RRSIGs with their owners written out, as they go in the authority
+// section of a negative answer with DO, whatever the name asked
+// (AppendNegative); an answer to a query for the NSEC itself is not made
+// from it.
 
 // wireFor reports whether the RRset s of a zone whose apex has key origin
 // keeps a wire form.
@@ -67,14 +73,17 @@ func packNode(n *Node, origin []byte, buf *wireBuf) {
 	for i := range n.Sets {
 		s := &n.Sets[i]
 		s.wire, s.plain, s.sigs = nil, 0, 0
-		if !wireFor(s, origin) {
+		pack := packWire
+		if s.Type == dns.TypeNSEC {
+			pack = appendWhole
+		} else if !wireFor(s, origin) {
 			continue
 		}
 		covered := covering(sigs, s.Type)
-		b, ok := packWire(buf.set[:0], s.RRs, buf)
+		b, ok := pack(buf.set[:0], s.RRs, buf)
 		plain := len(b)
 		if ok {
-			b, ok = packWire(b, covered, buf)
+			b, ok = pack(b, covered, buf)
 		}
 		buf.set = b
 		if !ok || plain > math.MaxUint32 || len(covered) > math.MaxUint16 {
@@ -111,6 +120,20 @@ func packWire(out []byte, rrs []dns.RR, buf *wireBuf) ([]byte, bool) {
 	return out, true
 }
 
+// appendWhole appends rrs to out in wire form, their owners and the names
+// in their RDATA written out; false if they do not pack.
+func appendWhole(out []byte, rrs []dns.RR, buf *wireBuf) ([]byte, bool) {
+	if len(rrs) == 0 {
+		return out, true
+	}
+	m := dns.Msg{Answer: rrs}
+	b, err := m.PackBuffer(buf.rr[:])
+	if err != nil {
+		return out, false
+	}
+	return append(out, b[12:]...), true
+}
+
 // packWhole returns rr in wire form, its owner and the names in its RDATA
 // written out; false if it does not pack.
 func packWhole(rr dns.RR) ([]byte, bool) {
@@ -125,10 +148,64 @@ func packWhole(rr dns.RR) ([]byte, bool) {
 // Negative returns the wire form of a's authority section when a is the
 // zone's plain negative answer, NXDOMAIN or NODATA with the SOA alone
 // (no proofs, no CNAME before it), as Lookup and LookupDNSSEC give it.
+// AppendNegative does so for a signed one.
 func (z *Zone) Negative(a *Answer) ([]byte, bool) {
 	if (a.Result != NameError && a.Result != NoData) || len(a.Answer) > 0 || len(a.Extra) > 0 ||
 		len(a.Ns) != 1 || a.Ns[0] != z.negNs[0] || z.negWire == nil {
 		return nil, false
 	}
 	return z.negWire, true
+}
+
+// AppendNegative appends to b the wire form of a's authority section when
+// a is a negative answer with DO of a zone signed with NSEC, NXDOMAIN or
+// NODATA with nothing before it: the SOA and its RRSIGs, then NSEC
+// records of the zone, each with its RRSIGs, as the zone holds them (so
+// with TTLs no larger than the negative one). It returns the bytes and the
+// number of RRs, or false when a is any other answer (its RRs then go the
+// message path).
+func (z *Zone) AppendNegative(b []byte, a *Answer) ([]byte, int, bool) {
+	if (a.Result != NameError && a.Result != NoData) || len(a.Answer) > 0 || len(a.Extra) > 0 ||
+		z.negWire == nil || z.negSigWire == nil || len(a.Ns) < 1+len(z.negSig) || a.Ns[0] != z.negNs[0] {
+		return b, 0, false
+	}
+	for i, rr := range z.negSig {
+		if a.Ns[1+i] != rr {
+			return b, 0, false
+		}
+	}
+	b = append(append(b, z.negWire...), z.negSigWire...)
+	for rest := a.Ns[1+len(z.negSig):]; len(rest) > 0; {
+		nsec, ok := rest[0].(*dns.NSEC)
+		if !ok {
+			return b, 0, false
+		}
+		var kbuf [256]byte
+		k, err := AppendKey(kbuf[:0], nsec.Hdr.Name)
+		if err != nil {
+			return b, 0, false
+		}
+		n, ok := z.Get(k)
+		if !ok {
+			return b, 0, false
+		}
+		var s *RRset
+		for i := range n.Sets {
+			if n.Sets[i].Type == dns.TypeNSEC {
+				s = &n.Sets[i]
+			}
+		}
+		if s == nil || s.wire == nil || len(s.RRs) != 1 || s.RRs[0] != rest[0] || len(rest) < 1+int(s.sigs) {
+			return b, 0, false
+		}
+		sigs := covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC)
+		for i, sig := range rest[1 : 1+int(s.sigs)] {
+			if sigs[i] != sig {
+				return b, 0, false
+			}
+		}
+		b = append(b, s.wire...)
+		rest = rest[1+int(s.sigs):]
+	}
+	return b, len(a.Ns), true
 }

@@ -23,9 +23,12 @@ type Zone struct {
 	negNs   []dns.RR // the SOA with the negative-caching TTL, alone: a negative answer's authority, not made per query
 	negSig  []dns.RR // the SOA's RRSIGs with that TTL, for negative answers with DO
 	negWire []byte   // negNs in wire form, its owner written out (wire.go)
-	count   int      // number of RRs
-	notes   *noteSet // notes.go; never written once published
-	source  Source   // the format of the zone's file
+	// negSigWire is negSig in wire form, owners written out; nil unless
+	// the zone is signed.
+	negSigWire []byte
+	count      int      // number of RRs
+	notes      *noteSet // notes.go; never written once published
+	source     Source   // the format of the zone's file
 
 	// seed is a twin of tree that only Txn touches: copying a B-tree marks
 	// the original, and tree, once published, is never written to.
