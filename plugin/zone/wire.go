@@ -95,19 +95,17 @@ func packNode(n *Node, origin []byte, buf *wireBuf) {
 
 // packWire appends rrs to out in wire form, each owner a pointer to
 // offset 12; false if they do not pack, which leaves the RRset to the
-// message path. They are packed as a message's answer section, which
-// writes nothing into them (dns.PackRR sets the header's Rdlength, and
-// most of them are shared with a published Zone), then each owner is cut.
+// message path. They are packed as a message's answer section
+// (packAnswers), then each owner is cut.
 func packWire(out []byte, rrs []dns.RR, buf *wireBuf) ([]byte, bool) {
 	if len(rrs) == 0 {
 		return out, true
 	}
-	m := dns.Msg{Answer: rrs}
-	b, err := m.PackBuffer(buf.rr[:])
-	if err != nil {
+	b, ok := packAnswers(rrs, buf)
+	if !ok {
 		return out, false
 	}
-	off := 12
+	off := 0
 	for range rrs {
 		for b[off] != 0 { // an uncompressed name: labels up to the root
 			off += int(b[off]) + 1
@@ -126,12 +124,21 @@ func appendWhole(out []byte, rrs []dns.RR, buf *wireBuf) ([]byte, bool) {
 	if len(rrs) == 0 {
 		return out, true
 	}
+	b, ok := packAnswers(rrs, buf)
+	return append(out, b...), ok
+}
+
+// packAnswers returns rrs packed in buf as a message's answer section, its
+// names written out; false if they do not pack. A message writes nothing
+// into them (dns.PackRR sets the header's Rdlength, and most of them are
+// shared with a published Zone).
+func packAnswers(rrs []dns.RR, buf *wireBuf) ([]byte, bool) {
 	m := dns.Msg{Answer: rrs}
 	b, err := m.PackBuffer(buf.rr[:])
 	if err != nil {
-		return out, false
+		return nil, false
 	}
-	return append(out, b[12:]...), true
+	return b[12:], true
 }
 
 // packWhole returns rr in wire form, its owner and the names in its RDATA
