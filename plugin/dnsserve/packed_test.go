@@ -153,13 +153,13 @@ mxin IN MX 20 www.example.org.
 			}
 		}
 	} else {
-		// With DO, a signed zone's NXDOMAIN and NODATA carry their NSEC
-		// proofs, copied as the zone holds them; NSEC3 proofs (hashes of
-		// the name asked) and a wildcard's take the message path.
+		// With DO, a signed zone's NXDOMAIN and NODATA carry their NSEC or
+		// NSEC3 proofs, copied as the zone holds them; a wildcard's answer
+		// with its proof takes the message path.
 		for _, label := range []string{"nothere.example.org. A edns={true 4096 true false false false} tcp=false", "www.example.org. MX edns={true 4096 true false false false} tcp=false",
 			"a.b.ent.example.org. AAAA edns={true 4096 true false false false} tcp=true", "ent.example.org. A edns={true 4096 true false false false} tcp=false",
 			"x.dev.example.org. A edns={true 4096 true false false false} tcp=false"} {
-			want := signed == "nsec" && !strings.HasPrefix(label, "x.dev.")
+			want := !strings.HasPrefix(label, "x.dev.")
 			if packed[label] != want {
 				t.Errorf("%s: answered by writeWire %v, want %v", label, packed[label], want)
 			}
@@ -217,8 +217,14 @@ func answerBoth(t *testing.T, h *Handler, q *dns.Msg, tcp bool) (fast, slow *dns
 // deleted, the whole zone signed again), the packed answers with DO carry
 // the signatures the change made, as the message path does.
 func TestPackedSignedFollowsEveryChange(t *testing.T) {
+	for _, denial := range []dnssec.Denial{dnssec.NSEC, dnssec.NSEC3} {
+		t.Run(string(denial), func(t *testing.T) { packedFollowsEveryChange(t, denial) })
+	}
+}
+
+func packedFollowsEveryChange(t *testing.T, denial dnssec.Denial) {
 	h := newTestHandler(t, map[string]string{"example.org.": testzone.ExampleOrg + "host IN A 192.0.2.7\n"})
-	signAll(t, h)
+	signAllWith(t, h, denial)
 	rr := func(s string) dns.RR {
 		r, err := dns.NewRR(s)
 		if err != nil {

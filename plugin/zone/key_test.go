@@ -3,7 +3,10 @@ package zone
 import (
 	"bytes"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/miekg/dns"
 )
 
 func TestKeyOrderIsCanonicalOrder(t *testing.T) {
@@ -85,6 +88,52 @@ func TestNameOfIsTheInverseOfKey(t *testing.T) {
 		}
 		if got := NameOf(k); got != name {
 			t.Errorf("NameOf(Key(%q)) = %q", name, got)
+		}
+	}
+}
+
+// TestHashedKeyAsHashed: the key a query's NSEC3 proof looks up is the
+// key of the name Hashed makes, which the chain's owners are.
+func TestHashedKeyAsHashed(t *testing.T) {
+	zk, _ := Key("example.org.")
+	for _, name := range []string{"example.org.", "www.example.org.", "WwW.ExAmPlE.oRg.", "*.example.org.", "*.dev.example.org.",
+		"a-b.c_d.example.org.", "x.y.z.0123456789.example.org.", "missing12345.example.org."} {
+		want, err := AppendKey(nil, Hashed(name, "example.org."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := appendHashedKey(nil, name, zk)
+		if !ok || !bytes.Equal(got, want) {
+			t.Errorf("%s: %q %v, Hashed's key %q", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{`a\.b.example.org.`, `\065.example.org.`, "é.example.org."} {
+		if _, ok := appendHashedKey(nil, name, zk); ok {
+			t.Errorf("%s: hashed here, not by Hashed", name)
+		}
+	}
+}
+
+// TestSuffixAsNameOf: the closest encloser and next closer names of a
+// NSEC3 proof, cut from the name asked, are the names of their keys.
+func TestSuffixAsNameOf(t *testing.T) {
+	for _, c := range []struct{ qname, ce string }{
+		{"a.b.example.org.", "example.org."}, {"a.b.example.org.", "b.example.org."}, {"a.b.example.org.", "a.b.example.org."},
+		{"example.org.", "example.org."}, {"x.example.org.", "org."}, {"A.B.Example.ORG.", "b.example.org."},
+		{`a\.b.example.org.`, "example.org."}, {`x.a\.b.example.org.`, `a\.b.example.org.`},
+	} {
+		ce, _ := Key(c.ce)
+		if got := encloser(c.qname, ce); !strings.EqualFold(got, NameOf(ce)) {
+			t.Errorf("encloser(%s, %s) = %s, want %s", c.qname, c.ce, got, NameOf(ce))
+		}
+		labels := dns.SplitDomainName(c.qname)
+		depth := dns.CountLabel(c.ce) + 1
+		want := c.qname
+		if depth <= len(labels) {
+			want = dns.Fqdn(strings.Join(labels[len(labels)-depth:], "."))
+		}
+		if got := nextCloser(c.qname, ce); got != want {
+			t.Errorf("nextCloser(%s, %s) = %s, want %s", c.qname, c.ce, got, want)
 		}
 	}
 }

@@ -182,7 +182,7 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 			// encloser too (§7.2.5).
 			z.proveHash(a, nextCloser(qname, ce), false)
 			if a.Result == NoData {
-				z.proveHash(a, NameOf(ce), true)
+				z.proveHash(a, encloser(qname, ce), true)
 			}
 		default:
 			z.proveCovered(a, qk) // no closer match (RFC 4035 §3.1.3.3)
@@ -194,7 +194,7 @@ func (z *Zone) lookup(a *Answer, qname string, qk []byte, qtype uint16, depth in
 	case !a.do:
 	case z.hashes.Len() > 0:
 		// The closest encloser proof and no wildcard (RFC 5155 §7.2.2).
-		cname := NameOf(ce)
+		cname := encloser(qname, ce)
 		z.proveHash(a, cname, true)
 		z.proveHash(a, nextCloser(qname, ce), false)
 		z.proveHash(a, "*."+cname, false)
@@ -219,7 +219,7 @@ func (z *Zone) answer(a *Answer, qname string, k []byte, n *Node, qtype uint16, 
 	// wire form being the synthesized answer, unless proofs go with it.
 	if a.wireOK && depth == 0 && !(wild && a.do) {
 		for i := range n.Sets {
-			if s := &n.Sets[i]; s.Type == qtype && s.wire != nil && qtype != dns.TypeNSEC {
+			if s := &n.Sets[i]; s.Type == qtype && s.wire != nil && qtype != dns.TypeNSEC && qtype != dns.TypeNSEC3 {
 				a.wire, a.count, a.Result = s.wire[:s.plain], len(s.RRs), Success
 				if a.do {
 					a.wire, a.count = s.wire, len(s.RRs)+int(s.sigs)

@@ -2,6 +2,8 @@ package zone
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/base32"
 	"strings"
 
 	iradix "github.com/hashicorp/go-immutable-radix/v2"
@@ -19,6 +21,32 @@ import (
 // origin: its hash as RFC 9276 makes it, lower case, under origin.
 func Hashed(name, origin string) string {
 	return strings.ToLower(dns.HashName(name, dns.SHA1, 0, "")) + "." + origin
+}
+
+// appendHashedKey appends to dst the key of Hashed(name, origin), origin's
+// key being zk, as Hashed and AppendKey make it, without their
+// allocations (a query's NSEC3 proofs hash two or three names). False for
+// a name that is not plain ASCII without escapes, which Hashed hashes.
+func appendHashedKey(dst []byte, name string, zk []byte) ([]byte, bool) {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '\\' || c >= 0x80 {
+			return dst, false
+		}
+	}
+	var wire [256]byte
+	n, err := dns.PackDomainName(name, wire[:], 0, nil, false)
+	if err != nil {
+		return dst, false
+	}
+	for i, c := range wire[:n] { // length octets are below 64: letters are letters
+		if c >= 'A' && c <= 'Z' {
+			wire[i] = c + 'a' - 'A'
+		}
+	}
+	sum := sha1.Sum(wire[:n])
+	var label [32]byte
+	base32.HexEncoding.Encode(label[:], sum[:])
+	return appendLabel(append(dst, zk...), string(label[:])), true
 }
 
 // hashNode reports whether n is an NSEC3 record's node.
@@ -115,9 +143,12 @@ func (z *Zone) NSEC3() bool { return z.hashes.Len() > 0 }
 // with its signatures, unless the answer has it already.
 func (z *Zone) proveHash(a *Answer, name string, match bool) {
 	var buf [256]byte
-	hk, err := AppendKey(buf[:0], Hashed(name, z.origin))
-	if err != nil {
-		return
+	hk, ok := appendHashedKey(buf[:0], name, z.key)
+	if !ok {
+		var err error
+		if hk, err = AppendKey(buf[:0], Hashed(name, z.origin)); err != nil {
+			return
+		}
 	}
 	_, n, exact := hashAround(z.hashes.Root(), hk)
 	if n == nil || exact != match {
@@ -136,10 +167,43 @@ func (z *Zone) proveHash(a *Answer, name string, match bool) {
 // nextCloser returns the name one label longer than the closest encloser
 // of key ce that is qname or an ancestor of it (RFC 5155 §1.3).
 func nextCloser(qname string, ce []byte) string {
-	labels := dns.SplitDomainName(qname)
 	depth := bytes.Count(ce, []byte{keyEnd}) + 1 // labels of the next closer name
+	if s, ok := suffix(qname, depth); ok {
+		return s
+	}
+	labels := dns.SplitDomainName(qname)
 	if depth > len(labels) {
 		return qname
 	}
 	return dns.Fqdn(strings.Join(labels[len(labels)-depth:], "."))
+}
+
+// encloser returns the name of key ce, an ancestor of qname or qname
+// itself, spelled as in qname: a part of it, not a new string.
+func encloser(qname string, ce []byte) string {
+	if s, ok := suffix(qname, bytes.Count(ce, []byte{keyEnd})); ok {
+		return s
+	}
+	return NameOf(ce)
+}
+
+// suffix returns the last labels labels of the fully qualified qname (all
+// of it if it has fewer), or false if qname has escapes, whose dots may
+// not end labels.
+func suffix(qname string, labels int) (string, bool) {
+	if strings.IndexByte(qname, '\\') >= 0 || len(qname) == 0 {
+		return "", false
+	}
+	if labels == 0 {
+		return ".", true
+	}
+	i := len(qname) - 1 // the root's dot
+	for range labels {
+		j := strings.LastIndexByte(qname[:i], '.')
+		if j < 0 {
+			return qname, true
+		}
+		i = j
+	}
+	return qname[i+1:], true
 }

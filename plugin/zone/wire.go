@@ -32,11 +32,11 @@ import (
 // DNSSEC records (RRSIG, NSEC, NSEC3: asked for with DO, they go with
 // proofs).
 //
-// An NSEC RRset keeps a wire form of another kind: the NSEC and its
-// RRSIGs with their owners written out, as they go in the authority
-// section of a negative answer with DO, whatever the name asked
-// (AppendNegative); an answer to a query for the NSEC itself is not made
-// from it.
+// An NSEC or NSEC3 RRset keeps a wire form of another kind: the record
+// and its RRSIGs with their owners written out, as they go in the
+// authority section of a negative answer with DO, whatever the name asked
+// (AppendNegative); an answer to a query for the record itself is not
+// made from it.
 
 // wireFor reports whether the RRset s of a zone whose apex has key origin
 // keeps a wire form.
@@ -74,7 +74,7 @@ func packNode(n *Node, origin []byte, buf *wireBuf) {
 		s := &n.Sets[i]
 		s.wire, s.plain, s.sigs = nil, 0, 0
 		pack := packWire
-		if s.Type == dns.TypeNSEC {
+		if s.Type == dns.TypeNSEC || s.Type == dns.TypeNSEC3 {
 			pack = appendWhole
 		} else if !wireFor(s, origin) {
 			continue
@@ -165,9 +165,9 @@ func (z *Zone) Negative(a *Answer) ([]byte, bool) {
 }
 
 // AppendNegative appends to b the wire form of a's authority section when
-// a is a negative answer with DO of a zone signed with NSEC, NXDOMAIN or
-// NODATA with nothing before it: the SOA and its RRSIGs, then NSEC
-// records of the zone, each with its RRSIGs, as the zone holds them (so
+// a is a negative answer with DO of a signed zone, NXDOMAIN or NODATA with
+// nothing before it: the SOA and its RRSIGs, then NSEC or NSEC3 records
+// of the zone, each with its RRSIGs, as the zone holds them (so
 // with TTLs no larger than the negative one). It returns the bytes and the
 // number of RRs, or false when a is any other answer (its RRs then go the
 // message path).
@@ -183,12 +183,12 @@ func (z *Zone) AppendNegative(b []byte, a *Answer) ([]byte, int, bool) {
 	}
 	b = append(append(b, z.negWire...), z.negSigWire...)
 	for rest := a.Ns[1+len(z.negSig):]; len(rest) > 0; {
-		nsec, ok := rest[0].(*dns.NSEC)
-		if !ok {
+		h := rest[0].Header()
+		if h.Rrtype != dns.TypeNSEC && h.Rrtype != dns.TypeNSEC3 {
 			return b, 0, false
 		}
 		var kbuf [256]byte
-		k, err := AppendKey(kbuf[:0], nsec.Hdr.Name)
+		k, err := AppendKey(kbuf[:0], h.Name)
 		if err != nil {
 			return b, 0, false
 		}
@@ -198,14 +198,14 @@ func (z *Zone) AppendNegative(b []byte, a *Answer) ([]byte, int, bool) {
 		}
 		var s *RRset
 		for i := range n.Sets {
-			if n.Sets[i].Type == dns.TypeNSEC {
+			if n.Sets[i].Type == h.Rrtype {
 				s = &n.Sets[i]
 			}
 		}
 		if s == nil || s.wire == nil || len(s.RRs) != 1 || s.RRs[0] != rest[0] || len(rest) < 1+int(s.sigs) {
 			return b, 0, false
 		}
-		sigs := covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC)
+		sigs := covering(n.Type(dns.TypeRRSIG), h.Rrtype)
 		for i, sig := range rest[1 : 1+int(s.sigs)] {
 			if sigs[i] != sig {
 				return b, 0, false
