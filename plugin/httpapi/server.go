@@ -137,7 +137,8 @@ type Dispatcher interface {
 // request, but for the outer request's middleware: that has recovered
 // panics, bounded the body (body is r's, no larger) and authenticated
 // it. r is routed (HEAD as GET), counted and timed by its operation, and
-// its errors written in its adapter's format.
+// its errors written in its adapter's format; a panic is such an error
+// (500), for the call alone, as the listener's Recover makes it.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) {
 	e := s.echo
 	c := e.AcquireContext()
@@ -146,14 +147,17 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) {
 	if body != nil {
 		c.Set(bodyKey, body)
 	}
-	h := headAsGet(s.observe(func(c echo.Context) error {
+	h := recoverCall(headAsGet(s.observe(func(c echo.Context) error {
 		e.Router().Find(c.Request().Method, echo.GetPath(c.Request()), c)
 		return c.Handler()(c)
-	}))
+	})))
 	if err := h(c); err != nil {
 		e.HTTPErrorHandler(err, c)
 	}
 }
+
+// recoverCall is the listener's Recover for requests served by dispatch.
+var recoverCall = middleware.Recover()
 
 // Handler is the server's HTTP handler, for tests.
 func (s *Server) Handler() http.Handler { return s.echo }
