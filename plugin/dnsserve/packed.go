@@ -48,9 +48,9 @@ func writeNegative(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OP
 }
 
 // writeSignedNegative writes the answer a when it is a negative answer
-// with DO of a zone signed with NSEC (zone.Zone.AppendNegative), and
-// reports whether it did: its SOA, NSEC records and their RRSIGs copied
-// from the zone's wire forms, not packed for each query.
+// with DO of a signed zone (zone.Zone.AppendNegative), and reports whether
+// it did: its SOA, NSEC or NSEC3 records and their RRSIGs copied from the
+// zone's wire forms, not packed for each query.
 func writeSignedNegative(w dns.ResponseWriter, r *dns.Msg, q dns.Question, opt *dns.OPT, z *zone.Zone, a *zone.Answer) bool {
 	bp := negativeBufs.Get().(*[]byte)
 	b, ns, ok := z.AppendNegative((*bp)[:0], a)

@@ -92,19 +92,25 @@ func TestNameOfIsTheInverseOfKey(t *testing.T) {
 	}
 }
 
-// TestHashedKeyAsHashed: the key a query's NSEC3 proof looks up is the
-// key of the name Hashed makes, which the chain's owners are.
+// TestHashedKeyAsHashed: the NSEC3 owner names the chain is made of
+// (Hashed) are miekg/dns's hashes, and the key a query's proof looks up
+// (appendHashedKey) is theirs.
 func TestHashedKeyAsHashed(t *testing.T) {
 	zk, _ := Key("example.org.")
 	for _, name := range []string{"example.org.", "www.example.org.", "WwW.ExAmPlE.oRg.", "*.example.org.", "*.dev.example.org.",
-		"a-b.c_d.example.org.", "x.y.z.0123456789.example.org.", "missing12345.example.org."} {
-		want, err := AppendKey(nil, Hashed(name, "example.org."))
+		"a-b.c_d.example.org.", "x.y.z.0123456789.example.org.", "missing12345.example.org.", `a\.b.example.org.`, "é.example.org."} {
+		owner := strings.ToLower(dns.HashName(name, dns.SHA1, 0, "")) + ".example.org."
+		if got := Hashed(name, "example.org."); got != owner {
+			t.Errorf("Hashed(%s) = %s, dns.HashName gives %s", name, got, owner)
+		}
+		want, err := AppendKey(nil, owner)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := appendHashedKey(nil, name, zk)
-		if !ok || !bytes.Equal(got, want) {
-			t.Errorf("%s: %q %v, Hashed's key %q", name, got, ok, want)
+		if got, ok := appendHashedKey(nil, name, zk); ok && !bytes.Equal(got, want) {
+			t.Errorf("%s: key %q, the owner's %q", name, got, want)
+		} else if !ok && !strings.ContainsAny(name, "\\é") {
+			t.Errorf("%s: not hashed in place", name)
 		}
 	}
 	for _, name := range []string{`a\.b.example.org.`, `\065.example.org.`, "é.example.org."} {

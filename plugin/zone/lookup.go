@@ -63,6 +63,25 @@ type Room struct {
 	a         [1]dns.A
 	aaaa      [1]dns.AAAA
 	na, naaaa int
+
+	// proofs are the nodes whose NSEC or NSEC3 RRset the answer's
+	// authority section holds, in its order (AppendNegative); nproofs
+	// counts every one added, even past the array.
+	proofs  [3]*Node
+	nproofs int
+}
+
+// proved records that n's NSEC or NSEC3 RRset was added to the authority
+// section.
+func (a *Answer) proved(n *Node) {
+	if a.room == nil {
+		a.room = new(Room)
+	}
+	r := a.room
+	if r.nproofs < len(r.proofs) {
+		r.proofs[r.nproofs] = n
+	}
+	r.nproofs++
 }
 
 // Room returns the answer's room, nil if it made none.

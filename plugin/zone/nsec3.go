@@ -20,23 +20,28 @@ import (
 // Hashed returns the owner name of the NSEC3 record of name in the zone of
 // origin: its hash as RFC 9276 makes it, lower case, under origin.
 func Hashed(name, origin string) string {
+	if label, ok := hashLabel(name); ok {
+		return string(label[:]) + "." + origin
+	}
 	return strings.ToLower(dns.HashName(name, dns.SHA1, 0, "")) + "." + origin
 }
 
-// appendHashedKey appends to dst the key of Hashed(name, origin), origin's
-// key being zk, as Hashed and AppendKey make it, without their
-// allocations (a query's NSEC3 proofs hash two or three names). False for
-// a name that is not plain ASCII without escapes, which Hashed hashes.
-func appendHashedKey(dst []byte, name string, zk []byte) ([]byte, bool) {
+// hashLabel returns the label of name's NSEC3 owner (RFC 5155 §5, with
+// RFC 9276's parameters: SHA-1, no salt, no extra iterations) in lower
+// case, as dns.HashName makes it, but on the stack: a query's proof
+// hashes two or three names. False for a name that is not plain ASCII
+// without escapes, which dns.HashName hashes (Hashed).
+func hashLabel(name string) ([32]byte, bool) {
+	var label [32]byte
 	for i := 0; i < len(name); i++ {
 		if c := name[i]; c == '\\' || c >= 0x80 {
-			return dst, false
+			return label, false
 		}
 	}
 	var wire [256]byte
 	n, err := dns.PackDomainName(name, wire[:], 0, nil, false)
 	if err != nil {
-		return dst, false
+		return label, false
 	}
 	for i, c := range wire[:n] { // length octets are below 64: letters are letters
 		if c >= 'A' && c <= 'Z' {
@@ -44,8 +49,22 @@ func appendHashedKey(dst []byte, name string, zk []byte) ([]byte, bool) {
 		}
 	}
 	sum := sha1.Sum(wire[:n])
-	var label [32]byte
 	base32.HexEncoding.Encode(label[:], sum[:])
+	for i, c := range label {
+		if c >= 'A' && c <= 'Z' {
+			label[i] = c + 'a' - 'A'
+		}
+	}
+	return label, true
+}
+
+// appendHashedKey appends to dst the key of Hashed(name, origin), origin's
+// key being zk, without making the name.
+func appendHashedKey(dst []byte, name string, zk []byte) ([]byte, bool) {
+	label, ok := hashLabel(name)
+	if !ok {
+		return dst, false
+	}
 	return appendLabel(append(dst, zk...), string(label[:])), true
 }
 
@@ -162,6 +181,7 @@ func (z *Zone) proveHash(a *Answer, name string, match bool) {
 	}
 	a.Ns = a.appendRRs(a.Ns, withTTL(nsec3, z.negTTL()))
 	a.Ns = a.appendRRs(a.Ns, withTTL(covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC3), z.negTTL()))
+	a.proved(n)
 }
 
 // nextCloser returns the name one label longer than the closest encloser

@@ -85,6 +85,7 @@ func (z *Zone) proveNoData(a *Answer, k []byte, n *Node) {
 	if nsec := n.Type(dns.TypeNSEC); nsec != nil {
 		a.Ns = a.appendRRs(a.Ns, withTTL(nsec, z.negTTL()))
 		a.Ns = a.appendRRs(a.Ns, withTTL(covering(n.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negTTL()))
+		a.proved(n)
 		return
 	}
 	z.proveCovered(a, k)
@@ -112,6 +113,7 @@ func (z *Zone) proveCovered(a *Answer, k []byte) {
 	}
 	a.Ns = a.appendRRs(a.Ns, withTTL(nsec, z.negTTL()))
 	a.Ns = a.appendRRs(a.Ns, withTTL(covering(found.Type(dns.TypeRRSIG), dns.TypeNSEC), z.negTTL()))
+	a.proved(found)
 }
 
 // covering returns the RRSIGs of sigs that cover typ. An RRSIG RRset is in

@@ -168,7 +168,8 @@ func (z *Zone) Negative(a *Answer) ([]byte, bool) {
 // a is a negative answer with DO of a signed zone, NXDOMAIN or NODATA with
 // nothing before it: the SOA and its RRSIGs, then NSEC or NSEC3 records
 // of the zone, each with its RRSIGs, as the zone holds them (so
-// with TTLs no larger than the negative one). It returns the bytes and the
+// with TTLs no larger than the negative one), from the nodes the lookup
+// recorded as it added them (Answer.proved). It returns the bytes and the
 // number of RRs, or false when a is any other answer (its RRs then go the
 // message path).
 func (z *Zone) AppendNegative(b []byte, a *Answer) ([]byte, int, bool) {
@@ -181,31 +182,25 @@ func (z *Zone) AppendNegative(b []byte, a *Answer) ([]byte, int, bool) {
 			return b, 0, false
 		}
 	}
+	r := a.room
+	if r == nil || r.nproofs > len(r.proofs) {
+		return b, 0, false
+	}
 	b = append(append(b, z.negWire...), z.negSigWire...)
-	for rest := a.Ns[1+len(z.negSig):]; len(rest) > 0; {
-		h := rest[0].Header()
-		if h.Rrtype != dns.TypeNSEC && h.Rrtype != dns.TypeNSEC3 {
-			return b, 0, false
-		}
-		var kbuf [256]byte
-		k, err := AppendKey(kbuf[:0], h.Name)
-		if err != nil {
-			return b, 0, false
-		}
-		n, ok := z.Get(k)
-		if !ok {
-			return b, 0, false
-		}
+	rest := a.Ns[1+len(z.negSig):]
+	for _, n := range r.proofs[:r.nproofs] {
+		// The proof's RRset as the node holds it: the same record, then
+		// the same signatures, so the wire form says what a.Ns does.
 		var s *RRset
 		for i := range n.Sets {
-			if n.Sets[i].Type == h.Rrtype {
+			if t := n.Sets[i].Type; t == dns.TypeNSEC || t == dns.TypeNSEC3 {
 				s = &n.Sets[i]
 			}
 		}
-		if s == nil || s.wire == nil || len(s.RRs) != 1 || s.RRs[0] != rest[0] || len(rest) < 1+int(s.sigs) {
+		if s == nil || s.wire == nil || len(s.RRs) != 1 || len(rest) < 1+int(s.sigs) || rest[0] != s.RRs[0] {
 			return b, 0, false
 		}
-		sigs := covering(n.Type(dns.TypeRRSIG), h.Rrtype)
+		sigs := covering(n.Type(dns.TypeRRSIG), s.Type)
 		for i, sig := range rest[1 : 1+int(s.sigs)] {
 			if sigs[i] != sig {
 				return b, 0, false
@@ -213,6 +208,9 @@ func (z *Zone) AppendNegative(b []byte, a *Answer) ([]byte, int, bool) {
 		}
 		b = append(b, s.wire...)
 		rest = rest[1+int(s.sigs):]
+	}
+	if len(rest) > 0 {
+		return b, 0, false
 	}
 	return b, len(a.Ns), true
 }
